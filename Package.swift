@@ -1,0 +1,82 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Herald",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "herald", targets: ["herald"]),
+        .executable(name: "herald-demo", targets: ["herald-demo"]),
+        .executable(name: "herald-bench", targets: ["herald-bench"]),
+        .library(name: "HeraldCLI", targets: ["HeraldCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+    ],
+    targets: [
+        // C libraries, reached through system library targets.
+        .systemLibrary(name: "CLibWebSockets", pkgConfig: "libwebsockets",
+                       providers: [.apt(["libwebsockets-dev", "libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // The pipeline: load → plan → run → judge → report.
+        .target(name: "HeraldCore", swiftSettings: strict),
+        .target(name: "HeraldContract",
+                dependencies: ["HeraldCore", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        .target(name: "HeraldPlan", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
+        .target(name: "HeraldJudge", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
+        .target(name: "HeraldTransport",
+                dependencies: ["HeraldCore", "CLibWebSockets", "CCurl"],
+                swiftSettings: strict),
+        .target(name: "HeraldRunner",
+                dependencies: ["HeraldCore", "HeraldContract", "HeraldPlan", "HeraldJudge", "HeraldTransport"],
+                swiftSettings: strict),
+        .target(name: "HeraldReport", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
+        .target(name: "HeraldCLI",
+                dependencies: [
+                    "HeraldCore", "HeraldContract", "HeraldPlan", "HeraldRunner", "HeraldReport",
+                    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                ],
+                swiftSettings: strict),
+        .executableTarget(name: "herald", dependencies: ["HeraldCLI"], swiftSettings: strict),
+
+        // The bundled demo backend: a small marketplace with switchable defects.
+        .target(name: "HeraldDemoBackend",
+                dependencies: [
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                ],
+                swiftSettings: strict),
+        .executableTarget(name: "herald-demo",
+                          dependencies: [
+                              "HeraldDemoBackend",
+                              .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                          ],
+                          swiftSettings: strict),
+
+        .executableTarget(name: "herald-bench",
+                          dependencies: [
+                              "HeraldCore", "HeraldContract", "HeraldJudge", "HeraldTransport",
+                              .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                          ],
+                          swiftSettings: strict),
+
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
+        .testTarget(name: "HeraldContractTests", dependencies: ["HeraldContract", "HeraldPlan"], swiftSettings: strict),
+        .testTarget(name: "HeraldJudgeTests", dependencies: ["HeraldJudge", "HeraldContract"], swiftSettings: strict),
+        .testTarget(name: "HeraldTransportTests",
+                    dependencies: ["HeraldTransport", "HeraldDemoBackend"],
+                    swiftSettings: strict),
+        .testTarget(name: "HeraldIntegrationTests",
+                    dependencies: ["HeraldCLI", "HeraldDemoBackend"],
+                    swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import HeraldContract
+import HeraldCore
+import HeraldPlan
+import HeraldReport
+import HeraldRunner
+import Synchronization
+
+/// Options shared by `run` and `demo`.
+struct RunFlags: ParsableArguments {
+    @Option(name: .customLong("env-file"), help: "Read KEY=VALUE lines into ${env.KEY}; their values are treated as secrets.")
+    var envFiles: [String] = []
+
+    @Option(name: .customLong("var"), help: "Set a variable: --var name=value (repeatable).")
+    var vars: [String] = []
+
+    @Option(name: .customLong("tag"), help: "Run only contracts with this tag (repeatable).")
+    var tags: [String] = []
+
+    @Flag(help: "Known gaps fail the run.")
+    var strict = false
+
+    @Flag(name: .customLong("fail-fast"), help: "Stop at the first failed expectation (cleanup still runs).")
+    var failFast = false
+
+    @Option(help: "Write report.json into this folder.")
+    var report: String?
+
+    @Flag(help: "Skip TLS certificate verification.")
+    var insecure = false
+
+    @Flag(name: .shortAndLong, help: "Also list passing expectations.")
+    var verbose = false
+}
+
+/// Load → plan → run → report, shared by the commands that run contracts.
+enum RunSession {
+    /// Runs the contracts under `paths` and returns the exit status.
+    static func run(paths: [String], flags: RunFlags, extraEnvironment: [String: String] = [:]) async throws -> ExitStatus {
+        var environment = ProcessInfo.processInfo.environment
+        var secrets: Set<String> = []
+        for file in flags.envFiles {
+            for (k, v) in try EnvFile.load(file) {
+                environment[k] = v
+                secrets.insert(v)
+            }
+        }
+        for (k, v) in extraEnvironment { environment[k] = v }
+        var variables: [String: String] = [:]
+        for item in flags.vars {
+            guard let eq = item.firstIndex(of: "=") else {
+                throw ValidationError("--var takes name=value, got '\(item)'")
+            }
+            variables[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        let options = RunOptions(variables: variables, environment: environment, secrets: secrets, tags: flags.tags,
+                                 insecure: flags.insecure)
+        let plans: [ContractPlan]
+        do {
+            plans = try Planner.plan(try ContractLoader.load(paths: paths), options: options)
+        } catch let error as ContractErrors {
+            Terminal.err(error.description)
+            return .invalidContract
+        }
+        if plans.isEmpty {
+            Terminal.err("no contracts to run in \(paths.joined(separator: ", "))\(flags.tags.isEmpty ? "" : " with tags \(flags.tags.joined(separator: ", "))")")
+            return .invalidContract
+        }
+        let startedAt = ISO8601DateFormatter().string(from: Date())
+        let runnerOptions = RunnerOptions(
+            failFast: flags.failFast, strict: flags.strict, insecure: flags.insecure,
+            progress: { p in Terminal.progress("[\(p.contractIndex)/\(p.contractCount)] \(p.contract) · \(p.activity)") })
+        let result = await withInterruptHandling {
+            await Runner.run(plans, options: runnerOptions)
+        }
+        Terminal.clearProgress()
+        let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion)
+        var sinks: [any ReportSink] = [ConsoleReport(color: Terminal.color, verbose: flags.verbose, output: { Terminal.out($0) })]
+        if let dir = flags.report {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            sinks.append(JSONReport(path: (dir as NSString).appendingPathComponent("report.json")))
+        }
+        for sink in sinks { try sink.write(result, context: context) }
+        return result.exitStatus
+    }
+
+    /// Runs `body` in a task that the first Ctrl-C cancels (cleanup then runs and reports are written);
+    /// a second Ctrl-C exits at once.
+    static func withInterruptHandling<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
+        let task = Task { await body() }
+        let hits = Atomic<Int>(0)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+        for source in sources {
+            source.setEventHandler {
+                if hits.add(1, ordering: .relaxed).newValue > 1 { exit(130) }
+                Terminal.clearProgress()
+                Terminal.err("interrupted: running cleanup and writing reports (Ctrl-C again to quit at once)")
+                task.cancel()
+            }
+            source.resume()
+        }
+        let value = await task.value
+        for source in sources { source.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+        return value
+    }
+}
+
+extension ExitStatus {
+    /// The ArgumentParser exit code.
+    var exitCode: ExitCode { ExitCode(rawValue) }
+}

@@ -1,0 +1,88 @@
+import HeraldCore
+
+/// Checks that every name a contract uses (services, actors, channels) is declared, and that instance indexes exist.
+struct ContractChecker {
+    let contract: Contract
+
+    func check() throws(Diagnostic) {
+        for channel in contract.channels {
+            if let s = channel.service { try checkService(s, at: channel.location) }
+            for ref in channel.actors { try checkActor(ref) }
+        }
+        for actor in contract.actors {
+            for step in actor.setup { try check(step, inSetup: true) }
+        }
+        for step in contract.steps + contract.cleanup { try check(step, inSetup: false) }
+    }
+
+    func check(_ step: Step, inSetup: Bool) throws(Diagnostic) {
+        if let actor = step.actor { try checkActor(actor) }
+        switch step.action {
+        case .http(let h): if let s = h.service { try checkService(s, at: step.location) }
+        case .poll(let p): if let s = p.request.service { try checkService(s, at: step.location) }
+        case .send(let s):
+            let channel = try checkChannel(s.channel, at: step.location)
+            if instances(of: channel.actors) > 1, step.actor == nil {
+                throw Diagnostic("send on '\(channel.name)' must say which actor's connection sends", at: step.location,
+                                 hint: "add as: ACTOR (one of \(channel.actors.map(\.description).joined(separator: ", ")))")
+            }
+            if let actor = step.actor, !channel.actors.isEmpty, !covers(channel.actors, actor) {
+                throw Diagnostic("actor '\(actor)' has no connection on channel '\(channel.name)'", at: actor.location,
+                                 hint: "add it to the channel's for: list")
+            }
+        case .sleep, .shell: break
+        }
+        for event in step.events {
+            let channel = try checkChannel(event.channel, at: event.location)
+            for ref in [event.actor].compactMap({ $0 }) + (event.recipients ?? []) {
+                try checkActor(ref)
+                if !covers(channel.actors, ref) {
+                    throw Diagnostic("actor '\(ref)' is not subscribed to channel '\(channel.name)', so its deliveries cannot be observed",
+                                     at: ref.location, hint: "add '\(ref.name)' to the for: list of channel '\(channel.name)'")
+                }
+            }
+            if event.recipients != nil, channel.actors.isEmpty {
+                throw Diagnostic("recipients needs a channel with one connection per actor", at: event.location,
+                                 hint: "give channel '\(channel.name)' a for: list of actors")
+            }
+            if case .sequence(let items, _) = event.kind {
+                for item in items { if let c = item.channel { _ = try checkChannel(c, at: item.location) } }
+            }
+        }
+    }
+
+    func instances(of refs: [ActorReference]) -> Int {
+        refs.reduce(0) { sum, ref in sum + (ref.index != nil ? 1 : (contract.actor(ref.name)?.count ?? 1)) }
+    }
+
+    /// Whether the channel's `for:` list includes `ref`.
+    func covers(_ refs: [ActorReference], _ ref: ActorReference) -> Bool {
+        refs.contains { $0.name == ref.name && ($0.index == nil || $0.index == ref.index) }
+    }
+
+    func checkService(_ name: String, at location: SourceLocation) throws(Diagnostic) {
+        guard contract.service(name) == nil else { return }
+        throw Diagnostic("unknown service '\(name)'", at: location, hint: hint(for: name, among: contract.services.map(\.name), kind: "services"))
+    }
+
+    func checkChannel(_ name: String, at location: SourceLocation) throws(Diagnostic) -> Channel {
+        if let c = contract.channel(name) { return c }
+        throw Diagnostic("unknown channel '\(name)'", at: location, hint: hint(for: name, among: contract.channels.map(\.name), kind: "channels"))
+    }
+
+    func checkActor(_ ref: ActorReference) throws(Diagnostic) {
+        guard let actor = contract.actor(ref.name) else {
+            throw Diagnostic("unknown actor '\(ref.name)'", at: ref.location, hint: hint(for: ref.name, among: contract.actors.map(\.name), kind: "actors"))
+        }
+        if let i = ref.index, i >= actor.count {
+            throw Diagnostic("'\(ref)' does not exist: actor '\(actor.name)' has \(actor.count) instance\(actor.count == 1 ? "" : "s")",
+                             at: ref.location, hint: actor.count == 1 ? "write '\(actor.name)'" : "use \(actor.name)[0] to \(actor.name)[\(actor.count - 1)], or raise count")
+        }
+    }
+
+    func hint(for name: String, among names: [String], kind: String) -> String {
+        if let s = Suggest.closest(to: name, in: names) { return "did you mean '\(s)'?" }
+        if names.isEmpty { return "this contract declares no \(kind)" }
+        return "declared \(kind): \(names.joined(separator: ", "))"
+    }
+}

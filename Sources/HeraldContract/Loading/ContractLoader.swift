@@ -1,0 +1,93 @@
+import Foundation
+import HeraldCore
+import Yams
+
+/// Reads contract files into ``Contract`` values. It does no I/O beyond reading the files.
+public enum ContractLoader {
+    /// Loads every `.yaml`/`.yml` file under `paths` (files or folders, folders walked recursively, in name order).
+    /// Throws ``ContractErrors`` with every file's first problem.
+    public static func load(paths: [String]) throws -> [Contract] {
+        let files = try contractFiles(in: paths)
+        var contracts: [Contract] = []
+        var diagnostics: [Diagnostic] = []
+        for file in files {
+            do {
+                contracts.append(try load(file: file))
+            } catch {
+                diagnostics += error.diagnostics
+            }
+        }
+        if !diagnostics.isEmpty { throw ContractErrors(diagnostics) }
+        return contracts
+    }
+
+    /// The contract files named by `paths`, expanded and sorted.
+    public static func contractFiles(in paths: [String]) throws -> [String] {
+        var files: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+                throw ContractErrors([Diagnostic("no such file or folder", at: SourceLocation(file: path, line: 1, column: 1),
+                                                 hint: "check the path; herald run takes contract files or folders")])
+            }
+            if isDir.boolValue {
+                let found = (fm.enumerator(atPath: path)?.allObjects as? [String] ?? [])
+                    .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+                    .sorted()
+                    .map { (path as NSString).appendingPathComponent($0) }
+                files += found
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
+    /// Loads one file.
+    public static func load(file: String) throws(ContractErrors) -> Contract {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw ContractErrors([Diagnostic("cannot read file", at: SourceLocation(file: file, line: 1, column: 1))])
+        }
+        return try parse(text, file: file)
+    }
+
+    /// Parses contract text; `file` is used in locations.
+    public static func parse(_ text: String, file: String) throws(ContractErrors) -> Contract {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ContractErrors([Diagnostic("the file is empty", at: SourceLocation(file: file, line: 1, column: 1),
+                                                 hint: "a contract starts with 'contract: <name>'")])
+            }
+            root = node
+        } catch let error as ContractErrors {
+            throw error
+        } catch let error as YamlError {
+            throw ContractErrors([yamlDiagnostic(error, file: file)])
+        } catch {
+            throw ContractErrors([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
+        }
+        do {
+            var reader = ContractReader(file: file)
+            let contract = try reader.contract(YAMLNode(node: root, file: file))
+            try ContractChecker(contract: contract).check()
+            return contract
+        } catch {
+            throw ContractErrors([error])
+        }
+    }
+
+    private static func yamlDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            var message = "invalid YAML: \(problem)"
+            if let context { message += " (\(context.text))" }
+            return Diagnostic(message, at: SourceLocation(file: file, line: mark.line, column: mark.column),
+                              hint: "check indentation, and quote values that contain ': ' or start with '{', '[', '*' or '&'")
+        default:
+            return Diagnostic("invalid YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+        }
+    }
+}

@@ -1,0 +1,331 @@
+import HeraldCore
+
+/// A contract as loaded from a file: services, actors, channels, steps and cleanup, each with its source location.
+public struct Contract: Sendable {
+    /// The contract's name (`contract:`).
+    public var name: String
+    /// The file it was loaded from.
+    public var file: String
+    /// Where `contract:` is written.
+    public var location: SourceLocation
+    /// Free-form description.
+    public var description: String?
+    /// Tags for `--tag` selection.
+    public var tags: [String]
+    /// Contract-level variables (`vars:`), rendered in order.
+    public var variables: [(name: String, value: JSONValue)]
+    /// Defaults for timeouts.
+    public var defaults: Defaults
+    /// Named services.
+    public var services: [Service]
+    /// Test identities.
+    public var actors: [ActorDeclaration]
+    /// Subscriptions.
+    public var channels: [Channel]
+    /// The steps, in order.
+    public var steps: [Step]
+    /// Steps that always run at the end, also after a failure or an interrupt.
+    public var cleanup: [Step]
+    /// Field and header names whose values are masked in every output.
+    public var redact: [String]
+
+    /// The service named `name`.
+    public func service(_ name: String) -> Service? { services.first { $0.name == name } }
+    /// The actor declaration named `name`.
+    public func actor(_ name: String) -> ActorDeclaration? { actors.first { $0.name == name } }
+    /// The channel named `name`.
+    public func channel(_ name: String) -> Channel? { channels.first { $0.name == name } }
+}
+
+/// Timeouts a contract can set once for all its steps.
+public struct Defaults: Sendable {
+    /// How long an event expectation waits (`within:`), and the quiet window of `absent`.
+    public var within: Duration = .seconds(2)
+    /// HTTP request timeout.
+    public var httpTimeout: Duration = .seconds(10)
+    /// How long a channel may take to connect and confirm its subscription.
+    public var connectTimeout: Duration = .seconds(5)
+    /// How long a service's health path is awaited.
+    public var healthTimeout: Duration = .seconds(5)
+    /// Creates the defaults.
+    public init() {}
+}
+
+/// A named base URL.
+public struct Service: Sendable {
+    /// Its name, used in `http: POST api /path`.
+    public var name: String
+    /// Base URL (may hold `${…}`).
+    public var url: Template
+    /// A path awaited before the run (any 2xx), if set.
+    public var health: Template?
+    /// How long the health path is awaited.
+    public var healthTimeout: Duration?
+    /// Headers sent with every request to the service; those that use `${actor.…}` are sent only when a step acts
+    /// `as:` an actor, rendered with that actor's fields (this is how per-actor credentials are declared once).
+    public var headers: [(name: String, value: Template)]
+    /// Skip TLS certificate verification.
+    public var insecure: Bool
+    /// A CA bundle for TLS verification.
+    public var caFile: String?
+    /// Where it is declared.
+    public var location: SourceLocation
+}
+
+/// A test identity, possibly instanced several times (`count: 3` gives `seller[0]`…`seller[2]`).
+public struct ActorDeclaration: Sendable {
+    /// Its name.
+    public var name: String
+    /// How many instances.
+    public var count: Int
+    /// Steps run once per instance before the contract's steps; their captures become the instance's fields.
+    public var setup: [Step]
+    /// Where it is declared.
+    public var location: SourceLocation
+}
+
+/// A reference to actors in `as:`, `for:` and `recipients:`: `buyer`, `seller` (every instance) or `seller[1]`.
+public struct ActorReference: Hashable, Sendable, CustomStringConvertible {
+    /// The actor's name.
+    public var name: String
+    /// One instance, or `nil` for every instance.
+    public var index: Int?
+    /// Where it is written.
+    public var location: SourceLocation
+
+    /// Creates a reference.
+    public init(name: String, index: Int?, location: SourceLocation) {
+        self.name = name
+        self.index = index
+        self.location = location
+    }
+
+    /// `seller[1]` or `seller`.
+    public var description: String { index.map { "\(name)[\($0)]" } ?? name }
+}
+
+/// A subscription: one connection per actor listed in `for`, or a single shared one.
+public struct Channel: Sendable {
+    /// The kind of transport.
+    public enum Kind: String, Sendable {
+        /// A WebSocket.
+        case websocket
+    }
+
+    /// Its name, used by expectations.
+    public var name: String
+    /// Its transport.
+    public var kind: Kind
+    /// The service it belongs to, when written as `"api /ws/path"`.
+    public var service: String?
+    /// The path (with a service) or the full URL.
+    public var target: Template
+    /// Actors that each get their own connection; empty for one shared connection.
+    public var actors: [ActorReference]
+    /// Handshake headers (rendered per actor).
+    public var headers: [(name: String, value: Template)]
+    /// WebSocket subprotocol.
+    public var subprotocol: String?
+    /// Messages sent as soon as the connection opens (a subscribe frame, for example).
+    public var onOpen: [Payload]
+    /// A frame that confirms the subscription; the run waits for it on every connection before any step.
+    public var ready: Matcher?
+    /// Where it is declared.
+    public var location: SourceLocation
+}
+
+/// A message body: JSON (rendered with variables) or text.
+public enum Payload: Sendable {
+    /// A JSON value.
+    case json(JSONValue)
+    /// Text.
+    case text(Template)
+}
+
+/// One step: an action and what must follow it.
+public struct Step: Sendable {
+    /// A name given in the contract, if any.
+    public var name: String?
+    /// What the step does.
+    public var action: Action
+    /// The actor it acts as.
+    public var actor: ActorReference?
+    /// Assertions on the HTTP response.
+    public var response: ResponseExpectations
+    /// Values bound for later steps.
+    public var captures: [Capture]
+    /// Events that must (or must not) follow.
+    public var events: [EventExpectation]
+    /// Where the step is written.
+    public var location: SourceLocation
+
+    /// A short label: the name, or the action as written.
+    public var label: String { name ?? action.summary }
+}
+
+/// What a step does.
+public enum Action: Sendable {
+    /// An HTTP request.
+    case http(HTTPAction)
+    /// An HTTP request repeated until a condition holds.
+    case poll(PollAction)
+    /// A message sent on a channel.
+    case send(SendAction)
+    /// A pause.
+    case sleep(Duration)
+    /// A shell command; it must exit 0.
+    case shell(ShellAction)
+
+    /// The action as written.
+    public var summary: String {
+        switch self {
+        case .http(let h): return "\(h.method) \(h.service.map { "\($0) " } ?? "")\(h.target.raw)"
+        case .poll(let p): return "poll \(p.request.method) \(p.request.service.map { "\($0) " } ?? "")\(p.request.target.raw)"
+        case .send(let s): return "send on \(s.channel)"
+        case .sleep(let d): return "sleep \(DurationText.format(d))"
+        case .shell(let s): return "shell: \(s.command.raw)"
+        }
+    }
+}
+
+/// An HTTP request as written.
+public struct HTTPAction: Sendable {
+    /// The method.
+    public var method: String
+    /// The service whose URL prefixes the target, if any.
+    public var service: String?
+    /// The path (with a service) or a full URL.
+    public var target: Template
+    /// Request headers.
+    public var headers: [(name: String, value: Template)]
+    /// Query parameters, appended URL-encoded.
+    public var query: [(name: String, value: Template)]
+    /// The body.
+    public var body: Payload?
+    /// The request timeout, if not the contract's default.
+    public var timeout: Duration?
+
+    /// Creates a request description.
+    public init(method: String, service: String?, target: Template, headers: [(name: String, value: Template)] = [],
+                query: [(name: String, value: Template)] = [], body: Payload? = nil, timeout: Duration? = nil) {
+        self.method = method
+        self.service = service
+        self.target = target
+        self.headers = headers
+        self.query = query
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+/// A request repeated until a condition holds or its deadline passes; every distinct value seen is recorded.
+public struct PollAction: Sendable {
+    /// The request.
+    public var request: HTTPAction
+    /// The condition on the response body (and `status`), as a matcher over `{status, body}`… written on the body.
+    public var until: Matcher
+    /// The pause between attempts.
+    public var every: Duration
+    /// The deadline.
+    public var within: Duration
+    /// A JSONPath whose distinct values are recorded (defaults to the first path in `until`).
+    public var record: JSONPath?
+    /// Values that must have been seen, in this order (a subsequence of what was seen).
+    public var seen: [JSONValue]?
+}
+
+/// A message sent on a channel's connection.
+public struct SendAction: Sendable {
+    /// The channel.
+    public var channel: String
+    /// The message.
+    public var payload: Payload
+}
+
+/// A shell command.
+public struct ShellAction: Sendable {
+    /// The command line, run with `/bin/sh -c`.
+    public var command: Template
+    /// How long it may take.
+    public var timeout: Duration
+}
+
+/// Assertions on an HTTP response.
+public struct ResponseExpectations: Sendable {
+    /// The status (or statuses).
+    public var status: Matcher?
+    /// Headers (case-insensitive names).
+    public var headers: [(name: String, matcher: Matcher, location: SourceLocation)]
+    /// The body, partially matched; keys can be JSONPaths.
+    public var body: Matcher?
+    /// Where `expect:` is written.
+    public var location: SourceLocation?
+    /// Creates empty expectations.
+    public init() { headers = [] }
+    /// Whether anything is asserted.
+    public var isEmpty: Bool { status == nil && headers.isEmpty && body == nil }
+}
+
+/// A value bound from a response or an event for later steps.
+public struct Capture: Sendable {
+    /// Where the value comes from.
+    public enum Source: Sendable {
+        /// A JSONPath into the body or the frame.
+        case path(JSONPath)
+        /// A response header.
+        case header(String)
+        /// The response status.
+        case status
+    }
+
+    /// The variable name.
+    public var name: String
+    /// Its source.
+    public var source: Source
+    /// Where it is written.
+    public var location: SourceLocation
+}
+
+/// An expectation on the events of one channel (or, for a sequence, several) after a step's trigger.
+public struct EventExpectation: Sendable {
+    /// What is expected.
+    public enum Kind: Sendable {
+        /// A matching event arrives within the timeout (and, with `recipients`, reaches exactly those actors).
+        case match
+        /// Exactly `count` matching events arrive within the window.
+        case count(Int)
+        /// No matching event arrives during the window.
+        case absent
+        /// Events arrive in this order.
+        case sequence([SequenceItem], strict: Bool)
+    }
+
+    /// The channel.
+    public var channel: String
+    /// What is expected.
+    public var kind: Kind
+    /// The event to look for (for match, count, absent).
+    public var matcher: Matcher
+    /// Only this actor's connection is watched.
+    public var actor: ActorReference?
+    /// Exactly these actors must receive the event; any other subscribed actor receiving it is a wrong recipient.
+    public var recipients: [ActorReference]?
+    /// Timeout or window, if not the contract's default.
+    public var within: Duration?
+    /// Values bound from the matching event.
+    public var captures: [Capture]
+    /// A ticket: failing is a declared known gap.
+    public var knownGap: String?
+    /// Where it is written.
+    public var location: SourceLocation
+}
+
+/// One element of a `sequence`: a matcher, optionally on another channel.
+public struct SequenceItem: Sendable {
+    /// The channel, when it is not the expectation's.
+    public var channel: String?
+    /// The event.
+    public var matcher: Matcher
+    /// Where it is written.
+    public var location: SourceLocation
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Synchronization
+
+/// Masks secrets in everything Herald records or prints: values of secret headers (`Authorization`, `Cookie`, …),
+/// values of secret-looking fields (`token`, `password`, …), values loaded from `--env-file`, and values learnt while
+/// the run goes on (a captured token).
+public final class Redactor: Sendable {
+    /// What replaces a secret.
+    public static let mask = "•••"
+
+    /// Header names whose values are always masked (lowercase).
+    public static let secretHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"]
+
+    private let state: Mutex<(values: [String], fields: Set<String>)>
+
+    /// Creates a redactor with known secret values and extra field names to mask.
+    public init(secrets: some Sequence<String> = [], fields: some Sequence<String> = [String]()) {
+        state = Mutex((values: [], fields: Set(fields.map { $0.lowercased() })))
+        for s in secrets { add(secret: s) }
+    }
+
+    /// Whether a field or variable name looks secret (`token`, `password`, `apiKey`, `client_secret`, …).
+    public func isSecretName(_ name: String) -> Bool {
+        let n = name.lowercased()
+        if state.withLock({ $0.fields.contains(n) }) { return true }
+        return ["token", "password", "passwd", "secret", "apikey", "api_key", "authorization", "cookie", "credential", "private_key"]
+            .contains { n.contains($0) }
+    }
+
+    /// Adds a value to mask wherever it appears. Values shorter than 4 characters are ignored (they would mask noise).
+    public func add(secret: String) {
+        guard secret.count >= 4 else { return }
+        state.withLock { s in
+            if !s.values.contains(secret) {
+                s.values.append(secret)
+                s.values.sort { $0.count > $1.count }
+            }
+        }
+    }
+
+    /// `text` with every known secret masked.
+    public func redact(_ text: String) -> String {
+        let values = state.withLock { $0.values }
+        var out = text
+        for v in values where out.contains(v) { out = out.replacingAll(v, with: Redactor.mask) }
+        return out
+    }
+
+    /// A header's value as it may be shown.
+    public func redact(header name: String, value: String) -> String {
+        if Redactor.secretHeaders.contains(name.lowercased()) || isSecretName(name) {
+            // Keep the scheme ("Bearer") so a person can still tell what kind of credential was sent.
+            if let space = value.firstIndex(of: " "), value[..<space].allSatisfy(\.isLetter) {
+                return "\(value[..<space]) \(Redactor.mask)"
+            }
+            return Redactor.mask
+        }
+        return redact(value)
+    }
+
+    /// A JSON value with secret-looking fields and known secret values masked.
+    public func redact(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let s): return .string(redact(s))
+        case .array(let a): return .array(a.map { redact($0) })
+        case .object(let o):
+            var out: [String: JSONValue] = [:]
+            for (k, v) in o {
+                if isSecretName(k), case .string = v { out[k] = .string(Redactor.mask) } else { out[k] = redact(v) }
+            }
+            return .object(out)
+        default: return value
+        }
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.range(of: target) {
+            out += rest[..<r.lowerBound]
+            out += replacement
+            rest = rest[r.upperBound...]
+        }
+        out += rest
+        return out
+    }
+}

@@ -1,0 +1,266 @@
+import Synchronization
+
+/// One thing that happened during a run, stamped on the monotonic clock.
+public struct TimelineEntry: Sendable, Codable, Hashable {
+    /// Position on the timeline, from 0, in the order entries were recorded.
+    public var seq: Int
+    /// When it happened.
+    public var at: MonotonicInstant
+    /// The actor instance it concerns ("seller[1]"), if any.
+    public var actor: String?
+    /// The channel it happened on, if any.
+    public var channel: String?
+    /// What happened.
+    public var event: TimelineEvent
+
+    /// Creates an entry.
+    public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String?, event: TimelineEvent) {
+        self.seq = seq
+        self.at = at
+        self.actor = actor
+        self.channel = channel
+        self.event = event
+    }
+
+    /// The frame, if this entry is a received frame.
+    public var frame: FrameRecord? {
+        if case .frame(let f) = event { return f }
+        return nil
+    }
+}
+
+/// What a timeline entry records.
+public enum TimelineEvent: Sendable, Hashable {
+    /// A step began.
+    case step(StepRecord)
+    /// An HTTP request was sent.
+    case request(RequestRecord)
+    /// An HTTP response arrived.
+    case response(ResponseRecord)
+    /// A message arrived on a channel.
+    case frame(FrameRecord)
+    /// A message was sent on a channel.
+    case sent(FrameRecord)
+    /// A channel connection opened (and, where the channel asks for it, was confirmed).
+    case connected(ConnectionRecord)
+    /// A channel connection closed.
+    case disconnected(DisconnectRecord)
+    /// Anything else worth showing a person.
+    case note(String)
+}
+
+/// A step starting.
+public struct StepRecord: Sendable, Codable, Hashable {
+    /// The step's label ("step 3: POST api /offers/o-1/accept").
+    public var label: String
+    /// Where the step is written.
+    public var location: SourceLocation?
+    /// Creates the record.
+    public init(label: String, location: SourceLocation?) {
+        self.label = label
+        self.location = location
+    }
+}
+
+/// A header as recorded (values of secret headers are already masked).
+public struct RecordedHeader: Sendable, Codable, Hashable {
+    /// Header name.
+    public var name: String
+    /// Header value.
+    public var value: String
+    /// Creates the header.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// An HTTP request on the timeline.
+public struct RequestRecord: Sendable, Codable, Hashable {
+    /// Method.
+    public var method: String
+    /// Full URL.
+    public var url: String
+    /// Headers, secrets masked.
+    public var headers: [RecordedHeader]
+    /// Body as text, if any.
+    public var body: String?
+    /// Creates the record.
+    public init(method: String, url: String, headers: [RecordedHeader], body: String?) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// Per-phase times of one HTTP exchange, in milliseconds (cumulative from the start, as libcurl reports them).
+public struct TimingRecord: Sendable, Codable, Hashable {
+    /// Name resolution done.
+    public var dnsMs: Double
+    /// TCP connected.
+    public var connectMs: Double
+    /// TLS handshake done.
+    public var tlsMs: Double
+    /// First response byte.
+    public var firstByteMs: Double
+    /// Whole exchange.
+    public var totalMs: Double
+    /// Creates the record.
+    public init(dnsMs: Double, connectMs: Double, tlsMs: Double, firstByteMs: Double, totalMs: Double) {
+        self.dnsMs = dnsMs
+        self.connectMs = connectMs
+        self.tlsMs = tlsMs
+        self.firstByteMs = firstByteMs
+        self.totalMs = totalMs
+    }
+}
+
+/// An HTTP response on the timeline.
+public struct ResponseRecord: Sendable, Codable, Hashable {
+    /// The `seq` of the request it answers.
+    public var requestSeq: Int
+    /// Status code.
+    public var status: Int
+    /// Headers, secrets masked.
+    public var headers: [RecordedHeader]
+    /// Body as text (truncated for very large bodies).
+    public var body: String
+    /// Phase timings.
+    public var timing: TimingRecord
+    /// Creates the record.
+    public init(requestSeq: Int, status: Int, headers: [RecordedHeader], body: String, timing: TimingRecord) {
+        self.requestSeq = requestSeq
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.timing = timing
+    }
+}
+
+/// A message on a channel.
+public struct FrameRecord: Sendable, Codable, Hashable {
+    /// The payload as text (binary payloads as lowercase hex).
+    public var text: String
+    /// The payload parsed as JSON, when it is JSON.
+    public var json: JSONValue?
+    /// Whether the payload was binary.
+    public var binary: Bool
+    /// Creates the record.
+    public init(text: String, json: JSONValue?, binary: Bool = false) {
+        self.text = text
+        self.json = json
+        self.binary = binary
+    }
+}
+
+/// A connection opening.
+public struct ConnectionRecord: Sendable, Codable, Hashable {
+    /// The address, credentials masked.
+    public var url: String
+    /// Creates the record.
+    public init(url: String) { self.url = url }
+}
+
+/// A connection closing.
+public struct DisconnectRecord: Sendable, Codable, Hashable {
+    /// The close code, when the peer sent one.
+    public var code: Int?
+    /// The close reason.
+    public var reason: String
+    /// Whether Herald closed it (at the end of the run) rather than the peer or the network.
+    public var expected: Bool
+    /// Creates the record.
+    public init(code: Int?, reason: String, expected: Bool) {
+        self.code = code
+        self.reason = reason
+        self.expected = expected
+    }
+}
+
+/// The timeline of a run: every entry, in the order recorded. Safe to append to from any thread.
+public final class TimelineRecorder: Sendable {
+    private let state = Mutex<[TimelineEntry]>([])
+    private let onAppend: (@Sendable (TimelineEntry) -> Void)?
+
+    /// The instant the run started; reports show times relative to it.
+    public let origin: MonotonicInstant
+
+    /// Creates an empty timeline. `onAppend` sees every entry as it is recorded (for live traces).
+    public init(origin: MonotonicInstant = .now(), onAppend: (@Sendable (TimelineEntry) -> Void)? = nil) {
+        self.origin = origin
+        self.onAppend = onAppend
+    }
+
+    /// Records an event and returns its entry.
+    @discardableResult
+    public func record(_ event: TimelineEvent, actor: String? = nil, channel: String? = nil,
+                       at: MonotonicInstant = .now()) -> TimelineEntry {
+        let entry = state.withLock { entries in
+            let entry = TimelineEntry(seq: entries.count, at: at, actor: actor, channel: channel, event: event)
+            entries.append(entry)
+            return entry
+        }
+        onAppend?(entry)
+        return entry
+    }
+
+    /// Every entry recorded so far.
+    public var entries: [TimelineEntry] { state.withLock { $0 } }
+
+    /// Entries recorded from position `seq` on (for incremental judging).
+    public func entries(from seq: Int) -> [TimelineEntry] {
+        state.withLock { entries in seq < entries.count ? Array(entries[seq...]) : [] }
+    }
+
+    /// The number of entries recorded.
+    public var count: Int { state.withLock { $0.count } }
+}
+
+extension TimelineEvent: Codable {
+    private enum Keys: String, CodingKey { case type, data }
+
+    /// The event's type name in reports: `step`, `request`, `response`, `frame`, `sent`, `connected`, `disconnected`, `note`.
+    public var typeName: String {
+        switch self {
+        case .step: "step"
+        case .request: "request"
+        case .response: "response"
+        case .frame: "frame"
+        case .sent: "sent"
+        case .connected: "connected"
+        case .disconnected: "disconnected"
+        case .note: "note"
+        }
+    }
+
+    /// Encodes as `{"type": "frame", "data": {…}}`.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(typeName, forKey: .type)
+        switch self {
+        case .step(let r): try c.encode(r, forKey: .data)
+        case .request(let r): try c.encode(r, forKey: .data)
+        case .response(let r): try c.encode(r, forKey: .data)
+        case .frame(let r), .sent(let r): try c.encode(r, forKey: .data)
+        case .connected(let r): try c.encode(r, forKey: .data)
+        case .disconnected(let r): try c.encode(r, forKey: .data)
+        case .note(let s): try c.encode(s, forKey: .data)
+        }
+    }
+
+    /// Decodes what ``encode(to:)`` writes.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        switch try c.decode(String.self, forKey: .type) {
+        case "step": self = .step(try c.decode(StepRecord.self, forKey: .data))
+        case "request": self = .request(try c.decode(RequestRecord.self, forKey: .data))
+        case "response": self = .response(try c.decode(ResponseRecord.self, forKey: .data))
+        case "frame": self = .frame(try c.decode(FrameRecord.self, forKey: .data))
+        case "sent": self = .sent(try c.decode(FrameRecord.self, forKey: .data))
+        case "connected": self = .connected(try c.decode(ConnectionRecord.self, forKey: .data))
+        case "disconnected": self = .disconnected(try c.decode(DisconnectRecord.self, forKey: .data))
+        default: self = .note(try c.decode(String.self, forKey: .data))
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Hummingbird
+
+/// `/health` and the unauthenticated `/test/…` helpers that set up users and disturb connections.
+struct TestRoutes: Sendable {
+    let store: Store
+    let notifier: Notifier
+
+    private struct NewUser: Decodable {
+        let role: String
+        let name: String?
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in
+            JSON.response(["status": "ok"])
+        }
+
+        router.post("/test/users") { request, _ in
+            let body = try await JSON.decode(NewUser.self, from: request)
+            guard let role = Role(rawValue: body.role) else {
+                throw APIError.badRequest("role must be \"buyer\" or \"seller\"")
+            }
+            let name = body.name?.strippingWhitespace()
+            let user = store.createUser(role: role, name: name?.isEmpty == false ? name : nil)
+            return JSON.response(user, status: .created)
+        }
+
+        router.delete("/test/users/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard store.deleteUser(id: id) else { throw APIError.notFound("no user \(id)") }
+            notifier.forget(userID: id)
+            return Response(status: .noContent)
+        }
+
+        router.post("/test/ws/drop") { _, _ in
+            JSON.response(["dropped": notifier.dropAll()])
+        }
+    }
+}

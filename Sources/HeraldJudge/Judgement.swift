@@ -1,0 +1,135 @@
+import HeraldContract
+import HeraldCore
+
+/// A message received on a channel, as the judge sees it.
+public struct ObservedFrame: Sendable, Hashable {
+    /// Timeline position.
+    public var seq: Int
+    /// When it arrived.
+    public var at: MonotonicInstant
+    /// The actor whose connection received it (`nil` on a shared connection).
+    public var actor: String?
+    /// The channel.
+    public var channel: String
+    /// The payload: parsed JSON, or the text as a JSON string.
+    public var value: JSONValue
+    /// The payload as text.
+    public var text: String
+
+    /// Creates a frame.
+    public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, value: JSONValue, text: String) {
+        self.seq = seq
+        self.at = at
+        self.actor = actor
+        self.channel = channel
+        self.value = value
+        self.text = text
+    }
+
+    /// The frame of a timeline entry, if it is one.
+    public init?(_ entry: TimelineEntry) {
+        guard let f = entry.frame, let channel = entry.channel else { return nil }
+        self.init(seq: entry.seq, at: entry.at, actor: entry.actor, channel: channel,
+                  value: f.json ?? .string(f.text), text: f.text)
+    }
+}
+
+/// A connection that closed while the run was going on.
+public struct ObservedDisconnect: Sendable, Hashable {
+    /// The channel.
+    public var channel: String
+    /// The actor whose connection it was.
+    public var actor: String?
+    /// When it closed.
+    public var at: MonotonicInstant
+    /// Close code and reason, as text.
+    public var detail: String
+    /// Creates the record.
+    public init(channel: String, actor: String?, at: MonotonicInstant, detail: String) {
+        self.channel = channel
+        self.actor = actor
+        self.at = at
+        self.detail = detail
+    }
+}
+
+/// An event expectation with every variable bound and every actor reference turned into instance names.
+public struct BoundExpectation: Sendable {
+    /// What is expected.
+    public enum Kind: Sendable {
+        /// A matching event arrives within the timeout.
+        case match
+        /// Exactly N matching events arrive within the window, on each watched connection.
+        case count(Int)
+        /// No matching event arrives within the window.
+        case absent
+        /// These events arrive in this order.
+        case sequence([(channel: String, matcher: Matcher)], strict: Bool)
+    }
+
+    /// Verdict id.
+    public var id: String
+    /// Contract name.
+    public var contract: String
+    /// Step label.
+    public var step: String
+    /// Where it is written.
+    public var location: SourceLocation?
+    /// Known-gap ticket.
+    public var knownGap: String?
+    /// The channel.
+    public var channel: String
+    /// What is expected.
+    public var kind: Kind
+    /// The rendered matcher (for match, count, absent).
+    public var matcher: Matcher
+    /// The one watched connection's actor instance, if restricted.
+    public var actor: String?
+    /// Exactly these actor instances must receive the event.
+    public var recipients: [String]?
+    /// The actor instances subscribed to the channel (empty for a shared connection).
+    public var subscribers: [String]
+    /// Timeout or window.
+    public var within: Duration
+
+    /// Creates an expectation.
+    public init(id: String, contract: String, step: String, location: SourceLocation?, knownGap: String?, channel: String,
+                kind: Kind, matcher: Matcher, actor: String?, recipients: [String]?, subscribers: [String], within: Duration) {
+        self.id = id
+        self.contract = contract
+        self.step = step
+        self.location = location
+        self.knownGap = knownGap
+        self.channel = channel
+        self.kind = kind
+        self.matcher = matcher
+        self.actor = actor
+        self.recipients = recipients
+        self.subscribers = subscribers
+        self.within = within
+    }
+
+    /// The verdict kind this expectation produces.
+    public var verdictKind: Verdict.Kind {
+        switch kind {
+        case .match: recipients == nil ? .match : .recipients
+        case .count: .count
+        case .absent: .absent
+        case .sequence: .sequence
+        }
+    }
+}
+
+/// The state of an expectation at some instant: still open, or decided.
+public enum Judgement: Sendable {
+    /// Not decidable yet: wait at most until the deadline.
+    case pending(until: MonotonicInstant)
+    /// Decided. `matched` is the frame that satisfied it, for captures.
+    case decided(Verdict, matched: ObservedFrame?)
+
+    /// The verdict, when decided.
+    public var verdict: Verdict? {
+        if case .decided(let v, _) = self { return v }
+        return nil
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import HeraldContract
+import HeraldCore
+
+/// The values `${…}` references resolve to while a contract runs: environment, variables, captures, actor fields.
+public struct Bindings: VariableScope, Sendable {
+    /// The plan's options.
+    public var options: RunOptions
+    /// Contract variables, rendered, overlaid with `--var`.
+    public var variables: [String: JSONValue]
+    /// Values captured by earlier steps.
+    public var captures: [String: JSONValue] = [:]
+    /// Fields of each actor instance, from its setup captures.
+    public var actorFields: [ActorInstance: [String: JSONValue]] = [:]
+    /// The actor acting now (for `${actor.…}`).
+    public var currentActor: ActorInstance?
+    /// Every actor instance.
+    public var actors: [ActorInstance]
+
+    /// Binds a plan: renders `vars:` in order, then applies `--var`.
+    public init(plan: ContractPlan) throws {
+        options = plan.options
+        actors = plan.actors
+        variables = [:]
+        for (name, value) in plan.contract.variables {
+            variables[name] = try value.rendered(in: self)
+        }
+        for (k, v) in plan.options.variables { variables[k] = .string(v) }
+        for a in actors { actorFields[a] = ["name": .string(a.description), "index": a.index.map { .number(Double($0)) } ?? .number(0)] }
+    }
+
+    /// The same bindings, with `actor` as the acting actor.
+    public func acting(as actor: ActorInstance?) -> Bindings {
+        var copy = self
+        copy.currentActor = actor
+        return copy
+    }
+
+    /// Resolves a reference.
+    public func value(for ref: VariableReference) -> JSONValue? {
+        switch ref.root {
+        case "env":
+            return ref.fields.first.flatMap { options.environment[$0] }.map { .string($0) }
+        case "run":
+            return ref.fields == ["id"] ? .string(options.runID) : nil
+        case "uuid":
+            return .string(UUID().uuidString.lowercased())
+        case "actor":
+            guard let a = currentActor else { return nil }
+            return field(of: a, ref.fields)
+        default:
+            if let instance = actors.first(where: { $0.actor == ref.root && ($0.index ?? 0) == (ref.index ?? 0) }) {
+                return field(of: instance, ref.fields)
+            }
+            guard let base = captures[ref.root] ?? variables[ref.root] else { return nil }
+            return Bindings.dig(base, ref.fields)
+        }
+    }
+
+    func field(of actor: ActorInstance, _ fields: [String]) -> JSONValue? {
+        guard let first = fields.first else { return .string(actor.description) }
+        guard let v = actorFields[actor]?[first] else { return nil }
+        return Bindings.dig(v, Array(fields.dropFirst()))
+    }
+
+    static func dig(_ value: JSONValue, _ fields: [String]) -> JSONValue? {
+        var v = value
+        for f in fields {
+            if let next = v[f] { v = next } else if let i = Int(f), let a = v.arrayValue, i < a.count { v = a[i] } else { return nil }
+        }
+        return v
+    }
+}

@@ -1,0 +1,415 @@
+import Foundation
+import HeraldContract
+import HeraldCore
+import HeraldJudge
+import HeraldPlan
+import HeraldTransport
+
+/// One contract's run: health checks, actor setup, channels and the readiness barrier, steps, cleanup, final judging.
+actor ContractExecution {
+    /// A verdict known at once, or an event expectation judged at the end over the whole timeline.
+    private enum Slot {
+        case fixed(Verdict)
+        case event(BoundExpectation, trigger: MonotonicInstant)
+    }
+
+    /// Stops the steps of a contract.
+    private struct Stop: Error {}
+
+    let plan: ContractPlan
+    let options: RunnerOptions
+    let progress: @Sendable (String) -> Void
+    let timeline: TimelineRecorder
+    let redactor: Redactor
+    let store = FrameStore()
+    let http: HTTPExecutor
+    var bindings: Bindings
+    private var slots: [Slot] = []
+    var infrastructureError: String?
+    var interrupted = false
+    var hub: ChannelHub?
+
+    var contract: Contract { plan.contract }
+
+    init(plan: ContractPlan, client: HTTPClient, options: RunnerOptions, progress: @escaping @Sendable (String) -> Void) throws {
+        self.plan = plan
+        self.options = options
+        self.progress = progress
+        let name = plan.contract.name
+        let onEntry = options.onEntry
+        var forward: (@Sendable (TimelineEntry) -> Void)?
+        if let onEntry {
+            forward = { @Sendable entry in onEntry(name, entry) }
+        }
+        let timeline = TimelineRecorder(onAppend: forward)
+        self.timeline = timeline
+        let redactor = Redactor(secrets: plan.options.secrets, fields: plan.contract.redact)
+        self.redactor = redactor
+        self.http = HTTPExecutor(client: client, timeline: timeline, redactor: redactor, insecure: options.insecure || plan.options.insecure)
+        self.bindings = try Bindings(plan: plan)
+    }
+
+    /// Runs `plan` to the end and returns its result.
+    static func run(_ plan: ContractPlan, client: HTTPClient, options: RunnerOptions,
+                    progress: @escaping @Sendable (String) -> Void) async -> ContractResult {
+        let started = MonotonicInstant.now()
+        let execution: ContractExecution
+        do {
+            execution = try ContractExecution(plan: plan, client: client, options: options, progress: progress)
+        } catch {
+            return ContractResult(name: plan.contract.name, file: plan.contract.file, location: plan.contract.location,
+                                  verdicts: [], timeline: [], origin: started, duration: .zero,
+                                  infrastructureError: "cannot bind variables: \(error)", interrupted: false,
+                                  actors: plan.actors.map(\.description))
+        }
+        await execution.main()
+        // Cleanup runs even when the caller was cancelled (Ctrl-C): in a task of its own that does not inherit it.
+        await Task.detached { await execution.finish() }.value
+        return await execution.result(started: started)
+    }
+
+    // MARK: - Phases
+
+    private func main() async {
+        do {
+            try await withWebSocketEngine { engine in
+                try await self.body(engine: engine)
+            }
+        } catch is Stop {
+        } catch is CancellationError {
+            interrupted = true
+        } catch let error as InfrastructureError {
+            infrastructureError = redactor.redact(error.description)
+            timeline.record(.note("infrastructure error: \(redactor.redact(error.message))"))
+        } catch let error as TransportError {
+            infrastructureError = redactor.redact(error.description)
+        } catch {
+            infrastructureError = redactor.redact("\(error)")
+        }
+        if Task.isCancelled { interrupted = true }
+    }
+
+    private func body(engine: WebSocketEngine) async throws {
+        progress("waiting for services")
+        try await awaitHealth()
+        for actor in plan.actors {
+            guard let decl = contract.actor(actor.actor), !decl.setup.isEmpty else { continue }
+            progress("setting up \(actor)")
+            for (i, step) in decl.setup.enumerated() {
+                try await run(step, label: "setup \(actor) · \(i + 1): \(step.label)", idPrefix: "\(contract.name) › setup \(actor) \(i + 1)",
+                              scope: bindings.acting(as: actor), setupOf: actor)
+            }
+        }
+        let hub = ChannelHub(engine: engine, timeline: timeline, redactor: redactor, store: store)
+        self.hub = hub
+        if !contract.channels.isEmpty {
+            progress("connecting channels")
+            try await hub.openAll(plan: plan, bindings: bindings, insecure: options.insecure || plan.options.insecure)
+        }
+        for (i, step) in contract.steps.enumerated() {
+            try Task.checkCancellation()
+            progress("step \(i + 1)/\(contract.steps.count): \(step.label)")
+            let scope = bindings.acting(as: step.actor.flatMap { plan.instance($0) })
+            try await run(step, label: "step \(i + 1): \(step.label)", idPrefix: "\(contract.name) › step \(i + 1)", scope: scope, setupOf: nil)
+        }
+    }
+
+    /// Cleanup steps, then closing every connection. Never throws.
+    func finish() async {
+        if !contract.cleanup.isEmpty {
+            progress("cleanup")
+            // Cleanup needs no channels; it runs whatever happened before.
+            for (i, step) in contract.cleanup.enumerated() {
+                do {
+                    let scope = bindings.acting(as: step.actor.flatMap { plan.instance($0) })
+                    try await run(step, label: "cleanup \(i + 1): \(step.label)", idPrefix: "\(contract.name) › cleanup \(i + 1)",
+                                  scope: scope, setupOf: nil, isCleanup: true)
+                } catch {
+                    timeline.record(.note("cleanup step \(i + 1) failed: \(redactor.redact("\(error)"))"))
+                }
+            }
+        }
+        await hub?.closeAll()
+    }
+
+    private func awaitHealth() async throws {
+        for service in contract.services {
+            guard let health = service.health else { continue }
+            let timeout = service.healthTimeout ?? contract.defaults.healthTimeout
+            let deadline = MonotonicInstant.now().advanced(by: timeout)
+            let action = HTTPAction(method: "GET", service: service.name, target: health, headers: [], query: [], body: nil,
+                                    timeout: .seconds(2))
+            var last = ""
+            while true {
+                try Task.checkCancellation()
+                do {
+                    let r = try await http.perform(action, contract: contract, scope: bindings)
+                    if (200..<300).contains(r.status) { break }
+                    last = "status \(r.status)"
+                } catch let error as InfrastructureError {
+                    last = error.message
+                }
+                if MonotonicInstant.now() >= deadline {
+                    let url = (try? service.url.renderString(in: bindings)) ?? service.url.raw
+                    throw InfrastructureError("service '\(service.name)' (\(URLs.masked(url))) is not healthy after \(DurationText.format(timeout)): \(last)",
+                                              hint: "start the service, or check its url and health path (\(service.location))")
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    // MARK: - Steps
+
+    private func run(_ step: Step, label: String, idPrefix: String, scope: Bindings, setupOf actor: ActorInstance?,
+                     isCleanup: Bool = false) async throws {
+        timeline.record(.step(StepRecord(label: label, location: step.location)), actor: scope.currentActor?.description)
+        let trigger = MonotonicInstant.now()
+        var stepFailed = false
+        func add(_ v: Verdict) {
+            slots.append(.fixed(v))
+            if v.outcome == .failed { stepFailed = true }
+        }
+        func failure(_ kind: Verdict.Kind, _ reason: Verdict.Reason, _ message: String, at location: SourceLocation? = nil,
+                     evidence: [Evidence] = []) -> Verdict {
+            Verdict(id: "\(idPrefix) › \(kind.rawValue)", contract: contract.name, step: label, kind: kind, outcome: .failed,
+                    reason: reason, message: redactor.redact(message), location: location ?? step.location, evidence: evidence)
+        }
+        do {
+            switch step.action {
+            case .http(let action):
+                let response = try await http.perform(action, contract: contract, scope: scope)
+                try judgeResponse(step, response, label: label, idPrefix: idPrefix, scope: scope, setupOf: actor, add: add)
+            case .poll(let poll):
+                let (response, verdict) = try await runPoll(poll, step: step, label: label, idPrefix: idPrefix, scope: scope)
+                add(verdict)
+                if let response { try judgeResponse(step, response, label: label, idPrefix: idPrefix, scope: scope, setupOf: actor, add: add) }
+            case .send(let send):
+                guard let hub else { throw InfrastructureError("channel '\(send.channel)' is not open") }
+                let key = ChannelHub.Key(channel: send.channel, actor: plan.subscribers(of: contract.channel(send.channel)!).isEmpty ? nil : scope.currentActor?.description)
+                try hub.send(send.payload, on: key, scope: scope)
+            case .sleep(let d):
+                try await Task.sleep(for: d)
+            case .shell(let shell):
+                add(try await runShell(shell, label: label, idPrefix: idPrefix, scope: scope, location: step.location))
+            }
+        } catch let error as TemplateError {
+            if isCleanup {
+                // Typically a capture from a setup that never ran: there is nothing to clean up.
+                slots.append(.fixed(Verdict(id: "\(idPrefix) › step", contract: contract.name, step: label, kind: .step,
+                                            outcome: .notRun, reason: .unresolved,
+                                            message: redactor.redact("skipped \(step.action.summary): \(error)"),
+                                            location: step.location, evidence: [])))
+                return
+            }
+            add(failure(.step, .unresolved, "cannot run \(step.action.summary): \(error)", at: error.location))
+            throw Stop()
+        }
+        var eventsFailed = false
+        if !step.events.isEmpty {
+            // The step's captures are bound now: the expectations may use them.
+            let scope = bindings.acting(as: scope.currentActor)
+            eventsFailed = try await awaitEvents(step, trigger: trigger, label: label, idPrefix: idPrefix, scope: scope, add: add)
+        }
+        if isCleanup { return }
+        if options.failFast && (stepFailed || eventsFailed) { throw Stop() }
+        // After a failed response assertion (or a failed setup) the system's state is unknown: stop here rather than
+        // pile up follow-on failures. Failed event expectations do not change that state, so the steps go on.
+        if stepFailed { throw Stop() }
+    }
+
+    private func judgeResponse(_ step: Step, _ response: ObservedResponse, label: String, idPrefix: String, scope: Bindings,
+                               setupOf actor: ActorInstance?, add: (Verdict) -> Void) throws {
+        let rendered = try render(step.response, scope: scope)
+        for v in ResponseJudge.judge(rendered, response: response, contract: contract.name, step: label, idPrefix: idPrefix,
+                                     location: step.location) {
+            var v = v
+            v.message = redactor.redact(v.message)
+            v.evidence = v.evidence.map { redact($0) }
+            add(v)
+        }
+        for c in step.captures {
+            guard let value = ResponseJudge.capture(c, body: response.body, status: response.status, header: response.header) else {
+                add(Verdict(id: "\(idPrefix) › capture \(c.name)", contract: contract.name, step: label, kind: .body, outcome: .failed,
+                            reason: .missing, message: "capture \(c.name): nothing found in the response",
+                            location: c.location, evidence: [Evidence(role: .observed, seq: response.seq, text: redactor.redact(response.body.plainText))]))
+                throw Stop()
+            }
+            bind(c.name, value, for: actor)
+        }
+    }
+
+    private func bind(_ name: String, _ value: JSONValue, for actor: ActorInstance?) {
+        if redactor.isSecretName(name), case .string(let s) = value { redactor.add(secret: s) }
+        if let actor { bindings.actorFields[actor, default: [:]][name] = value } else { bindings.captures[name] = value }
+    }
+
+    private func render(_ r: ResponseExpectations, scope: Bindings) throws -> ResponseExpectations {
+        var out = r
+        out.status = try r.status?.rendered(in: scope)
+        out.body = try r.body?.rendered(in: scope)
+        out.headers = try r.headers.map { ($0.name, try $0.matcher.rendered(in: scope), $0.location) }
+        return out
+    }
+
+    private func redact(_ e: Evidence) -> Evidence {
+        var e = e
+        e.text = e.text.map { redactor.redact($0) }
+        e.differences = e.differences.map { d in
+            FieldDifference(path: d.path, expected: redactor.redact(d.expected), actual: d.actual.map { redactor.redact($0) })
+        }
+        return e
+    }
+
+    private func runPoll(_ poll: PollAction, step: Step, label: String, idPrefix: String,
+                         scope: Bindings) async throws -> (ObservedResponse?, Verdict) {
+        let until = try poll.until.rendered(in: scope)
+        let deadline = MonotonicInstant.now().advanced(by: poll.within)
+        var seen: [JSONValue] = []
+        var attempts = 0
+        var last: ObservedResponse?
+        var reached = false
+        while true {
+            attempts += 1
+            let r = try await http.perform(poll.request, contract: contract, scope: scope)
+            last = r
+            if let path = poll.record, let v = path.evaluate(in: r.body), seen.last != v { seen.append(v) }
+            if until.matches(r.body) { reached = true; break }
+            if MonotonicInstant.now().advanced(by: poll.every) > deadline { break }
+            try await Task.sleep(for: poll.every)
+        }
+        let seenText = seen.map { redactor.redact($0.plainText) }.joined(separator: " → ")
+        let id = "\(idPrefix) › poll"
+        let evidence = [Evidence(role: .observed, seq: last?.seq, text: seenText.isEmpty ? nil : "seen: \(seenText)",
+                                 differences: reached ? [] : until.differences(last?.body))]
+        if !reached {
+            return (nil, Verdict(id: id, contract: contract.name, step: label, kind: .poll, outcome: .failed, reason: .timeout,
+                                 message: "\(until.summary) did not hold within \(DurationText.format(poll.within)) (\(attempts) attempts; seen: \(seenText.isEmpty ? "nothing" : seenText))",
+                                 location: step.location, evidence: evidence))
+        }
+        if let expected = poll.seen {
+            let want = try expected.map { try $0.rendered(in: scope) }
+            var i = 0
+            for v in seen where i < want.count && Matcher.equals(want[i]).matches(v) { i += 1 }
+            if i < want.count {
+                return (last, Verdict(id: id, contract: contract.name, step: label, kind: .poll, outcome: .failed, reason: .mismatch,
+                                      message: "expected to see \(want.map(\.plainText).joined(separator: " → ")), saw \(seenText)",
+                                      location: step.location, evidence: evidence))
+            }
+        }
+        return (last, Verdict(id: id, contract: contract.name, step: label, kind: .poll, outcome: .passed,
+                              message: "\(until.summary) after \(attempts) attempt\(attempts == 1 ? "" : "s")\(seenText.isEmpty ? "" : "; seen: \(seenText)")",
+                              location: step.location, evidence: evidence))
+    }
+
+    private func runShell(_ shell: ShellAction, label: String, idPrefix: String, scope: Bindings,
+                          location: SourceLocation) async throws -> Verdict {
+        let command = try shell.command.renderString(in: scope)
+        timeline.record(.note("shell: \(redactor.redact(command))"))
+        let (status, output) = try await ShellCommand.run(command, timeout: shell.timeout)
+        let ok = status == 0
+        return Verdict(id: "\(idPrefix) › command", contract: contract.name, step: label, kind: .command,
+                       outcome: ok ? .passed : .failed, reason: ok ? nil : .mismatch,
+                       message: ok ? "exited 0" : (status == nil ? "timed out after \(DurationText.format(shell.timeout))" : "exited \(status!)"),
+                       location: location,
+                       evidence: ok ? [] : [Evidence(role: .observed, text: redactor.redact(String(output.suffix(2000))))])
+    }
+
+    // MARK: - Events
+
+    private func bind(_ e: EventExpectation, index: Int, label: String, idPrefix: String, scope: Bindings) throws -> BoundExpectation {
+        let channel = contract.channel(e.channel)!
+        let kind: BoundExpectation.Kind
+        switch e.kind {
+        case .match: kind = .match
+        case .count(let n): kind = .count(n)
+        case .absent: kind = .absent
+        case .sequence(let items, let strict):
+            kind = .sequence(try items.map { ($0.channel ?? e.channel, try $0.matcher.rendered(in: scope)) }, strict: strict)
+        }
+        let kindName: String = switch e.kind {
+        case .match: e.recipients == nil ? "match" : "recipients"
+        case .count: "count"
+        case .absent: "absent"
+        case .sequence: "sequence"
+        }
+        return BoundExpectation(
+            id: "\(idPrefix) › \(kindName) #\(index + 1)", contract: contract.name, step: label, location: e.location,
+            knownGap: e.knownGap, channel: e.channel, kind: kind, matcher: try e.matcher.rendered(in: scope),
+            actor: e.actor.flatMap { plan.instances($0).first?.description },
+            recipients: e.recipients.map { refs in refs.flatMap { plan.instances($0).map(\.description) } },
+            subscribers: plan.subscribers(of: channel).map(\.description),
+            within: e.within ?? contract.defaults.within)
+    }
+
+    /// Waits until every event expectation of a step is decided; returns whether any failed.
+    private func awaitEvents(_ step: Step, trigger: MonotonicInstant, label: String, idPrefix: String, scope: Bindings,
+                             add: (Verdict) -> Void) async throws -> Bool {
+        var bound: [(EventExpectation, BoundExpectation)] = []
+        for (i, e) in step.events.enumerated() {
+            do {
+                bound.append((e, try bind(e, index: i, label: label, idPrefix: idPrefix, scope: scope)))
+            } catch {
+                add(Verdict(id: "\(idPrefix) › event #\(i + 1)", contract: contract.name, step: label, kind: .step, outcome: .failed,
+                            reason: .unresolved, message: "cannot bind the expectation: \(error)", location: e.location))
+                throw Stop()
+            }
+        }
+        var decided: [Int: Judgement] = [:]
+        while true {
+            let (frames, drops) = store.snapshot
+            let now = MonotonicInstant.now()
+            var pending = false
+            for (i, (_, b)) in bound.enumerated() where decided[i] == nil {
+                let j = EventJudge.judge(b, trigger: trigger, frames: frames, disconnects: drops, now: now, final: false)
+                if case .pending = j { pending = true } else { decided[i] = j }
+            }
+            if !pending { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        var failed = false
+        for (i, (e, b)) in bound.enumerated() {
+            slots.append(.event(b, trigger: trigger))
+            guard case .decided(let v, let frame)? = decided[i] else { continue }
+            if v.outcome == .failed { failed = true }
+            if let frame {
+                for c in e.captures {
+                    if let value = ResponseJudge.capture(c, body: frame.value, status: nil, header: { _ in nil }) {
+                        bind(c.name, value, for: nil)
+                    }
+                }
+            }
+        }
+        return failed
+    }
+
+    // MARK: - Result
+
+    private func result(started: MonotonicInstant) -> ContractResult {
+        let (frames, drops) = store.snapshot
+        let now = MonotonicInstant.now()
+        var verdicts: [Verdict] = []
+        var seen: Set<String> = []
+        for slot in slots {
+            switch slot {
+            case .fixed(let v):
+                if seen.insert(v.id).inserted { verdicts.append(v) }
+            case .event(let b, let trigger):
+                guard seen.insert(b.id).inserted else { continue }
+                if let v = EventJudge.judge(b, trigger: trigger, frames: frames, disconnects: drops, now: now, final: true).verdict {
+                    var v = v
+                    v.message = redactor.redact(v.message)
+                    v.evidence = v.evidence.map { redact($0) }
+                    verdicts.append(v)
+                }
+            }
+        }
+        var infra = infrastructureError
+        if infra == nil, let drop = drops.first {
+            infra = "the connection\(drop.actor.map { " of \($0)" } ?? "") on channel '\(drop.channel)' dropped at +\(DurationText.format(timeline.origin.duration(to: drop.at))) (\(drop.detail))"
+        }
+        return ContractResult(name: contract.name, file: contract.file, location: contract.location, verdicts: verdicts,
+                              timeline: timeline.entries, origin: timeline.origin, duration: started.duration(to: now),
+                              infrastructureError: infra, interrupted: interrupted, actors: plan.actors.map(\.description))
+    }
+}

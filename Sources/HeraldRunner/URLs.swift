@@ -1,0 +1,38 @@
+import Foundation
+
+/// Building request and socket URLs from a service's base URL and a contract's path.
+enum URLs {
+    /// `base` + `path`, or `path` alone when it is a full URL.
+    static func join(_ base: String?, _ path: String) -> String {
+        if path.contains("://") || base == nil { return path }
+        var b = base!
+        while b.hasSuffix("/") { b.removeLast() }
+        return path.hasPrefix("/") ? b + path : b + "/" + path
+    }
+
+    /// `url` with `query` appended, URL-encoded.
+    static func appending(query: [(String, String)], to url: String) -> String {
+        guard !query.isEmpty else { return url }
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+?#")
+        let q = query.map { k, v in
+            "\(k.addingPercentEncoding(withAllowedCharacters: allowed) ?? k)=\(v.addingPercentEncoding(withAllowedCharacters: allowed) ?? v)"
+        }.joined(separator: "&")
+        return url + (url.contains("?") ? "&" : "?") + q
+    }
+
+    /// An http(s) URL turned into the ws(s) URL of the same place.
+    static func webSocket(_ url: String) -> String {
+        if url.hasPrefix("https://") { return "wss://" + url.dropFirst(8) }
+        if url.hasPrefix("http://") { return "ws://" + url.dropFirst(7) }
+        return url
+    }
+
+    /// The URL with any password in its userinfo masked.
+    static func masked(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+        let userinfo = url[scheme.upperBound..<at]
+        guard let colon = userinfo.firstIndex(of: ":") else { return url }
+        return String(url[..<scheme.upperBound]) + userinfo[..<colon] + ":•••" + url[at...]
+    }
+}

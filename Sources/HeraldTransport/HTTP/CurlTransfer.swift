@@ -1,0 +1,159 @@
+import CCurl
+import HeraldCore
+import Synchronization
+
+/// What curl's callbacks collect during one transfer. Lives on the worker thread that runs the transfer.
+private final class TransferSink {
+    var body: [UInt8] = []
+    var headers: [HTTPHeader] = []
+    let job: CurlJob
+
+    init(job: CurlJob) { self.job = job }
+}
+
+/// Runs one `HTTPRequest` on a reusable easy handle (blocking; worker thread only).
+enum CurlTransfer {
+    static func perform(_ job: CurlJob, on handle: UnsafeMutableRawPointer) -> Result<HTTPResponse, any Error> {
+        let request = job.request
+        curl_easy_reset(handle)  // keeps the handle's live connections, DNS and TLS session caches
+
+        let sink = TransferSink(job: job)
+        let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        var errorBuffer = [CChar](repeating: 0, count: herald_curl_error_size())
+
+        return errorBuffer.withUnsafeMutableBufferPointer { errorPointer -> Result<HTTPResponse, any Error> in
+            herald_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
+            herald_curl_setopt_string(handle, CURLOPT_URL, request.url)
+            herald_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+            let timeoutMs = max(1, Int(request.timeout.milliseconds.rounded(.up)))
+            herald_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
+            herald_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0)
+            herald_curl_setopt_long(handle, CURLOPT_MAXREDIRS, 10)
+
+            setMethodAndBody(request, handle)
+            headerList = makeHeaderList(request)
+            herald_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+
+            if request.tls.insecure {
+                herald_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
+                herald_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
+            }
+            if let ca = request.tls.caFile {
+                herald_curl_setopt_string(handle, CURLOPT_CAINFO, ca)
+            }
+
+            herald_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody)
+            herald_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer)
+            herald_curl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader)
+            herald_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer)
+            herald_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+            herald_curl_setopt_xferinfo_callback(handle, curlProgress)
+            herald_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, sinkPointer)
+
+            let startedAt = MonotonicInstant.now()
+            let code = withExtendedLifetime(sink) { curl_easy_perform(handle) }
+            let finishedAt = MonotonicInstant.now()
+
+            if code != CURLE_OK {
+                if code == CURLE_ABORTED_BY_CALLBACK, job.isCancelled { return .failure(CancellationError()) }
+                let detail = String(decoding: errorPointer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+                return .failure(CurlErrors.transportError(code, url: request.url, timeout: request.timeout, detail: message))
+            }
+            var status = 0
+            herald_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+            let response = HTTPResponse(status: status, headers: sink.headers, body: sink.body,
+                                        timings: timings(handle), startedAt: startedAt, finishedAt: finishedAt)
+            return .success(response)
+        }
+    }
+
+    private static func setMethodAndBody(_ request: HTTPRequest, _ handle: UnsafeMutableRawPointer) {
+        let method = request.method.uppercased()
+        switch method {
+        case "GET" where request.body == nil:
+            herald_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        case "HEAD":
+            herald_curl_setopt_long(handle, CURLOPT_NOBODY, 1)
+        default:
+            herald_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)
+        }
+        let body = request.body ?? (["POST", "PUT", "PATCH"].contains(method) ? [] : nil)
+        if let body {
+            herald_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+            // COPYPOSTFIELDS: curl keeps its own copy, so the Swift array need not outlive this call.
+            if body.isEmpty {
+                herald_curl_setopt_string(handle, CURLOPT_COPYPOSTFIELDS, "")
+            } else {
+                body.withUnsafeBytes { _ = herald_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
+            }
+        }
+    }
+
+    private static func makeHeaderList(_ request: HTTPRequest) -> UnsafeMutablePointer<curl_slist>? {
+        var list: UnsafeMutablePointer<curl_slist>?
+        var names = Set<String>()
+        for header in request.headers {
+            names.insert(header.name.lowercased())
+            let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
+            list = curl_slist_append(list, line)
+        }
+        // Send exactly what the contract says: no `Expect: 100-continue` round trip, and no made-up
+        // `application/x-www-form-urlencoded` content type for bodies.
+        if !names.contains("expect") { list = curl_slist_append(list, "Expect:") }
+        if !names.contains("content-type") { list = curl_slist_append(list, "Content-Type:") }
+        return list
+    }
+
+    private static func timings(_ handle: UnsafeMutableRawPointer) -> HTTPTimings {
+        func seconds(_ info: CURLINFO) -> Double {
+            var micros: curl_off_t = 0
+            herald_curl_getinfo_off(handle, info, &micros)
+            return Double(micros) / 1_000_000
+        }
+        return HTTPTimings(dns: seconds(CURLINFO_NAMELOOKUP_TIME_T), connect: seconds(CURLINFO_CONNECT_TIME_T),
+                           tls: seconds(CURLINFO_APPCONNECT_TIME_T), firstByte: seconds(CURLINFO_STARTTRANSFER_TIME_T),
+                           total: seconds(CURLINFO_TOTAL_TIME_T))
+    }
+
+    fileprivate static func sink(_ userdata: UnsafeMutableRawPointer?) -> TransferSink? {
+        userdata.map { Unmanaged<TransferSink>.fromOpaque($0).takeUnretainedValue() }
+    }
+}
+
+// C callbacks: global functions, because a C function pointer cannot capture.
+
+private func curlWriteBody(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                           _ userdata: UnsafeMutableRawPointer?) -> Int {
+    let n = size * count
+    guard let sink = CurlTransfer.sink(userdata), let data else { return n }
+    sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: n))
+    return n
+}
+
+private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                             _ userdata: UnsafeMutableRawPointer?) -> Int {
+    let n = size * count
+    guard let sink = CurlTransfer.sink(userdata), let data else { return n }
+    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: n), as: UTF8.self).trimmingSpaceAndNewlines()
+    if line.hasPrefix("HTTP/") {
+        sink.headers = []  // a new response (redirect hop or 1xx): keep only the last one's headers
+    } else if line.isEmpty {
+        return n
+    } else if let first = data.pointee == 32 || data.pointee == 9 ? sink.headers.indices.last : nil {
+        sink.headers[first].value += " " + line  // obsolete line folding
+    } else if let colon = line.firstIndex(of: ":") {
+        let name = String(line[..<colon])
+        let value = String(line[line.index(after: colon)...]).trimmingSpaceAndNewlines()
+        sink.headers.append(HTTPHeader(name, value))
+    }
+    return n
+}
+
+private func curlProgress(_ userdata: UnsafeMutableRawPointer?, _ dltotal: curl_off_t, _ dlnow: curl_off_t,
+                          _ ultotal: curl_off_t, _ ulnow: curl_off_t) -> Int32 {
+    guard let sink = CurlTransfer.sink(userdata) else { return 0 }
+    return sink.job.isCancelled ? 1 : 0
+}

@@ -1,0 +1,38 @@
+/// An HTTP client on libcurl. Requests run on worker threads of their own (not the Swift cooperative pool), each
+/// reusing one curl handle, so keep-alive connections are reused between requests.
+public final class HTTPClient: Sendable {
+    private let pool: CurlWorkerPool
+
+    /// Creates a client that runs up to 8 requests at once (more wait in line).
+    public convenience init() {
+        self.init(maxConcurrentRequests: 8)
+    }
+
+    /// Creates a client that runs up to `maxConcurrentRequests` requests at once.
+    public init(maxConcurrentRequests: Int) {
+        pool = CurlWorkerPool(maxWorkers: maxConcurrentRequests)
+    }
+
+    deinit {
+        pool.shutdown()
+    }
+
+    /// Sends `request` and returns the response, whatever its status.
+    ///
+    /// - Throws: `TransportError` — `connectionRefused`, `dnsFailure`, `tlsFailure`, `timeout`, `invalidURL`,
+    ///   `protocolFailure`; `CancellationError` when the calling task is cancelled (the transfer is aborted
+    ///   within about a second).
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let job = CurlJob(request)
+        pool.submit(job)
+        // curl enforces `request.timeout`; the extra wait only guards against a worker that never answers.
+        let url = request.url
+        let timeout = request.timeout
+        let result = await job.result.wait(
+            timeout: timeout + .seconds(5),
+            timedOut: { .failure(TransportError.timeout(url: url, after: timeout)) },
+            cancelled: { .failure(CancellationError()) })
+        if case .failure = result { job.cancel() }
+        return try result.get()
+    }
+}

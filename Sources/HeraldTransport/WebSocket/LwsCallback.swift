@@ -1,0 +1,232 @@
+import CLibWebSockets
+import HeraldCore
+
+/// The protocol callback of every Herald lws context. lws calls it on the service thread only.
+///
+/// A C function pointer cannot capture, so the engine is found through the context's user pointer, and the
+/// connection through the attempt token stored as the connection's opaque user data.
+func heraldLwsCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+                       _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+    guard let wsi, LwsEngineCore.handles(reason),
+          let context = lws_get_context(wsi), let raw = lws_context_user(context) else { return 0 }
+    let core = Unmanaged<LwsEngineCore>.fromOpaque(raw).takeUnretainedValue()
+    return core.handle(wsi, reason, user, input, len)
+}
+
+extension LwsEngineCore {
+    /// The reasons Herald acts on; every other callback returns 0 without touching the wsi.
+    static func handles(_ reason: lws_callback_reasons) -> Bool {
+        switch reason {
+        case LWS_CALLBACK_EVENT_WAIT_CANCELLED, LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER,
+             LWS_CALLBACK_CLIENT_ESTABLISHED, LWS_CALLBACK_CLIENT_CONNECTION_ERROR, LWS_CALLBACK_CLIENT_RECEIVE,
+             LWS_CALLBACK_CLIENT_RECEIVE_PONG, LWS_CALLBACK_CLIENT_WRITEABLE, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE,
+             LWS_CALLBACK_CLIENT_CLOSED, LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION,
+             LWS_CALLBACK_WSI_DESTROY:
+            return true
+        default:
+            return false
+        }
+    }
+
+    func handle(_ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+                _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+        if reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED {
+            drainInbox()
+            return 0
+        }
+        guard let session = session(forOpaque: lws_get_opaque_user_data(wsi)) else { return 0 }
+        // Callbacks can run inside lws_client_connect_via_info, before it returned the wsi.
+        if session.wsi == nil { session.wsi = wsi }
+        guard session.wsi == wsi else { return 0 }
+
+        switch reason {
+        case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+            return appendHeaders(session, input, len)
+        case LWS_CALLBACK_CLIENT_ESTABLISHED:
+            return established(session, wsi)
+        case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+            let status = Int(lws_http_client_http_response(wsi))
+            forgetAttempt(session.token)
+            if session.phase == .connecting {
+                attemptFailed(session, status: status, message: Self.text(input, len))
+            }
+            return 0
+        case LWS_CALLBACK_CLIENT_RECEIVE:
+            received(session, wsi, input, len)
+            return 0
+        case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+            session.continuation.yield(.pong(at: .now()))
+            return 0
+        case LWS_CALLBACK_CLIENT_WRITEABLE:
+            return writeable(session, wsi)
+        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            session.peerClose = Self.closePayload(input, len)
+            return 0
+        case LWS_CALLBACK_CLIENT_CLOSED:
+            closed(session)
+            return 0
+        case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+            // `user` is the X509_STORE_CTX; 0 keeps OpenSSL's verdict unless we cleared the error.
+            if session.tls.insecure, let user { herald_lws_accept_certificate(user) }
+            return 0
+        case LWS_CALLBACK_WSI_DESTROY:
+            // Normally CONNECTION_ERROR or CLIENT_CLOSED came first and the token is gone already.
+            switch session.phase {
+            case .connecting:
+                forgetAttempt(session.token)
+                attemptFailed(session, status: 0, message: "connection destroyed")
+            case .open:
+                endSession(session, code: nil, reason: "connection lost", initiatedLocally: false)
+            case .ended:
+                break
+            }
+            session.wsi = nil
+            return 0
+        default:
+            return 0
+        }
+    }
+
+    // MARK: - Handshake
+
+    private func appendHeaders(_ session: WebSocketSession, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+        guard let input else { return 0 }
+        var room = len
+        for header in session.headers {
+            let written = header.name.withCString { name in
+                header.value.withCString { value in herald_lws_append_header(input, room, name, value) }
+            }
+            if written < 0 { return -1 }
+            room -= Int(written)
+        }
+        return 0
+    }
+
+    private func established(_ session: WebSocketSession, _ wsi: OpaquePointer) -> Int32 {
+        let status = Int(lws_http_client_http_response(wsi))
+        let handshake = Handshake(status: status == 0 ? 101 : status, subprotocol: Self.header(wsi, WSI_TOKEN_PROTOCOL))
+        session.phase = .open
+        guard session.outcome.complete(.success(handshake)) else {
+            // The caller gave up (deadline or cancellation) just before: drop the connection quietly.
+            forgetAttempt(session.token)
+            session.token = 0
+            session.wsi = nil
+            session.phase = .ended
+            session.outbox.markEnded()
+            session.continuation.finish()
+            forgetSession(session.id)
+            return -1
+        }
+        return 0
+    }
+
+    // MARK: - Receiving
+
+    private func received(_ session: WebSocketSession, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int) {
+        let at = MonotonicInstant.now()
+        let chunk = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : len)
+        let complete = lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0
+        if !session.assembling {
+            let binary = lws_frame_is_binary(wsi) != 0
+            if complete {
+                // The common case: a whole message in one callback.
+                session.continuation.yield(.message(WebSocketMessage(bytes: Array(chunk), isText: !binary, receivedAt: at)))
+                return
+            }
+            session.assembling = true
+            session.assemblingBinary = binary
+            session.assembly = []
+        }
+        session.assembly.append(contentsOf: chunk)
+        if complete {
+            let bytes = session.assembly
+            session.assembly = []
+            session.assembling = false
+            session.continuation.yield(.message(WebSocketMessage(bytes: bytes, isText: !session.assemblingBinary, receivedAt: at)))
+        }
+    }
+
+    // MARK: - Writing
+
+    private func writeable(_ session: WebSocketSession, _ wsi: OpaquePointer) -> Int32 {
+        switch session.outbox.next() {
+        case .frame(let frame):
+            let written: Int32
+            switch frame {
+            case .text(let bytes): written = write(bytes, LWS_WRITE_TEXT, wsi)
+            case .binary(let bytes): written = write(bytes, LWS_WRITE_BINARY, wsi)
+            case .ping: written = write([], LWS_WRITE_PING, wsi)
+            }
+            if written < 0 { return -1 }
+            if session.outbox.hasMore { lws_callback_on_writable(wsi) }
+            return 0
+        case .close(let code, let reason):
+            session.localClose = (code, reason)
+            var bytes = Array(reason.utf8.prefix(123))
+            let count = bytes.count
+            bytes.withUnsafeMutableBufferPointer { b in
+                lws_close_reason(wsi, lws_close_status(rawValue: UInt32(truncatingIfNeeded: code)), b.baseAddress, count)
+            }
+            return -1
+        case .nothing:
+            return 0
+        }
+    }
+
+    /// Writes one frame with `LWS_PRE` bytes of headroom. Returns lws_write's result (negative on failure).
+    private func write(_ payload: [UInt8], _ kind: lws_write_protocol, _ wsi: OpaquePointer) -> Int32 {
+        let pre = herald_lws_pre()
+        let needed = pre + payload.count
+        if writeBuffer.count < needed {
+            writeBuffer = [UInt8](repeating: 0, count: max(needed, 4096))
+        }
+        return writeBuffer.withUnsafeMutableBufferPointer { buffer in
+            let start = buffer.baseAddress! + pre
+            payload.withUnsafeBufferPointer { p in
+                if let base = p.baseAddress { start.update(from: base, count: p.count) }
+            }
+            return lws_write(wsi, start, payload.count, kind)
+        }
+    }
+
+    // MARK: - Closing
+
+    private func closed(_ session: WebSocketSession) {
+        if let local = session.localClose {
+            endSession(session, code: local.code, reason: local.reason, initiatedLocally: true)
+        } else if let peer = session.peerClose {
+            endSession(session, code: peer.code, reason: peer.reason, initiatedLocally: false)
+        } else if shuttingDown {
+            endSession(session, code: nil, reason: "the WebSocket engine shut down", initiatedLocally: true)
+        } else {
+            endSession(session, code: nil, reason: "connection lost", initiatedLocally: false)
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// The code and reason of a close frame's payload (1005 when it carried no code).
+    static func closePayload(_ input: UnsafeMutableRawPointer?, _ len: Int) -> (code: Int, reason: String) {
+        guard let input, len >= 2 else { return (1005, "") }
+        let bytes = UnsafeRawBufferPointer(start: input, count: len)
+        let code = Int(bytes[0]) << 8 | Int(bytes[1])
+        return (code, String(decoding: bytes[2...], as: UTF8.self))
+    }
+
+    /// A C message of at most `len` bytes (stopping at a NUL).
+    static func text(_ input: UnsafeMutableRawPointer?, _ len: Int) -> String {
+        guard let input, len > 0 else { return "" }
+        let bytes = UnsafeRawBufferPointer(start: input, count: len)
+        return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// A response header of the handshake, if present.
+    static func header(_ wsi: OpaquePointer, _ token: lws_token_indexes) -> String? {
+        let length = Int(lws_hdr_total_length(wsi, token))
+        guard length > 0 else { return nil }
+        var buffer = [CChar](repeating: 0, count: length + 1)
+        let copied = lws_hdr_copy(wsi, &buffer, Int32(buffer.count), token)
+        guard copied >= 0 else { return nil }
+        return String(decoding: buffer.prefix(Int(copied)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,43 @@
+/// Turns what libwebsockets reports in `LWS_CALLBACK_CLIENT_CONNECTION_ERROR` into a `TransportError`.
+///
+/// lws 4.1.6 passes a short English reason ("Unable to connect", "HS: ws upgrade response not 101",
+/// "connect SSL err 1: …", "server's cert didn't look good, …") and keeps the HTTP status of the upgrade
+/// response, when there was one, for `lws_http_client_http_response`.
+enum LwsErrorClassifier {
+    static func classify(status: Int, message: String, session: WebSocketSession) -> TransportError {
+        let url = session.url
+        let detail = message.trimmingSpaceAndNewlines()
+        if status > 0, status != 101 {
+            return .upgradeRefused(status: status, url: url)
+        }
+        if detail.contains("ws upgrade unauthorized") {
+            return .upgradeRefused(status: 401, url: url)
+        }
+        if detail.contains("Unable to connect") {
+            return .connectionRefused(url: url)
+        }
+        if session.useTLS, isTLS(detail) {
+            return .tlsFailure(url: url, detail: detail)
+        }
+        if detail.contains("closed before established") {
+            return .protocolFailure(url: url, detail: "the server closed the connection during the handshake")
+        }
+        return .protocolFailure(url: url, detail: detail.isEmpty ? "the handshake failed" : detail)
+    }
+
+    private static func isTLS(_ message: String) -> Bool {
+        message.hasPrefix("connect SSL") || message.hasPrefix("connect SYSCALL") || message.hasPrefix("connect unk")
+            || message.contains("cert") || message.contains("bio_create") || message.contains("tls")
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces, newlines and NULs.
+    func trimmingSpaceAndNewlines() -> String {
+        let junk: Set<Character> = [" ", "\n", "\r", "\r\n", "\t", "\0"]
+        var s = Substring(self)
+        while let c = s.first, junk.contains(c) { s = s.dropFirst() }
+        while let c = s.last, junk.contains(c) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a successful handshake tells the caller.
+struct Handshake: Sendable {
+    var status: Int
+    var subprotocol: String?
+}
+
+/// One connection's state on the service thread: the lws handle, the message being assembled, how it closed.
+///
+/// `@unchecked Sendable` is sound because a session is built by `connect` and then handed over, whole, to the
+/// service thread in a command; from then on only the service thread reads or writes its mutable fields. The
+/// fields other threads share (`outcome`, `outbox`, `continuation`) are Sendable themselves.
+final class WebSocketSession: @unchecked Sendable {
+    enum Phase {
+        case connecting
+        case open
+        case ended
+    }
+
+    let id: Int
+    /// The URL as given (error messages mask its password).
+    let url: String
+    let parts: URLParts
+    let headers: [HTTPHeader]
+    let tls: TLSOptions
+    let useTLS: Bool
+    let outcome: OneShot<Result<Handshake, TransportError>>
+    let outbox: Outbox
+    let continuation: AsyncStream<WebSocketEvent>.Continuation
+
+    /// Numeric addresses to try, in order.
+    let addresses: [String]
+    var addressIndex = 0
+
+    /// C strings handed to `lws_client_connect_via_info`, owned here and freed in `deinit`.
+    let cPath: UnsafeMutablePointer<CChar>
+    let cHost: UnsafeMutablePointer<CChar>
+    let cSubprotocol: UnsafeMutablePointer<CChar>?
+    let cAddresses: [UnsafeMutablePointer<CChar>]
+
+    // Service-thread state.
+    var phase = Phase.connecting
+    /// The lws handle of the current attempt, while it exists.
+    var wsi: OpaquePointer?
+    /// The token of the current attempt (its lws opaque user data); 0 between attempts.
+    var token = 0
+    /// Set when the deadline passed and the attempt was killed.
+    var aborted = false
+    var assembling = false
+    var assemblingBinary = false
+    var assembly: [UInt8] = []
+    var peerClose: (code: Int, reason: String)?
+    var localClose: (code: Int, reason: String)?
+
+    init(id: Int, url: String, parts: URLParts, addresses: [String], headers: [HTTPHeader], subprotocol: String?,
+         tls: TLSOptions, outbox: Outbox, continuation: AsyncStream<WebSocketEvent>.Continuation) {
+        self.id = id
+        self.url = url
+        self.parts = parts
+        self.addresses = addresses
+        self.headers = headers
+        self.tls = tls
+        self.useTLS = parts.scheme == "wss"
+        self.outcome = OneShot()
+        self.outbox = outbox
+        self.continuation = continuation
+        cPath = strdup(parts.pathAndQuery)
+        cHost = strdup(parts.hostHeader)
+        cSubprotocol = subprotocol.map { strdup($0) }
+        cAddresses = addresses.map { strdup($0) }
+    }
+
+    deinit {
+        free(cPath)
+        free(cHost)
+        if let cSubprotocol { free(cSubprotocol) }
+        for a in cAddresses { free(a) }
+    }
+
+    /// Whether another address is left to try after the current one.
+    var hasNextAddress: Bool { addressIndex + 1 < addresses.count }
+}

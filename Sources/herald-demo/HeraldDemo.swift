@@ -1,0 +1,94 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import HeraldDemoBackend
+import Synchronization
+
+/// `herald-demo`: runs the bundled demo marketplace backend until SIGINT or SIGTERM.
+@main
+struct HeraldDemo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald-demo",
+        abstract: "Run Herald's demo marketplace backend (HTTP API + notification WebSocket).",
+        discussion: """
+            Prints "herald-demo listening on http://HOST:PORT" once it accepts connections, and stops on SIGINT or SIGTERM.
+            Defects (all off by default):
+            \(DemoDefect.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
+            """)
+
+    @Option(help: "The address to bind to.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The port to bind to (0 picks a free port).")
+    var port: Int = 0
+
+    @Option(name: .customLong("defect"), help: "Switch on a defect (repeatable): \(DemoDefect.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var defects: [String] = []
+
+    @Option(name: .customLong("slow-ms"), help: "How late the 'slow' defect delivers offer.accepted, in milliseconds.")
+    var slowMilliseconds: Int = 1500
+
+    @Flag(help: "Log requests and connection events to standard error.")
+    var verbose = false
+
+    func validate() throws {
+        for name in defects where DemoDefect(rawValue: name) == nil {
+            throw ValidationError("unknown defect '\(name)'; valid defects: \(DemoDefect.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard slowMilliseconds >= 0 else { throw ValidationError("--slow-ms must not be negative") }
+    }
+
+    func run() async throws {
+        let config = DemoBackendConfiguration(
+            host: host,
+            port: port,
+            defects: Set(defects.compactMap(DemoDefect.init(rawValue:))),
+            slowDelay: .milliseconds(slowMilliseconds),
+            verbose: verbose
+        )
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        let listening = Mutex(false)
+        let server = Task {
+            try await DemoBackend.run(config) { port in
+                listening.withLock { $0 = true }
+                FileHandle.standardOutput.write(Data("herald-demo listening on http://\(shownHost):\(port)\n".utf8))
+            }
+        }
+        let signals = SignalCancellation(signals: [SIGINT, SIGTERM]) { server.cancel() }
+        defer { signals.stop() }
+        do {
+            try await server.value
+        } catch where !listening.withLock({ $0 }) {
+            throw StartFailure(address: "\(shownHost):\(port)", reason: error)
+        }
+    }
+}
+
+/// The backend could not start listening.
+struct StartFailure: Error, CustomStringConvertible {
+    let address: String
+    let reason: any Error
+
+    var description: String { "cannot listen on \(address): \(reason)" }
+}
+
+/// Turns SIGINT/SIGTERM into a call of `handler` (once per signal) instead of the default termination.
+struct SignalCancellation {
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32], handler: @escaping @Sendable () -> Void) {
+        sources = signals.map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { @Sendable in handler() }
+            source.resume()
+            return source
+        }
+    }
+
+    /// Stops watching the signals.
+    func stop() {
+        for source in sources { source.cancel() }
+    }
+}

@@ -1,0 +1,205 @@
+import HeraldContract
+import HeraldCore
+import HeraldPlan
+import Testing
+
+/// A small valid contract that the bad-input tests break one line at a time.
+let minimal = """
+contract: minimal
+services:
+  api: { url: "http://127.0.0.1:1", health: /health }
+actors:
+  buyer:
+    setup:
+      - http: POST api /test/users
+        json: { role: buyer }
+        capture: { id: $.id, token: $.token }
+  seller: { count: 2 }
+channels:
+  inbox:
+    websocket: "api /ws"
+    for: [buyer, seller]
+    headers: { Authorization: "Bearer ${actor.token}" }
+    on_open: [ { json: { action: subscribe } } ]
+    ready: { type: subscribed }
+steps:
+  - http: POST api /orders
+    as: buyer
+    json: { qty: 2 }
+    expect: { status: [200, 201], body: { $.id: { $exists: true } } }
+    capture: { orderId: $.id }
+    events:
+      - channel: inbox
+        match: { type: order.created, id: "${orderId}" }
+        recipients: ["seller[1]"]
+        within: 2s
+"""
+
+func diagnostics(_ text: String, vars: [String: String] = [:]) -> [Diagnostic] {
+    do {
+        let c = try ContractLoader.parse(text, file: "c.yaml")
+        _ = try Planner.plan(c, options: RunOptions(variables: vars, environment: [:]))
+        return []
+    } catch let e as ContractErrors {
+        return e.diagnostics
+    } catch let d as Diagnostic {
+        return [d]
+    } catch {
+        Issue.record("unexpected error \(error)")
+        return []
+    }
+}
+
+@Suite struct LoaderTests {
+    @Test func loadsAValidContract() throws {
+        let c = try ContractLoader.parse(minimal, file: "c.yaml")
+        #expect(c.name == "minimal")
+        #expect(c.actors.map(\.count) == [1, 2])
+        #expect(c.channels[0].actors.map(\.description) == ["buyer", "seller"])
+        #expect(c.steps.count == 1)
+        let step = c.steps[0]
+        guard case .http(let h) = step.action else { Issue.record("not http"); return }
+        #expect(h.method == "POST" && h.service == "api" && h.target.raw == "/orders")
+        #expect(step.events[0].recipients?.map(\.description) == ["seller[1]"])
+        #expect(step.events[0].within == .seconds(2))
+        #expect(step.location == SourceLocation(file: "c.yaml", line: 20, column: 5))
+        let plan = try Planner.plan(c, options: RunOptions(environment: [:]))
+        #expect(plan.actors.map(\.description) == ["buyer", "seller[0]", "seller[1]"])
+    }
+
+    @Test func loadsTheBundledDemoContracts() throws {
+        let contracts = try ContractLoader.load(paths: ["contracts"])
+        #expect(!contracts.isEmpty)
+        _ = try Planner.plan(contracts, options: RunOptions(environment: [:]))
+    }
+
+    struct BadCase: Sendable, CustomTestStringConvertible {
+        var name: String
+        var replace: String
+        var with: String
+        var line: Int
+        var column: Int
+        var message: String
+        var hint: String?
+        var testDescription: String { name }
+    }
+
+    static let badCases: [BadCase] = [
+        BadCase(name: "unknown key", replace: "    within: 2s", with: "    whithin: 2s", line: 32, column: 9,
+                message: "unknown key 'whithin'", hint: "did you mean 'within'?"),
+        BadCase(name: "bad duration", replace: "within: 2s", with: "within: soon", line: 32, column: 17,
+                message: "within must be a duration", hint: "2s"),
+        BadCase(name: "unknown actor", replace: "    as: buyer", with: "    as: byuer", line: 21, column: 9,
+                message: "unknown actor 'byuer'", hint: "did you mean 'buyer'?"),
+        BadCase(name: "instance out of range", replace: #"["seller[1]"]"#, with: #"["seller[2]"]"#, line: 31, column: 21,
+                message: "'seller[2]' does not exist", hint: "seller[0] to seller[1]"),
+        BadCase(name: "unknown channel", replace: "      - channel: inbox", with: "      - channel: inbx", line: 29, column: 9,
+                message: "unknown channel 'inbx'", hint: "did you mean 'inbox'?"),
+        BadCase(name: "unknown service", replace: "POST api /orders", with: "POST apx /orders", line: 20, column: 5,
+                message: "unknown service 'apx'", hint: "did you mean 'api'?"),
+        BadCase(name: "bad JSONPath", replace: "capture: { orderId: $.id }", with: "capture: { orderId: $.id[x }", line: 25, column: 25,
+                message: "expected an index", hint: "JSONPaths look like"),
+        BadCase(name: "unknown variable", replace: #"id: "${orderId}""#, with: #"id: "${ordrId}""#, line: 29, column: 9,
+                message: "unknown variable 'ordrId'", hint: "did you mean ${orderId}?"),
+        BadCase(name: "malformed reference", replace: #"id: "${orderId}""#, with: #"id: "${order id}""#, line: 30, column: 42,
+                message: "is not a valid reference", hint: nil),
+        BadCase(name: "two actions", replace: "    as: buyer", with: "    sleep: 1s", line: 21, column: 5,
+                message: "a step has one action", hint: "split it"),
+        BadCase(name: "request line", replace: "POST api /orders", with: "post api /orders", line: 20, column: 11,
+                message: "is not a request line", hint: "METHOD SERVICE /path"),
+        BadCase(name: "YAML syntax", replace: "  seller: { count: 2 }", with: "  seller: { count: 2", line: 11, column: 1,
+                message: "invalid YAML", hint: "indentation"),
+        BadCase(name: "actor field outside an actor", replace: #"id: "${orderId}""#, with: #"id: "${actor.id}""#, line: 29, column: 9,
+                message: "only known where an actor is acting", hint: "${buyer.id}"),
+        BadCase(name: "ambiguous instance", replace: #"id: "${orderId}""#, with: #"id: "${seller.id}""#, line: 29, column: 9,
+                message: "'seller' has 2 instances", hint: "${seller[0].id}"),
+        BadCase(name: "no steps", replace: "steps:", with: "stops:", line: 19, column: 1,
+                message: "unknown key 'stops'", hint: "did you mean 'steps'?"),
+    ]
+
+    @Test(arguments: badCases)
+    func reportsBadInputWithLocationAndHint(_ bad: BadCase) throws {
+        #expect(minimal.contains(bad.replace), "test case does not apply")
+        let found = diagnostics(minimal.replacingOccurrences(of: bad.replace, with: bad.with))
+        let d = try #require(found.first, "no diagnostic for \(bad.name)")
+        #expect(d.message.contains(bad.message), "\(d)")
+        #expect(d.location.file == "c.yaml")
+        #expect(d.location.line == bad.line, "\(d)")
+        #expect(d.location.column == bad.column, "\(d)")
+        if let hint = bad.hint { #expect(d.hint?.contains(hint) == true, "\(d)") }
+    }
+
+    @Test func environmentVariablesNeedAValueOrADefault() {
+        let text = minimal.replacingOccurrences(of: #""http://127.0.0.1:1""#, with: #""${env.API_URL}""#)
+        let d = diagnostics(text)
+        #expect(d.first?.message == "environment variable API_URL is not set")
+        #expect(d.first?.hint?.contains("${env.API_URL:-value}") == true)
+        let withDefault = minimal.replacingOccurrences(of: #""http://127.0.0.1:1""#, with: #""${env.API_URL:-http://x}""#)
+        #expect(diagnostics(withDefault).isEmpty)
+    }
+
+    @Test func cliVariablesSatisfyReferences() {
+        let text = minimal.replacingOccurrences(of: "{ qty: 2 }", with: #"{ qty: "${qty}" }"#)
+        #expect(diagnostics(text).first?.message.contains("unknown variable 'qty'") == true)
+        #expect(diagnostics(text, vars: ["qty": "3"]).isEmpty)
+    }
+}
+
+@Suite struct TemplateTests {
+    struct Scope: VariableScope {
+        var values: [String: JSONValue]
+        func value(for r: VariableReference) -> JSONValue? { values[r.description.components(separatedBy: ":-")[0]] }
+    }
+
+    @Test func wholeReferencesKeepTheirType() throws {
+        let scope = Scope(values: ["n": 3, "s": "x"])
+        #expect(try Template("${n}").render(in: scope) == .number(3))
+        #expect(try Template("n=${n}/${s}").render(in: scope) == .string("n=3/x"))
+    }
+
+    @Test func fallbacksAndEscapes() throws {
+        let scope = Scope(values: [:])
+        #expect(try Template("${env.X:-http://a:1}").renderString(in: scope) == "http://a:1")
+        #expect(try Template("$${literal}").renderString(in: scope) == "${literal}")
+        #expect(throws: TemplateError.self) { try Template("${missing}").renderString(in: scope) }
+    }
+
+    @Test func parsesInstanceReferences() throws {
+        let r = try #require(VariableReference(parsing: "seller[1].id"))
+        #expect(r.root == "seller" && r.index == 1 && r.fields == ["id"])
+        #expect(VariableReference(parsing: "a b") == nil)
+        #expect(VariableReference(parsing: "x[-1]") == nil)
+    }
+}
+
+@Suite struct JSONPathTests {
+    let doc: JSONValue = ["items": [["type": "a", "n": 1], ["type": "b", "n": 2]], "odd key": true, "deep": ["x": ["type": "c"]]]
+
+    @Test func selectsFieldsIndexesAndWildcards() throws {
+        #expect(try JSONPath("$.items[1].type").evaluate(in: doc) == "b")
+        #expect(try JSONPath("$.items[-1].n").evaluate(in: doc) == 2)
+        #expect(try JSONPath("$.items[*].type").evaluate(in: doc) == ["a", "b"])
+        #expect(try JSONPath("$['odd key']").evaluate(in: doc) == true)
+        #expect(try JSONPath("$..type").evaluate(in: doc) == ["c", "a", "b"])
+        #expect(try JSONPath("$.items.length()").evaluate(in: doc) == 2)
+        #expect(try JSONPath("$.nothing").evaluate(in: doc) == nil)
+    }
+
+    @Test func rejectsMalformedPaths() {
+        for bad in ["items", "$.a[", "$.a[x]", "$..", "$.a b"] {
+            #expect(throws: JSONPath.SyntaxError.self, "\(bad)") { try JSONPath(bad) }
+        }
+    }
+}
+
+@Suite struct DurationTextTests {
+    @Test func readsTheUsualUnits() {
+        #expect(DurationText.parse("2s") == .seconds(2))
+        #expect(DurationText.parse("500ms") == .milliseconds(500))
+        #expect(DurationText.parse("1.5s") == .milliseconds(1500))
+        #expect(DurationText.parse("2m") == .seconds(120))
+        #expect(DurationText.parse("3") == .seconds(3))
+        #expect(DurationText.parse("soon") == nil)
+        #expect(DurationText.parse("-1s") == nil)
+    }
+}

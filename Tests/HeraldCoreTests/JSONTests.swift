@@ -1,0 +1,73 @@
+import HeraldCore
+import Testing
+
+@Suite struct JSONParserTests {
+    @Test func parsesEveryKindOfValue() throws {
+        let v = try JSONParser.parse(#"{"a":1,"b":[true,false,null],"c":"x\"y\u00e9\n","d":-2.5e2,"e":{}}"#)
+        #expect(v["a"] == .number(1))
+        #expect(v["b"] == .array([.bool(true), .bool(false), .null]))
+        #expect(v["c"] == .string("x\"yé\n"))
+        #expect(v["d"] == .number(-250))
+        #expect(v["e"] == .object([:]))
+    }
+
+    @Test func parsesSurrogatePairs() throws {
+        #expect(try JSONParser.parse(#""\ud83d\ude00""#) == .string("😀"))
+    }
+
+    @Test(arguments: [#"{"a":}"#, #"[1,]"#, #"{"a" 1}"#, "tru", #""unterminated"#, "{} x", ""])
+    func rejectsMalformedText(_ text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
+    }
+
+    @Test func reportsTheOffsetOfAnError() {
+        do {
+            _ = try JSONParser.parse(#"{"a": x}"#)
+            Issue.record("expected a failure")
+        } catch {
+            #expect(error.offset == 6)
+        }
+    }
+
+    @Test func parseIfJSONLeavesPlainTextAlone() {
+        #expect(JSONParser.parseIfJSON(Array("hello".utf8)) == nil)
+        #expect(JSONParser.parseIfJSON(Array(" {\"a\":1}".utf8)) == .object(["a": 1]))
+    }
+
+    @Test func encodesWithSortedKeysAndIntegers() {
+        let v: JSONValue = ["b": 2, "a": [1.5, "x\n"], "c": nil]
+        #expect(v.encoded() == #"{"a":[1.5,"x\n"],"b":2,"c":null}"#)
+    }
+
+    @Test func roundTripsThroughItsOwnEncoding() throws {
+        let v: JSONValue = ["k": ["n": -3, "s": "tab\there", "t": true]]
+        #expect(try JSONParser.parse(v.encoded()) == v)
+    }
+}
+
+@Suite struct RedactorTests {
+    @Test func masksKnownSecretsEverywhere() {
+        let r = Redactor(secrets: ["s3cr3t-token"])
+        #expect(r.redact("Bearer s3cr3t-token and s3cr3t-token") == "Bearer ••• and •••")
+    }
+
+    @Test func masksSecretHeadersButKeepsTheScheme() {
+        let r = Redactor()
+        #expect(r.redact(header: "Authorization", value: "Bearer abcdef") == "Bearer •••")
+        #expect(r.redact(header: "Cookie", value: "sid=1") == "•••")
+        #expect(r.redact(header: "Accept", value: "text/plain") == "text/plain")
+    }
+
+    @Test func masksSecretLookingFieldsInJSON() {
+        let r = Redactor(fields: ["pin"])
+        let v: JSONValue = ["token": "tok-1", "id": "u-1", "nested": ["password": "p", "pin": "1234"]]
+        #expect(r.redact(v) == ["token": "•••", "id": "u-1", "nested": ["password": "•••", "pin": "•••"]])
+    }
+
+    @Test func learnsSecretsDuringARun() {
+        let r = Redactor()
+        #expect(r.redact("tok-abcdef") == "tok-abcdef")
+        r.add(secret: "tok-abcdef")
+        #expect(r.redact("x tok-abcdef y") == "x ••• y")
+    }
+}

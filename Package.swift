@@ -74,8 +74,9 @@ let package = Package(
         .testTarget(name: "HeraldTransportTests",
                     dependencies: ["HeraldTransport", "HeraldDemoBackend"],
                     swiftSettings: strict),
+        // Runs the built herald and herald-demo executables: build them first (swift build --build-tests).
         .testTarget(name: "HeraldIntegrationTests",
-                    dependencies: ["HeraldCLI", "HeraldDemoBackend"],
+                    dependencies: ["HeraldCore"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -75,7 +75,7 @@ final class DemoBackendProcess {
         let out = Pipe()
         process.standardOutput = out
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
+        do { try ChildProcess.launch(process) } catch {
             throw InfrastructureError("cannot start the demo backend: \(error)")
         }
         let handle = out.fileHandleForReading
@@ -93,7 +93,7 @@ final class DemoBackendProcess {
                 return DemoBackendProcess(process: process, baseURL: String(url))
             }
         }
-        process.terminate()
+        ChildProcess.stop(process)
         throw InfrastructureError("the demo backend did not report a listening port within 20 s")
     }
 
@@ -101,10 +101,6 @@ final class DemoBackendProcess {
     func stop() {
         guard !stopped else { return }
         stopped = true
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        ChildProcess.stop(process, grace: .seconds(5))
     }
 }

@@ -24,7 +24,9 @@ public struct MonotonicInstant: Hashable, Comparable, Sendable, Codable {
 
     /// The instant `duration` after this one.
     public func advanced(by duration: Duration) -> MonotonicInstant {
-        MonotonicInstant(nanoseconds: nanoseconds &+ duration.nanoseconds)
+        let (s, a) = duration.components
+        let signed = s * 1_000_000_000 + a / 1_000_000_000
+        return MonotonicInstant(nanoseconds: UInt64(bitPattern: Int64(bitPattern: nanoseconds) &+ signed))
     }
 
     /// The time from `self` to `other` (negative when `other` is earlier).

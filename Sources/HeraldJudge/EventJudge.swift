@@ -14,6 +14,9 @@ public enum EventJudge {
     ///     judged on what arrived (a `match` that has not arrived is `not_run`, since its wait was cut short).
     public static func judge(_ expectation: BoundExpectation, trigger: MonotonicInstant, frames: [ObservedFrame],
                              disconnects: [ObservedDisconnect] = [], now: MonotonicInstant, final: Bool) -> Judgement {
+        // When the connection an expectation listens on has dropped, nothing more can arrive on it: its window ends now.
+        let dropped = disconnects.contains { expectation.watches($0) && $0.at <= now }
+        let now = dropped ? max(now, trigger.advanced(by: expectation.within)) : now
         var j = Judging(e: expectation, trigger: trigger, disconnects: disconnects, now: now, final: final)
         let after = frames.filter { $0.at >= trigger }
         switch expectation.kind {
@@ -24,6 +27,13 @@ public enum EventJudge {
         case .absent: return j.absent(after)
         case .sequence(let items, let strict): return j.sequence(items, strict: strict, after)
         }
+    }
+}
+
+extension BoundExpectation {
+    /// Whether `drop` closed a connection this expectation listens on.
+    func watches(_ drop: ObservedDisconnect) -> Bool {
+        drop.channel == channel && (actor == nil || drop.actor == nil || drop.actor == actor)
     }
 }
 
@@ -60,9 +70,15 @@ private struct Judging {
 
     func verdict(_ passed: Bool, _ reason: Verdict.Reason?, _ message: String, _ evidence: [Evidence] = [],
                  latency: Double? = nil) -> Verdict {
+        var passed = passed
         var message = message
         var reason = reason
         var evidence = evidence
+        if passed, case .absent = e.kind, relevantDisconnect != nil {
+            // Quiet on a closed connection proves nothing.
+            passed = false
+            message = "\(e.matcher.summary) could not be watched for the whole \(limit) window"
+        }
         if !passed, let drop = relevantDisconnect {
             reason = .connectionDropped
             message += "; the connection\(drop.actor.map { " of \($0)" } ?? "") on '\(drop.channel)' dropped at +\(fmt(trigger.duration(to: drop.at).milliseconds)) ms (\(drop.detail))"
@@ -76,9 +92,7 @@ private struct Judging {
     }
 
     var relevantDisconnect: ObservedDisconnect? {
-        disconnects.first { d in
-            d.channel == e.channel && (e.actor == nil || d.actor == e.actor) && d.at <= max(now, deadline)
-        }
+        disconnects.first { d in e.watches(d) && d.at <= max(now, deadline) }
     }
 
     func notRun() -> Judgement {
@@ -190,6 +204,14 @@ private struct Judging {
                                         got.map { evidence($0, $0 == got.first ? .matched : .unexpected) }), matched: got.first)
             }
             if got.count < n {
+                // Matching frames after the window: the events came, only too late.
+                let late = frames.filter { $0.actor == key && watched($0) && $0.at > deadline && e.matcher.matches($0.value) }
+                if !late.isEmpty {
+                    return .decided(verdict(false, .late,
+                                            "expected \(n) × \(e.matcher.summary)\(whose) within \(limit), got \(got.count) in time and \(late.count) late (at \(late.map { "+\(fmt(ms($0))) ms" }.joined(separator: ", ")))",
+                                            got.map { evidence($0, .matched) } + late.map { evidence($0, .observed) }, latency: ms(late[0])),
+                                    matched: got.first)
+                }
                 let near = got.isEmpty ? nearest(frames.filter { watched($0) && inWindow($0) }, e.matcher) : nil
                 return .decided(verdict(false, got.isEmpty ? .missing : .tooFew,
                                         "expected \(n) × \(e.matcher.summary)\(whose) within \(limit), got \(got.count)" + (got.isEmpty ? nearestNote(near) : ""),
@@ -241,14 +263,14 @@ private struct Judging {
         // Did every event arrive, only in another order (or with others between, for strict)?
         let present = items.map { item in stream.first { $0.channel == item.channel && item.matcher.matches($0.value) } }
         if present.allSatisfy({ $0 != nil }) {
-            let arrived = present.compactMap { $0 }.sorted { $0.at < $1.at }
+            let arrived = present.compactMap { $0 }.sorted { $0.seq < $1.seq }
             let order = arrived.map { f in items.firstIndex { $0.channel == f.channel && $0.matcher.matches(f.value) }.map { items[$0].matcher.summary } ?? f.text }
-            let inOrder = !strict || greedyMatch(items, stream).count == items.count
+            let inOrder = strict && greedyMatch(items, stream).count == items.count
             let message = inOrder
                 ? "the events arrived\(whose) in order but not back to back (strict): other events came between"
                 : "the events arrived\(whose) out of order: \(order.joined(separator: " → "))"
             return .decided(verdict(false, .outOfOrder, "expected " + items.map(\.matcher.summary).joined(separator: " → ") + "; " + message,
-                                    arrived.map { evidence($0, .unexpected) }), matched: nil)
+                                    arrived.map { evidence($0, .observed) }), matched: nil)
         }
         let missingIndex = found.count
         let near = nearest(stream.filter { $0.channel == items[missingIndex].channel }, items[missingIndex].matcher)

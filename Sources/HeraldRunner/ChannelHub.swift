@@ -134,7 +134,8 @@ final class ChannelHub: Sendable {
                     timeline.record(.disconnected(DisconnectRecord(code: code, reason: reason, expected: expected)),
                                     actor: key.actor, channel: key.channel, at: at)
                     if !expected {
-                        let detail = code.map { "close code \($0)\(reason.isEmpty ? "" : ": \(reason)")" } ?? "connection lost\(reason.isEmpty ? "" : ": \(reason)")"
+                        let said = reason.isEmpty || reason == "connection lost" ? "" : ": \(reason)"
+                        let detail = code.map { "close code \($0)\(said)" } ?? "connection lost\(said)"
                         store.append(ObservedDisconnect(channel: key.channel, actor: key.actor, at: at, detail: detail))
                     }
                 }

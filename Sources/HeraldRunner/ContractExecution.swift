@@ -212,6 +212,9 @@ actor ContractExecution {
             eventsFailed = try await awaitEvents(step, trigger: trigger, label: label, idPrefix: idPrefix, scope: scope, add: add)
         }
         if isCleanup { return }
+        // A channel connection dropped: later expectations on it could only fail, so the contract ends here
+        // (cleanup still runs) and the drop becomes its infrastructure error.
+        if !store.disconnects.isEmpty { throw Stop() }
         if options.failFast && (stepFailed || eventsFailed) { throw Stop() }
         // After a failed response assertion (or a failed setup) the system's state is unknown: stop here rather than
         // pile up follow-on failures. Failed event expectations do not change that state, so the steps go on.
@@ -403,6 +406,16 @@ actor ContractExecution {
                     verdicts.append(v)
                 }
             }
+        }
+        for (i, drop) in drops.enumerated() {
+            let whose = drop.actor.map { " of \($0)" } ?? ""
+            verdicts.append(Verdict(
+                id: "\(contract.name) › channel \(drop.channel)\(drop.actor.map { " \($0)" } ?? "") › connection #\(i + 1)",
+                contract: contract.name, step: "channel \(drop.channel)", kind: .connection, outcome: .failed,
+                reason: .connectionDropped,
+                message: "the connection\(whose) on '\(drop.channel)' dropped at +\(DurationText.format(timeline.origin.duration(to: drop.at))) (\(drop.detail))",
+                location: contract.channels.first { $0.name == drop.channel }?.location,
+                evidence: [Evidence(role: .disconnect, actor: drop.actor, channel: drop.channel, text: drop.detail)]))
         }
         var infra = infrastructureError
         if infra == nil, let drop = drops.first {

@@ -184,7 +184,7 @@ enum Fixture {
         #expect(F.judge(F.expectation(seq, actor: "buyer"), frames, now: 50).verdict == nil, "b then a could still be followed by b")
         let v = try #require(F.judge(F.expectation(seq, actor: "buyer"), frames, now: 1000).verdict)
         #expect(v.reason == .outOfOrder)
-        #expect(v.message.contains("b → a"))
+        #expect(v.message.contains("{type: b} → {type: a}"))
     }
 
     @Test func sequenceSpansChannels() throws {

@@ -37,13 +37,14 @@ struct WebSocketFramingTests {
             guard echo.opcode == 0x8 else { throw ScriptFailure("expected the close echo, got opcode \(echo.opcode)") }
         }
         try await withWebSocketEngine { engine in
+            // Frames can arrive (and be stamped) before connect() returns to this task.
+            let before = MonotonicInstant.now()
             let connection = try await engine.connect(WebSocketOptions(
                 url: "ws://127.0.0.1:\(server.port)/feed?x=1",
                 headers: [HTTPHeader("Authorization", "Bearer t0k3n"), HTTPHeader("X-Actor", "seller[1]")],
                 subprotocol: "herald.v1"))
             #expect(connection.handshakeStatus == 101)
             #expect(connection.subprotocol == "herald.v1")
-            let before = MonotonicInstant.now()
             let events = try await within(.seconds(5), "messages and close") {
                 var events: [WebSocketEvent] = []
                 for await event in connection.events {

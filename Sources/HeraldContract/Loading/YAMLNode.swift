@@ -85,6 +85,9 @@ struct YAMLNode {
 
     func duration(_ what: String) throws(Diagnostic) -> Duration {
         guard let s = node.scalar?.string, let d = DurationText.parse(s) else {
+            if let s = node.scalar?.string, Double(s) != nil {
+                throw error("\(what) needs a unit, found the bare number \(s)", hint: "write \(s)ms or \(s)s")
+            }
             throw error("\(what) must be a duration, found \(kindName)", hint: "write it like 2s, 500ms or 1.5s")
         }
         return d
@@ -111,13 +114,13 @@ struct YAMLNode {
         }
         if let seq = node.sequence { return .array(try seq.map { n throws(Diagnostic) in try YAMLNode(node: n, file: file).json() }) }
         guard let scalar = node.scalar else { throw error("aliases are not supported here") }
+        // Template references must be valid even inside JSON bodies and matchers.
+        if scalar.string.contains("${") { _ = try template("a value") }
         if scalar.style != .plain { return .string(scalar.string) }
         if isNull { return .null }
         if let b = node.bool { return .bool(b) }
         if let i = node.int { return .number(Double(i)) }
         if let f = node.float { return .number(f) }
-        // Template references must be valid even inside JSON bodies.
-        if scalar.string.contains("${") { _ = try template("a value") }
         return .string(scalar.string)
     }
 }

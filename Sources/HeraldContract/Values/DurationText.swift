@@ -1,6 +1,8 @@
-/// Reads durations as contracts write them: `2s`, `500ms`, `1.5s`, `2m`, `100us`, or a bare number of seconds.
+/// Reads durations as contracts write them: `2s`, `500ms`, `1.5s`, `2m`, `100us`.
+///
+/// A unit is required: `within: 500` could mean 500 ms or 500 s, and guessing wrong hides a slow delivery.
 public enum DurationText {
-    /// Parses `text`, or returns `nil` when it is not a duration.
+    /// Parses `text`, or returns `nil` when it is not a duration with a unit.
     public static func parse(_ text: String) -> Duration? {
         let t = text.trimmingCharacters(in: " ")
         let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("ns", 1e-9), ("s", 1), ("m", 60), ("h", 3600)]
@@ -8,8 +10,7 @@ public enum DurationText {
             guard let n = Double(t.dropLast(suffix.count)), n >= 0, n.isFinite else { return nil }
             return .nanoseconds(Int64((n * scale * 1e9).rounded()))
         }
-        guard let n = Double(t), n >= 0, n.isFinite else { return nil }
-        return .nanoseconds(Int64((n * 1e9).rounded()))
+        return nil
     }
 
     /// Formats a duration the short way: `2s`, `350ms`, `1.25s`.

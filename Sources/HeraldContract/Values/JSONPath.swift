@@ -68,6 +68,9 @@ public struct JSONPath: Hashable, Sendable, CustomStringConvertible {
                 if i < chars.count, chars[i] == "*" { i += 1; comps.append(.wildcard); continue }
                 let name = readName()
                 guard !name.isEmpty else { throw SyntaxError(message: "empty field name in \"\(text)\"") }
+                guard !name.contains(where: \.isWhitespace) else {
+                    throw SyntaxError(message: "'\(name)' has a space in \"\(text)\"; write such names as $['\(name)']")
+                }
                 if name == "length()" { comps.append(.length) } else { comps.append(.field(name)) }
             } else if c == "[" {
                 i += 1

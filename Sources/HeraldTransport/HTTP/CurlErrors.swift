@@ -5,8 +5,10 @@ enum CurlErrors {
     static func transportError(_ code: CURLcode, url: String, timeout: Duration, detail: String) -> TransportError {
         switch code {
         case CURLE_COULDNT_CONNECT:
-            // "Failed to connect to … port 9 after 0 ms: Connection refused" adds nothing to "connection refused".
-            return .connectionRefused(url: url, detail: detail.hasSuffix("Connection refused") ? nil : detail)
+            // "Failed to connect to … port 9 after 0 ms: Connection refused" (or, with newer libcurl,
+            // "…: Couldn't connect to server") adds nothing to "connection refused".
+            let generic = detail.hasSuffix("Connection refused") || detail.hasSuffix("Couldn't connect to server")
+            return .connectionRefused(url: url, detail: generic ? nil : detail)
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return .dnsFailure(url: url, detail: detail)
         case CURLE_OPERATION_TIMEDOUT:

@@ -18,7 +18,7 @@ extension LwsEngineCore {
     static func handles(_ reason: lws_callback_reasons) -> Bool {
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED, LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER,
-             LWS_CALLBACK_CLIENT_ESTABLISHED, LWS_CALLBACK_CLIENT_CONNECTION_ERROR, LWS_CALLBACK_CLIENT_RECEIVE,
+             LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH, LWS_CALLBACK_CLIENT_ESTABLISHED, LWS_CALLBACK_CLIENT_CONNECTION_ERROR, LWS_CALLBACK_CLIENT_RECEIVE,
              LWS_CALLBACK_CLIENT_RECEIVE_PONG, LWS_CALLBACK_CLIENT_WRITEABLE, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE,
              LWS_CALLBACK_CLIENT_CLOSED, LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION,
              LWS_CALLBACK_WSI_DESTROY:
@@ -42,6 +42,10 @@ extension LwsEngineCore {
         switch reason {
         case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
             return appendHeaders(session, input, len)
+        case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
+            // The response headers are still attached here; by ESTABLISHED lws may have released them.
+            session.acceptedSubprotocol = Self.header(wsi, WSI_TOKEN_PROTOCOL)
+            return 0
         case LWS_CALLBACK_CLIENT_ESTABLISHED:
             return established(session, wsi)
         case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
@@ -104,7 +108,7 @@ extension LwsEngineCore {
 
     private func established(_ session: WebSocketSession, _ wsi: OpaquePointer) -> Int32 {
         let status = Int(lws_http_client_http_response(wsi))
-        let handshake = Handshake(status: status == 0 ? 101 : status, subprotocol: Self.header(wsi, WSI_TOKEN_PROTOCOL))
+        let handshake = Handshake(status: status == 0 ? 101 : status, subprotocol: session.acceptedSubprotocol ?? Self.header(wsi, WSI_TOKEN_PROTOCOL))
         session.phase = .open
         guard session.outcome.complete(.success(handshake)) else {
             // The caller gave up (deadline or cancellation) just before: drop the connection quietly.

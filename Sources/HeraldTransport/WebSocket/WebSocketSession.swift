@@ -52,6 +52,8 @@ final class WebSocketSession: @unchecked Sendable {
     /// Set when the deadline passed and the attempt was killed.
     var aborted = false
     var assembling = false
+    /// The `Sec-WebSocket-Protocol` the server answered, read before the handshake headers are released.
+    var acceptedSubprotocol: String?
     var assemblingBinary = false
     var assembly: [UInt8] = []
     var peerClose: (code: Int, reason: String)?

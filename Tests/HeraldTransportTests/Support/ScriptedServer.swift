@@ -16,7 +16,12 @@ struct ScriptFailure: Error, CustomStringConvertible {
 final class ScriptedServer: Sendable {
     let port: Int
     private let listenFD: Int32
-    private let outcome = Mutex<Result<Void, any Error>?>(nil)
+    private let outcome = OutcomeBox()
+
+    /// The script's result, shared with the thread that runs it.
+    private final class OutcomeBox: Sendable {
+        let result = Mutex<Result<Void, any Error>?>(nil)
+    }
 
     /// Starts listening; `script` gets each of `connections` accepted peers in turn, with its index.
     init(connections: Int = 1, _ script: @escaping @Sendable (TestPeer, Int) throws -> Void) throws {
@@ -31,7 +36,7 @@ final class ScriptedServer: Sendable {
                     try script(peer, i)
                 }
             }
-            outcome.withLock { $0 = result }
+            outcome.result.withLock { $0 = result }
         }
         thread.start()
     }
@@ -44,7 +49,7 @@ final class ScriptedServer: Sendable {
     func finish(timeout: Duration = .seconds(5)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let result = outcome.withLock({ $0 }) { return try result.get() }
+            if let result = outcome.result.withLock({ $0 }) { return try result.get() }
             try await Task.sleep(for: .milliseconds(5))
         }
         throw ScriptFailure("the server script did not finish within \(timeout)")

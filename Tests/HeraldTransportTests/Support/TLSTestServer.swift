@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 
 #if canImport(Glibc)
 import Glibc
@@ -28,16 +29,13 @@ final class TLSTestServer: Sendable {
         process.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", certificateFile, "-key", key, "-www", "-quiet"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ChildProcess.launch(process)
         try waitUntilListening()
     }
 
     /// Stops the server and removes its files.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        ChildProcess.stop(process)
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -76,8 +74,11 @@ final class TLSTestServer: Sendable {
         p.arguments = arguments
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
+        try ChildProcess.launch(p)
+        guard ChildProcess.waitBlocking(for: p, timeout: .seconds(30)) else {
+            ChildProcess.stop(p)
+            throw ScriptFailure("openssl \(arguments.first ?? "") did not finish within 30 s")
+        }
         guard p.terminationStatus == 0 else { throw ScriptFailure("openssl \(arguments.first ?? "") failed") }
     }
 }

@@ -1,0 +1,146 @@
+import Foundation
+import Testing
+
+/// `herald demo` end to end: the real binary starts the real demo backend and runs contracts/ over real sockets.
+///
+/// Serialized: each run takes a few seconds of both cores, and the contracts allow one second per delivery.
+@Suite("herald demo against the demo backend", .serialized)
+struct DemoRunTests {
+    @Test("the clean backend passes every expectation, and the report holds every verdict")
+    func cleanBackendPasses() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try await herald(["demo", "--report", dir.path])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("✔ accepted offer notifies only the chosen seller"), "\(run)")
+
+        let report = try Report.load(dir)
+        #expect(report.status == "passed")
+        #expect(report.exitCode == 0)
+        #expect(report.summary.failed == 0)
+        #expect(report.summary.expectations == report.summary.passed)
+        let verdicts = report.contracts.flatMap(\.verdicts)
+        #expect(verdicts.count >= 30, "every status, body, poll and event expectation has a verdict")
+        for kind in ["status", "body", "poll", "match", "sequence", "count", "absent", "recipients"] {
+            #expect(verdicts.contains { $0.kind == kind }, "no \(kind) verdict in the report")
+        }
+        // A passing recipients verdict names the frame per recipient, with its latency.
+        let accepted = try #require(verdicts.first { $0.kind == "recipients" && $0.message.contains("offer.accepted") })
+        #expect(accepted.evidence.contains { $0.role == "matched" && $0.actor == "seller[1]" && $0.sinceTriggerMs != nil })
+        #expect(accepted.latencyMs != nil)
+        // The timeline has the requests, the responses and the frames of every actor.
+        let timeline = report.contracts.flatMap(\.timeline)
+        #expect(Set(timeline.compactMap(\.actor)).isSuperset(of: ["buyer", "seller[0]", "seller[1]", "seller[2]"]))
+    }
+
+    /// A defect of the demo backend and the verdict that must catch it.
+    struct Case: CustomTestStringConvertible, Sendable {
+        var defect: String
+        var kind: String
+        var reason: String
+        /// An actor that appears in the failing verdict's evidence.
+        var actor: String
+        /// The evidence role that shows it.
+        var role: String
+        var testDescription: String { "--defect \(defect) → \(kind) [\(reason)]" }
+    }
+
+    static let defects: [Case] = [
+        Case(defect: "wrong-recipient", kind: "recipients", reason: "wrong-recipient", actor: "seller[0]", role: "unexpected"),
+        Case(defect: "missing-event", kind: "sequence", reason: "missing", actor: "buyer", role: "nearest"),
+        Case(defect: "reorder", kind: "sequence", reason: "out-of-order", actor: "buyer", role: "observed"),
+        Case(defect: "duplicate", kind: "count", reason: "duplicate", actor: "seller[1]", role: "unexpected"),
+        Case(defect: "slow", kind: "recipients", reason: "late", actor: "seller[1]", role: "matched"),
+    ]
+
+    @Test("each defect turns the run red with the right verdict", arguments: defects)
+    func defectIsCaught(_ c: Case) async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try await herald(["demo", "--defect", c.defect, "--report", dir.path])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stdout.contains("\(c.kind) [\(c.reason)]"), "the console names the verdict\n\(run)")
+
+        let report = try Report.load(dir)
+        #expect(report.status == "failed")
+        let failed = report.contracts.flatMap(\.verdicts).filter { $0.outcome == "failed" }
+        let verdict = try #require(failed.first { $0.kind == c.kind && $0.reason == c.reason },
+                                   "no \(c.kind) [\(c.reason)] among \(failed.map { "\($0.kind) [\($0.reason ?? "-")]" })")
+        #expect(verdict.evidence.contains { $0.role == c.role && $0.actor == c.actor },
+                "evidence: \(verdict.evidence.map { "\($0.role) \($0.actor ?? "-")" })")
+        #expect(verdict.location != nil, "a failed verdict points at its line in the contract")
+        #expect(report.contracts.allSatisfy { $0.infrastructureError == nil })
+    }
+
+    @Test("the wrong-recipient evidence carries the frame the wrong seller received")
+    func wrongRecipientEvidence() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try await herald(["demo", "--defect", "wrong-recipient", "--report", dir.path])
+        #expect(run.status == 1, "\(run)")
+        let report = try Report.load(dir)
+        let verdict = try #require(report.contracts.flatMap(\.verdicts).first { $0.reason == "wrong-recipient" })
+        let frame = try #require(verdict.evidence.first { $0.role == "unexpected" })
+        #expect(frame.actor == "seller[0]")
+        #expect(frame.channel == "inbox")
+        #expect(frame.text?.contains("\"offer.accepted\"") == true, "the frame itself: \(frame.text ?? "none")")
+        #expect(frame.sinceTriggerMs != nil)
+        // Only the wrong delivery is a failure: seller 1 still got its notification.
+        #expect(verdict.evidence.contains { $0.role == "matched" && $0.actor == "seller[1]" })
+        // The console shows it too, with the actor.
+        #expect(run.stdout.contains("seller[0]"), "\(run)")
+    }
+}
+
+/// The parts of report.json the tests read.
+struct Report: Decodable {
+    struct Summary: Decodable {
+        var expectations: Int
+        var passed: Int
+        var failed: Int
+    }
+    struct Location: Decodable {
+        var file: String
+        var line: Int
+        var column: Int
+    }
+    struct Evidence: Decodable {
+        var role: String
+        var actor: String?
+        var channel: String?
+        var text: String?
+        var sinceTriggerMs: Double?
+    }
+    struct Verdict: Decodable {
+        var kind: String
+        var outcome: String
+        var reason: String?
+        var message: String
+        var location: Location?
+        var evidence: [Evidence]
+        var latencyMs: Double?
+    }
+    struct Entry: Decodable {
+        var seq: Int
+        var actor: String?
+    }
+    struct Contract: Decodable {
+        var name: String
+        var status: String
+        var infrastructureError: String?
+        var verdicts: [Verdict]
+        var timeline: [Entry]
+    }
+    var schema: String
+    var status: String
+    var exitCode: Int
+    var summary: Summary
+    var contracts: [Contract]
+
+    static func load(_ dir: URL) throws -> Report {
+        let data = try Data(contentsOf: dir.appendingPathComponent("report.json"))
+        let report = try JSONDecoder().decode(Report.self, from: data)
+        #expect(report.schema == "herald.report/v1")
+        return report
+    }
+}

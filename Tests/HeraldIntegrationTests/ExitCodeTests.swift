@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// Exit codes and messages of the built `herald` for bad input and broken infrastructure.
+@Suite("herald exit codes")
+struct ExitCodeTests {
+    /// The broken contracts in Tests/Fixtures/invalid, each beside the output `herald validate` must print.
+    static let invalidContracts: [String] = {
+        let dir = Paths.fixtures.appendingPathComponent("invalid")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.sorted()
+    }()
+
+    @Test("there are broken-contract fixtures to check")
+    func fixturesExist() {
+        #expect(Self.invalidContracts.count >= 5, "Tests/Fixtures/invalid holds \(Self.invalidContracts)")
+    }
+
+    /// Set `HERALD_UPDATE_SNAPSHOTS=1` to rewrite the `.expected` files from the current output.
+    @Test("validate: a broken contract is exit 2 with file:line:col, what is wrong and a hint", arguments: invalidContracts)
+    func invalidContract(_ name: String) async throws {
+        let run = try await herald(["validate", "invalid/\(name)"], in: Paths.fixtures)
+        #expect(run.status == 2, "\(run)")
+        #expect(run.stdout.isEmpty, "diagnostics go to stderr: \(run)")
+        let expectedFile = Paths.fixtures.appendingPathComponent("invalid/\(name.dropLast(5)).expected")
+        if ProcessInfo.processInfo.environment["HERALD_UPDATE_SNAPSHOTS"] == "1" {
+            try run.stderr.write(to: expectedFile, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: expectedFile, encoding: .utf8)
+        #expect(run.stderr == expected)
+        let first = try #require(run.stderr.split(separator: "\n").first)
+        #expect(first.wholeMatch(of: /invalid\/[a-z-]+\.yaml:\d+:\d+: error: .+/) != nil, "\(first)")
+        #expect(run.stderr.contains("\n  hint: "))
+    }
+
+    @Test("validate: the bundled contracts are valid")
+    func bundledContractsAreValid() async throws {
+        let run = try await herald(["validate", "contracts"])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("✔ contracts/accepted-offer.yaml"), "\(run)")
+    }
+
+    @Test("run: a service on a closed port is exit 3 within 10 s, naming the URL")
+    func closedPort() async throws {
+        let port = try HeraldIntegrationTests.closedPort()
+        let run = try await herald(["run", "run/health-only.yaml"], in: Paths.fixtures,
+                                   environment: ["BASE_URL": "http://127.0.0.1:\(port)"], limit: .seconds(20))
+        #expect(run.status == 3, "\(run)")
+        #expect(run.elapsed < .seconds(10), "\(run)")
+        #expect((run.stdout + run.stderr).contains("127.0.0.1:\(port)"), "\(run)")
+        #expect((run.stdout + run.stderr).contains("connection refused"), "\(run)")
+    }
+
+    @Test("run: an unknown host is exit 3")
+    func unknownHost() async throws {
+        let run = try await herald(["run", "run/health-only.yaml"], in: Paths.fixtures,
+                                   environment: ["BASE_URL": "http://herald-no-such-host.invalid:8080"], limit: .seconds(30))
+        #expect(run.status == 3, "\(run)")
+        #expect((run.stdout + run.stderr).contains("herald-no-such-host.invalid"), "\(run)")
+    }
+
+    @Test("run: a WebSocket that drops mid-run is exit 3 and the drop is named, without waiting out every timeout")
+    func droppedConnection() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try await herald(["demo", "--contracts", "Tests/Fixtures/run/dropped.yaml", "--report", dir.path],
+                                   limit: .seconds(30))
+        #expect(run.status == 3, "\(run)")
+        #expect(run.elapsed < .seconds(15), "\(run)")
+        #expect((run.stdout + run.stderr).contains("dropped"), "\(run)")
+        let report = try Report.load(dir)
+        #expect(report.status == "infrastructure_error")
+        let infra = try #require(report.contracts.first?.infrastructureError)
+        #expect(infra.contains("channel 'inbox'"), "\(infra)")
+        #expect(report.contracts.flatMap(\.verdicts).contains { $0.kind == "connection" && $0.outcome == "failed" },
+                "the drop is a verdict too")
+    }
+
+    @Test("run: an unknown subcommand option is a usage error, not a crash")
+    func usageError() async throws {
+        let run = try await herald(["run", "--no-such-flag"])
+        #expect(run.status == 64, "\(run)")
+        #expect(run.stderr.contains("--no-such-flag"), "\(run)")
+    }
+}

@@ -312,7 +312,7 @@ actor ContractExecution {
         let (status, output) = try await ShellCommand.run(command, timeout: shell.timeout)
         let ok = status == 0
         return Verdict(id: "\(idPrefix) › command", contract: contract.name, step: label, kind: .command,
-                       outcome: ok ? .passed : .failed, reason: ok ? nil : .mismatch,
+                       outcome: ok ? .passed : .failed, reason: ok ? nil : (status == nil ? .timeout : .mismatch),
                        message: ok ? "exited 0" : (status == nil ? "timed out after \(DurationText.format(shell.timeout))" : "exited \(status!)"),
                        location: location,
                        evidence: ok ? [] : [Evidence(role: .observed, text: redactor.redact(String(output.suffix(2000))))])

@@ -5,19 +5,12 @@ import HeraldCore
 enum ShellCommand {
     /// Runs `command`; returns its exit status (`nil` when it was killed at the deadline) and its combined output.
     ///
-    /// The shell runs in a session of its own (through `setsid`, part of Debian's essential util-linux), so that at the
-    /// deadline the whole process group is stopped: a `sleep` the shell started would otherwise keep the output
-    /// pipe open and the step would wait on it.
+    /// Foundation starts every child in a process group of its own (its pgid is its pid), so at the deadline the
+    /// whole group is stopped, and so is whatever the shell left running when it exits.
     static func run(_ command: String, timeout: Duration) async throws -> (Int32?, String) {
         let process = Process()
-        let setsid = "/usr/bin/setsid"
-        if FileManager.default.isExecutableFile(atPath: setsid) {
-            process.executableURL = URL(fileURLWithPath: setsid)
-            process.arguments = ["/bin/sh", "-c", command]
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", command]
-        }
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -26,17 +19,18 @@ enum ShellCommand {
         let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var timedOut = false
+        let group = -process.processIdentifier
         while process.isRunning {
             if ContinuousClock.now >= deadline || Task.isCancelled {
                 timedOut = true
-                let group = -process.processIdentifier
                 kill(group, SIGTERM)
-                if !ChildProcess.waitBlocking(for: process, timeout: .seconds(2)) { kill(group, SIGKILL) }
-                kill(group, SIGKILL)
+                _ = await ChildProcess.wait(for: process, timeout: .seconds(2))
                 break
             }
             try? await Task.sleep(for: .milliseconds(10))
         }
+        // Nothing the step started outlives it (a background `cmd &` would also hold the output pipe open).
+        kill(group, SIGKILL)
         _ = await ChildProcess.wait(for: process, timeout: .seconds(5))
         let data = await reader.value
         return (timedOut ? nil : process.terminationStatus, String(decoding: data, as: UTF8.self))

@@ -83,3 +83,22 @@ struct ExitCodeTests {
         #expect(run.stderr.contains("--no-such-flag"), "\(run)")
     }
 }
+
+/// `shell:` steps keep their deadline.
+@Suite("herald shell steps")
+struct ShellStepTests {
+    @Test("a shell step past its timeout is stopped with everything it started, and fails as a timeout")
+    func shellTimeout() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try await herald(["run", "run/shell-timeout.yaml", "--report", dir.path], in: Paths.fixtures,
+                                   limit: .seconds(30))
+        #expect(run.status == 1, "\(run)")
+        #expect(run.elapsed < .seconds(10), "the background sleep must not hold the step: \(run)")
+        #expect(run.stdout.contains("command [timeout]"), "\(run)")
+        #expect(!run.stdout.contains("never"), "the shell was stopped before its echo: \(run)")
+        let report = try Report.load(dir)
+        let verdicts = report.contracts.flatMap(\.verdicts)
+        #expect(verdicts.count == 1, "the step after the failed one did not run: \(verdicts.map(\.message))")
+    }
+}

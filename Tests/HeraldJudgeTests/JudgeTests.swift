@@ -207,6 +207,31 @@ enum Fixture {
         #expect(v.evidence.contains { $0.role == .disconnect })
     }
 
+    @Test func aDropEndsTheWaitAtOnce() throws {
+        let drop = ObservedDisconnect(channel: "inbox", actor: "seller[1]", at: F.t(100), detail: "connection lost")
+        // Before the drop the expectation waits; right after it, it is decided although its window is still open.
+        #expect(F.judge(F.expectation(actor: "seller[1]"), [], now: 50, drops: [drop]).verdict == nil)
+        let v = try #require(F.judge(F.expectation(actor: "seller[1]"), [], now: 101, drops: [drop]).verdict)
+        #expect(v.outcome == .failed)
+        #expect(v.reason == .connectionDropped)
+        // Another actor's connection dropping does not end this one's wait.
+        #expect(F.judge(F.expectation(actor: "seller[0]"), [], now: 101, drops: [drop]).verdict == nil)
+        // A frame that arrived before the drop still satisfies it.
+        let hit = try #require(F.judge(F.expectation(actor: "seller[1]"), [F.frame(0, at: 40, "seller[1]", accepted)],
+                                       now: 101, drops: [drop]).verdict)
+        #expect(hit.outcome == .passed)
+    }
+
+    @Test func quietOnADroppedConnectionProvesNothing() throws {
+        let drop = ObservedDisconnect(channel: "inbox", actor: "seller[2]", at: F.t(100), detail: "connection lost")
+        let v = try #require(F.judge(F.expectation(.absent, actor: "seller[2]"), [], now: 101, drops: [drop]).verdict)
+        #expect(v.outcome == .failed)
+        #expect(v.reason == .connectionDropped)
+        #expect(v.message.contains("could not be watched"))
+        let quiet = try #require(F.judge(F.expectation(.absent, actor: "seller[2]"), [], now: 1000).verdict)
+        #expect(quiet.outcome == .passed)
+    }
+
     @Test func anInterruptedWaitIsNotRun() throws {
         let v = try #require(F.judge(F.expectation(), [], now: 200, final: true).verdict)
         #expect(v.outcome == .notRun)

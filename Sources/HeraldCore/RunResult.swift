@@ -38,10 +38,10 @@ public struct ContractResult: Sendable {
         self.actors = actors
     }
 
-    /// How the contract ended.
-    public var status: ExitStatus {
+    /// How the contract ended; with `strict`, a known gap fails it.
+    public func status(strict: Bool) -> ExitStatus {
         if infrastructureError != nil { return .infrastructure }
-        if verdicts.contains(where: { $0.outcome == .failed }) { return .failed }
+        if verdicts.contains(where: { $0.outcome == .failed || (strict && $0.outcome == .knownGap) }) { return .failed }
         return .passed
     }
 
@@ -71,10 +71,7 @@ public struct RunResult: Sendable {
     /// The exit status: infrastructure errors first, then failures (known gaps count as failures with `--strict`).
     public var exitStatus: ExitStatus {
         var status = ExitStatus.passed
-        for c in contracts {
-            status = max(status, c.status)
-            if strict, c.verdicts.contains(where: { $0.outcome == .knownGap }) { status = max(status, .failed) }
-        }
+        for c in contracts { status = max(status, c.status(strict: strict)) }
         if interrupted { status = max(status, .failed) }
         return status
     }

@@ -29,7 +29,7 @@ public struct ConsoleReport: ReportSink {
             let failed = c.count(.failed)
             let gaps = c.count(.knownGap)
             let mark: String
-            switch c.status {
+            switch c.status(strict: result.strict) {
             case .passed: mark = paint.green("✔")
             case .infrastructure: mark = paint.red("!")
             default: mark = paint.red("✘")
@@ -44,7 +44,7 @@ public struct ConsoleReport: ReportSink {
                     lines.append("    " + (i == 0 ? paint.red("infrastructure error: ") : "") + line)
                 }
             }
-            for v in c.verdicts where v.outcome != .passed || verbose {
+            for v in c.verdicts where v.outcome != .passed || verbose || v.knownGap != nil {
                 lines.append(contentsOf: render(v, paint: paint).map { "    " + $0 })
             }
         }
@@ -57,6 +57,7 @@ public struct ConsoleReport: ReportSink {
         var lines: [String] = []
         let mark: String
         switch v.outcome {
+        case .passed where v.knownGap != nil: mark = paint.green("✔ known gap \(v.knownGap!) no longer fails (remove known_gap?)")
         case .passed: mark = paint.green("✔")
         case .failed: mark = paint.red("✘")
         case .knownGap: mark = paint.yellow("~ known gap \(v.knownGap ?? "")")
@@ -84,7 +85,7 @@ public struct ConsoleReport: ReportSink {
         let passed = all.filter { $0.outcome == .passed }.count
         let failed = all.filter { $0.outcome == .failed }.count
         let gaps = all.filter { $0.outcome == .knownGap }.count
-        let contractsFailed = r.contracts.filter { $0.status != .passed }.count
+        let contractsFailed = r.contracts.filter { $0.status(strict: r.strict) != .passed }.count
         var s = "\(r.contracts.count - contractsFailed) of \(r.contracts.count) contract\(r.contracts.count == 1 ? "" : "s") passed · "
         s += "expectations: \(passed) passed, \(failed) failed"
         if gaps > 0 { s += ", \(gaps) known gap\(gaps == 1 ? "" : "s")\(r.strict ? " (failing: --strict)" : "")" }

@@ -46,7 +46,7 @@ public struct JSONReport: ReportSink {
             strict = r.strict
             interrupted = r.interrupted
             summary = Summary(r)
-            contracts = r.contracts.map(ContractDoc.init)
+            contracts = r.contracts.map { ContractDoc($0, strict: r.strict) }
             skipped = r.skipped
         }
     }
@@ -64,7 +64,7 @@ public struct JSONReport: ReportSink {
         init(_ r: RunResult) {
             let all = r.contracts.flatMap(\.verdicts)
             contracts = r.contracts.count
-            contractsPassed = r.contracts.filter { $0.status == .passed }.count
+            contractsPassed = r.contracts.filter { $0.status(strict: r.strict) == .passed }.count
             expectations = all.count
             passed = all.filter { $0.outcome == .passed }.count
             failed = all.filter { $0.outcome == .failed }.count
@@ -95,11 +95,11 @@ public struct JSONReport: ReportSink {
         var verdicts: [Verdict]
         var timeline: [EntryDoc]
 
-        init(_ c: ContractResult) {
+        init(_ c: ContractResult, strict: Bool) {
             name = c.name
             file = c.file
             location = c.location
-            status = Summary.statusName(c.status)
+            status = Summary.statusName(c.status(strict: strict))
             durationMs = c.duration.milliseconds
             infrastructureError = c.infrastructureError
             interrupted = c.interrupted

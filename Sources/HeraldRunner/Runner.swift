@@ -49,7 +49,7 @@ public enum Runner {
         var interrupted = false
         let client = HTTPClient()
         for (i, plan) in plans.enumerated() {
-            if interrupted || Task.isCancelled || (options.failFast && results.contains { $0.status != .passed }) {
+            if interrupted || Task.isCancelled || (options.failFast && results.contains { $0.status(strict: options.strict) != .passed }) {
                 skipped.append(plan.contract.name)
                 interrupted = interrupted || Task.isCancelled
                 continue

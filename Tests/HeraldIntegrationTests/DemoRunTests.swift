@@ -144,3 +144,29 @@ struct Report: Decodable {
         return report
     }
 }
+
+/// Known gaps: reported, not failed, unless `--strict`.
+@Suite("known gaps and --strict", .serialized)
+struct KnownGapTests {
+    static let contract = "Tests/Fixtures/run/known-gap.yaml"
+
+    @Test("a known defect that shows up is a known gap: exit 0, and --strict makes it exit 1")
+    func strictFailsKnownGaps() async throws {
+        let lenient = try await herald(["demo", "--defect", "duplicate", "--contracts", Self.contract])
+        #expect(lenient.status == 0, "\(lenient)")
+        #expect(lenient.stdout.contains("known gap DEMO-1"), "\(lenient)")
+        #expect(lenient.stdout.contains("count [duplicate]"), "the gap still shows its verdict: \(lenient)")
+
+        let strict = try await herald(["demo", "--defect", "duplicate", "--contracts", Self.contract, "--strict"])
+        #expect(strict.status == 1, "\(strict)")
+        #expect(strict.stdout.contains("0 of 1 contract passed"), "\(strict)")
+    }
+
+    @Test("on the clean backend the same contract passes, also with --strict")
+    func cleanPassesStrict() async throws {
+        let run = try await herald(["demo", "--contracts", Self.contract, "--strict"])
+        #expect(run.status == 0, "\(run)")
+        #expect(!run.stdout.contains("~ known gap"), "\(run)")
+        #expect(run.stdout.contains("known gap DEMO-1 no longer fails"), "a fixed gap is pointed out: \(run)")
+    }
+}

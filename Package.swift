@@ -71,12 +71,13 @@ let package = Package(
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldContractTests", dependencies: ["HeraldContract", "HeraldPlan"], swiftSettings: strict),
         .testTarget(name: "HeraldJudgeTests", dependencies: ["HeraldJudge", "HeraldContract"], swiftSettings: strict),
+        .testTarget(name: "HeraldReportTests", dependencies: ["HeraldReport", "HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldTransportTests",
                     dependencies: ["HeraldTransport", "HeraldDemoBackend"],
                     swiftSettings: strict),
         // Runs the built herald and herald-demo executables: build them first (swift build --build-tests).
         .testTarget(name: "HeraldIntegrationTests",
-                    dependencies: ["HeraldCore"],
+                    dependencies: ["HeraldCore", "HeraldReport"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

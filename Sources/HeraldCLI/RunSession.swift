@@ -7,13 +7,21 @@ import HeraldReport
 import HeraldRunner
 import Synchronization
 
-/// Options shared by `run` and `demo`.
-struct RunFlags: ParsableArguments {
+/// What turns contracts into plans: variables, environment files, TLS. Shared by `run`, `demo` and `tail`.
+struct ContractInputs: ParsableArguments {
     @Option(name: .customLong("env-file"), help: "Read KEY=VALUE lines into ${env.KEY}; their values are treated as secrets.")
     var envFiles: [String] = []
 
     @Option(name: .customLong("var"), help: "Set a variable: --var name=value (repeatable).")
     var vars: [String] = []
+
+    @Flag(help: "Skip TLS certificate verification.")
+    var insecure = false
+}
+
+/// Options shared by `run` and `demo`.
+struct RunFlags: ParsableArguments {
+    @OptionGroup var inputs: ContractInputs
 
     @Option(name: .customLong("tag"), help: "Run only contracts with this tag (repeatable).")
     var tags: [String] = []
@@ -24,11 +32,21 @@ struct RunFlags: ParsableArguments {
     @Flag(name: .customLong("fail-fast"), help: "Stop at the first failed expectation (cleanup still runs).")
     var failFast = false
 
-    @Option(help: "Write report.json into this folder.")
+    @Option(help: "Write reports into this folder: report.json, junit.xml, report.md and report.html.")
     var report: String?
 
-    @Flag(help: "Skip TLS certificate verification.")
-    var insecure = false
+    @Option(help: "With --report, only these formats (comma-separated: json, junit, md, html).")
+    var format: String?
+
+    @Option(help: "Write every timeline entry to this file as JSON Lines while the run goes on.")
+    var trace: String?
+
+    func validate() throws {
+        if let format {
+            do { _ = try ReportFormat.parse(format) } catch { throw ValidationError("\(error)") }
+            if report == nil { throw ValidationError("--format needs --report DIR") }
+        }
+    }
 
     @Flag(name: .shortAndLong, help: "Also list passing expectations.")
     var verbose = false
@@ -38,27 +56,9 @@ struct RunFlags: ParsableArguments {
 enum RunSession {
     /// Runs the contracts under `paths` and returns the exit status.
     static func run(paths: [String], flags: RunFlags, extraEnvironment: [String: String] = [:]) async throws -> ExitStatus {
-        var environment = ProcessInfo.processInfo.environment
-        var secrets: Set<String> = []
-        for file in flags.envFiles {
-            for (k, v) in try EnvFile.load(file) {
-                environment[k] = v
-                secrets.insert(v)
-            }
-        }
-        for (k, v) in extraEnvironment { environment[k] = v }
-        var variables: [String: String] = [:]
-        for item in flags.vars {
-            guard let eq = item.firstIndex(of: "=") else {
-                throw ValidationError("--var takes name=value, got '\(item)'")
-            }
-            variables[String(item[..<eq])] = String(item[item.index(after: eq)...])
-        }
-        let options = RunOptions(variables: variables, environment: environment, secrets: secrets, tags: flags.tags,
-                                 insecure: flags.insecure)
-        let plans: [ContractPlan]
+        let (plans, options): ([ContractPlan], RunOptions)
         do {
-            plans = try Planner.plan(try ContractLoader.load(paths: paths), options: options)
+            (plans, options) = try plan(paths: paths, inputs: flags.inputs, tags: flags.tags, extraEnvironment: extraEnvironment)
         } catch let error as ContractErrors {
             Terminal.err(error.description)
             return .invalidContract
@@ -67,22 +67,66 @@ enum RunSession {
             Terminal.err("no contracts to run in \(paths.joined(separator: ", "))\(flags.tags.isEmpty ? "" : " with tags \(flags.tags.joined(separator: ", "))")")
             return .invalidContract
         }
+        let formats = try flags.format.map { try ReportFormat.parse($0) } ?? ReportFormat.allCases
+        // Open every output before running, so a bad path fails now and not after the run.
+        if let dir = flags.report {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        let trace = try flags.trace.map { try TraceWriter(path: $0) }
+
+        var onEntry: (@Sendable (LiveEntry) -> Void)?
+        if let trace { onEntry = { live in trace.write(live) } }
+
         let startedAt = ISO8601DateFormatter().string(from: Date())
         let runnerOptions = RunnerOptions(
-            failFast: flags.failFast, strict: flags.strict, insecure: flags.insecure,
-            progress: { p in Terminal.progress("[\(p.contractIndex)/\(p.contractCount)] \(p.contract) · \(p.activity)") })
+            failFast: flags.failFast, strict: flags.strict, insecure: flags.inputs.insecure,
+            progress: { p in Terminal.progress("[\(p.contractIndex)/\(p.contractCount)] \(p.contract) · \(p.activity)") },
+            onEntry: onEntry)
         let result = await withInterruptHandling {
             await Runner.run(plans, options: runnerOptions)
         }
         Terminal.clearProgress()
         let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion)
+        trace?.finish(result, context: context)
         var sinks: [any ReportSink] = [ConsoleReport(color: Terminal.color, verbose: flags.verbose, output: { Terminal.out($0) })]
-        if let dir = flags.report {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            sinks.append(JSONReport(path: (dir as NSString).appendingPathComponent("report.json")))
+        if ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" {
+            sinks.append(GitHubAnnotations(output: { Terminal.out($0) }))
         }
-        for sink in sinks { try sink.write(result, context: context) }
+        if let dir = flags.report {
+            sinks += formats.map { $0.sink(in: dir) }
+        }
+        // Every sink gets its turn even when one fails: a broken HTML report must not cost the JUnit file.
+        var failures: [String] = []
+        for sink in sinks {
+            do { try sink.write(result, context: context) } catch { failures.append("\(error)") }
+        }
+        for f in failures { Terminal.err("herald: cannot write a report: \(f)") }
         return result.exitStatus
+    }
+
+    /// Loads and plans the contracts under `paths` with the variables, environment files and TLS choice of `inputs`.
+    /// Throws `ContractErrors` for invalid contracts.
+    static func plan(paths: [String], inputs: ContractInputs, tags: [String] = [],
+                     extraEnvironment: [String: String] = [:]) throws -> ([ContractPlan], RunOptions) {
+        var environment = ProcessInfo.processInfo.environment
+        var secrets: Set<String> = []
+        for file in inputs.envFiles {
+            for (k, v) in try EnvFile.load(file) {
+                environment[k] = v
+                secrets.insert(v)
+            }
+        }
+        for (k, v) in extraEnvironment { environment[k] = v }
+        var variables: [String: String] = [:]
+        for item in inputs.vars {
+            guard let eq = item.firstIndex(of: "=") else {
+                throw ValidationError("--var takes name=value, got '\(item)'")
+            }
+            variables[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        let options = RunOptions(variables: variables, environment: environment, secrets: secrets, tags: tags,
+                                 insecure: inputs.insecure)
+        return (try Planner.plan(try ContractLoader.load(paths: paths), options: options), options)
     }
 
     /// Runs `body` in a task that the first Ctrl-C cancels (cleanup then runs and reports are written);

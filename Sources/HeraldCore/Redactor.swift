@@ -46,6 +46,13 @@ public final class Redactor: Sendable {
         return out
     }
 
+    /// A message body as it may be shown: JSON with secret-looking fields masked (re-encoded), any other text with
+    /// known secret values masked. Text is cut at 64 KiB.
+    public func redact(body bytes: some Collection<UInt8>) -> String {
+        if let json = JSONParser.parseIfJSON(bytes) { return redact(redact(json).encoded()) }
+        return redact(String(String(decoding: bytes, as: UTF8.self).prefix(64 * 1024)))
+    }
+
     /// A header's value as it may be shown.
     public func redact(header name: String, value: String) -> String {
         if Redactor.secretHeaders.contains(name.lowercased()) || isSecretName(name) {
@@ -66,7 +73,10 @@ public final class Redactor: Sendable {
         case .object(let o):
             var out: [String: JSONValue] = [:]
             for (k, v) in o {
-                if isSecretName(k), case .string = v { out[k] = .string(Redactor.mask) } else { out[k] = redact(v) }
+                switch v {
+                case .string where isSecretName(k), .number where isSecretName(k): out[k] = .string(Redactor.mask)
+                default: out[k] = redact(v)
+                }
             }
             return .object(out)
         default: return value

@@ -68,6 +68,12 @@ public struct RunResult: Sendable {
         self.strict = strict
     }
 
+    /// Whether the run stopped before everything was judged (Ctrl-C, an infrastructure error, `--fail-fast`):
+    /// reports say so, since what they show is complete only as far as the run went.
+    public var isPartial: Bool {
+        interrupted || !skipped.isEmpty || contracts.contains { $0.infrastructureError != nil || $0.interrupted }
+    }
+
     /// The exit status: infrastructure errors first, then failures (known gaps count as failures with `--strict`).
     public var exitStatus: ExitStatus {
         var status = ExitStatus.passed

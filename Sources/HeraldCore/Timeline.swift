@@ -29,6 +29,26 @@ public struct TimelineEntry: Sendable, Codable, Hashable {
     }
 }
 
+/// A timeline entry as it is recorded, with what a live trace needs to place it.
+public struct LiveEntry: Sendable {
+    /// The contract it belongs to.
+    public var contract: String
+    /// The instant the contract's timeline starts at.
+    public var origin: MonotonicInstant
+    /// The entry.
+    public var entry: TimelineEntry
+
+    /// Creates the value.
+    public init(contract: String, origin: MonotonicInstant, entry: TimelineEntry) {
+        self.contract = contract
+        self.origin = origin
+        self.entry = entry
+    }
+
+    /// Milliseconds since the contract's start, rounded to microseconds, as in report.json.
+    public var tMs: Double { (origin.duration(to: entry.at).milliseconds * 1000).rounded() / 1000 }
+}
+
 /// What a timeline entry records.
 public enum TimelineEvent: Sendable, Hashable {
     /// A step began.

@@ -67,15 +67,7 @@ public struct ConsoleReport: ReportSink {
         lines.append("\(mark) \(v.step) › \(v.kind.rawValue)\(paint.red(reason))  \(paint.dim(v.location?.description ?? ""))")
         lines.append("    \(v.message)")
         if v.outcome != .passed {
-            for e in v.evidence.prefix(6) {
-                var head = "      \(e.role.rawValue)"
-                if let a = e.actor { head += " · \(a)" }
-                if let ch = e.channel { head += " · \(ch)" }
-                if let t = e.sinceTriggerMs { head += " · +\(DurationFormat.ms(t))" }
-                if let text = e.text { head += ": " + ConsoleReport.clip(text, 200) }
-                lines.append(paint.dim(head))
-                for d in e.differences.prefix(5) { lines.append(paint.dim("        \(d)")) }
-            }
+            for line in EvidenceText.lines(v.evidence, clip: 200) { lines.append(paint.dim("      " + line)) }
         }
         return lines
     }
@@ -96,7 +88,10 @@ public struct ConsoleReport: ReportSink {
     }
 
     static func clip(_ s: String, _ n: Int) -> String {
-        let one = s.replacingNewlines()
+        // Frames are arbitrary: control characters (an ESC that would restyle the terminal) are shown, not sent.
+        let one = String(String.UnicodeScalarView(s.replacingNewlines().unicodeScalars.flatMap { c -> [Unicode.Scalar] in
+            c.properties.generalCategory == .control ? Array(EvidenceText.escaped(c).unicodeScalars) : [c]
+        }))
         return one.count > n ? String(one.prefix(n)) + "…" : one
     }
 }

@@ -33,6 +33,7 @@ public struct JSONReport: ReportSink {
         var exitCode: Int32
         var strict: Bool
         var interrupted: Bool
+        var partial: Bool
         var summary: Summary
         var contracts: [ContractDoc]
         var skipped: [String]
@@ -45,6 +46,7 @@ public struct JSONReport: ReportSink {
             status = Summary.statusName(r.exitStatus)
             strict = r.strict
             interrupted = r.interrupted
+            partial = r.isPartial
             summary = Summary(r)
             contracts = r.contracts.map { ContractDoc($0, strict: r.strict) }
             skipped = r.skipped

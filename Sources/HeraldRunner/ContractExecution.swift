@@ -28,20 +28,31 @@ actor ContractExecution {
     var infrastructureError: String?
     var interrupted = false
     var hub: ChannelHub?
+    /// Set for `herald tail`: open only these channels for this actor, and listen instead of running steps.
+    let tail: Tail?
+
+    struct Tail {
+        var channels: Set<String>
+        var actor: ActorInstance?
+        var duration: Duration?
+    }
 
     var contract: Contract { plan.contract }
 
-    init(plan: ContractPlan, client: HTTPClient, options: RunnerOptions, progress: @escaping @Sendable (String) -> Void) throws {
+    init(plan: ContractPlan, client: HTTPClient, options: RunnerOptions, tail: Tail? = nil,
+         progress: @escaping @Sendable (String) -> Void) throws {
         self.plan = plan
+        self.tail = tail
         self.options = options
         self.progress = progress
         let name = plan.contract.name
         let onEntry = options.onEntry
+        let origin = MonotonicInstant.now()
         var forward: (@Sendable (TimelineEntry) -> Void)?
         if let onEntry {
-            forward = { @Sendable entry in onEntry(name, entry) }
+            forward = { @Sendable entry in onEntry(LiveEntry(contract: name, origin: origin, entry: entry)) }
         }
-        let timeline = TimelineRecorder(onAppend: forward)
+        let timeline = TimelineRecorder(origin: origin, onAppend: forward)
         self.timeline = timeline
         let redactor = Redactor(secrets: plan.options.secrets, fields: plan.contract.redact)
         self.redactor = redactor
@@ -49,13 +60,15 @@ actor ContractExecution {
         self.bindings = try Bindings(plan: plan)
     }
 
-    /// Runs `plan` to the end and returns its result.
-    static func run(_ plan: ContractPlan, client: HTTPClient, options: RunnerOptions,
+    /// Runs `plan` to the end and returns its result. With `tail` (`herald tail`): health checks, that actor's setup,
+    /// then only the named channels for that actor, listened to until the duration passes or the task is cancelled,
+    /// instead of the steps. Cleanup runs either way.
+    static func run(_ plan: ContractPlan, client: HTTPClient, options: RunnerOptions, tail: Tail? = nil,
                     progress: @escaping @Sendable (String) -> Void) async -> ContractResult {
         let started = MonotonicInstant.now()
         let execution: ContractExecution
         do {
-            execution = try ContractExecution(plan: plan, client: client, options: options, progress: progress)
+            execution = try ContractExecution(plan: plan, client: client, options: options, tail: tail, progress: progress)
         } catch {
             return ContractResult(name: plan.contract.name, file: plan.contract.file, location: plan.contract.location,
                                   verdicts: [], timeline: [], origin: started, duration: .zero,
@@ -92,7 +105,7 @@ actor ContractExecution {
     private func body(engine: WebSocketEngine) async throws {
         progress("waiting for services")
         try await awaitHealth()
-        for actor in plan.actors {
+        for actor in plan.actors where tail == nil || tail?.actor == actor {
             guard let decl = contract.actor(actor.actor), !decl.setup.isEmpty else { continue }
             progress("setting up \(actor)")
             for (i, step) in decl.setup.enumerated() {
@@ -104,7 +117,15 @@ actor ContractExecution {
         self.hub = hub
         if !contract.channels.isEmpty {
             progress("connecting channels")
-            try await hub.openAll(plan: plan, bindings: bindings, insecure: options.insecure || plan.options.insecure)
+            let only = tail.map { t in { (channel: Channel, actor: ActorInstance?) in t.channels.contains(channel.name) && (actor == nil || actor == t.actor) } }
+            try await hub.openAll(plan: plan, bindings: bindings, insecure: options.insecure || plan.options.insecure, only: only)
+        }
+        if let tail {
+            progress("listening")
+            if let duration = tail.duration { try await Task.sleep(for: duration) } else {
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            }
+            return
         }
         for (i, step) in contract.steps.enumerated() {
             try Task.checkCancellation()

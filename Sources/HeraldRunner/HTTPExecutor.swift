@@ -56,7 +56,7 @@ struct HTTPExecutor: Sendable {
         let sent = timeline.record(.request(RequestRecord(
             method: action.method, url: redactor.redact(URLs.masked(url)),
             headers: headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) },
-            body: body.map { redactor.redact(String(decoding: $0, as: UTF8.self)) })), actor: actor)
+            body: body.map { redactor.redact(body: $0) })), actor: actor)
         let response: HTTPResponse
         do {
             response = try await client.send(request)
@@ -71,7 +71,7 @@ struct HTTPExecutor: Sendable {
         let t = response.timings
         let entry = timeline.record(.response(ResponseRecord(
             requestSeq: sent.seq, status: response.status, headers: recordedHeaders,
-            body: redactor.redact(json.map { redactor.redact($0).encoded() } ?? String(text.prefix(64 * 1024))),
+            body: redactor.redact(body: response.body),
             timing: TimingRecord(dnsMs: t.dns * 1000, connectMs: t.connect * 1000, tlsMs: t.tls * 1000,
                                  firstByteMs: t.firstByte * 1000, totalMs: t.total * 1000))),
             actor: actor, at: response.finishedAt)

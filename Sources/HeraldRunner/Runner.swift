@@ -14,11 +14,11 @@ public struct RunnerOptions: Sendable {
     /// Told what the run is doing, for a progress line.
     public var progress: (@Sendable (Progress) -> Void)?
     /// Sees every timeline entry as it is recorded (for live traces).
-    public var onEntry: (@Sendable (String, TimelineEntry) -> Void)?
+    public var onEntry: (@Sendable (LiveEntry) -> Void)?
 
     /// Creates options.
     public init(failFast: Bool = false, strict: Bool = false, insecure: Bool = false,
-                progress: (@Sendable (Progress) -> Void)? = nil, onEntry: (@Sendable (String, TimelineEntry) -> Void)? = nil) {
+                progress: (@Sendable (Progress) -> Void)? = nil, onEntry: (@Sendable (LiveEntry) -> Void)? = nil) {
         self.failFast = failFast
         self.strict = strict
         self.insecure = insecure
@@ -62,5 +62,36 @@ public enum Runner {
             results.append(result)
         }
         return RunResult(contracts: results, interrupted: interrupted, skipped: skipped, strict: options.strict)
+    }
+
+    /// `herald tail`: opens `channels` of `plan` as `actor` (after the health checks and that actor's setup steps) and
+    /// hands every timeline entry to `options.onEntry` until `duration` passes or the calling task is cancelled.
+    /// Cleanup steps run at the end. Throws when a channel or the actor is not in the contract.
+    public static func tail(_ plan: ContractPlan, channels: [String], actor: ActorReference?, duration: Duration?,
+                            options: RunnerOptions) async throws -> ContractResult {
+        let contract = plan.contract
+        var instance: ActorInstance?
+        if let actor {
+            guard let found = plan.instance(actor) else {
+                throw InfrastructureError("the contract has no actor \(actor)",
+                                          hint: "actors: \(plan.actors.map(\.description).joined(separator: ", "))")
+            }
+            instance = found
+        }
+        for name in channels {
+            guard let channel = contract.channels.first(where: { $0.name == name }) else {
+                throw InfrastructureError("the contract has no channel '\(name)'",
+                                          hint: "channels: \(contract.channels.map(\.name).joined(separator: ", "))")
+            }
+            let subscribers = plan.subscribers(of: channel)
+            if !subscribers.isEmpty, !subscribers.contains(where: { $0 == instance }) {
+                throw InfrastructureError("channel '\(name)' has one connection per actor; say whose with --as",
+                                          hint: "its actors: \(subscribers.map(\.description).joined(separator: ", "))")
+            }
+        }
+        return await ContractExecution.run(
+            plan, client: HTTPClient(), options: options, tail: .init(channels: Set(channels), actor: instance, duration: duration), progress: { activity in
+                options.progress?(.init(contractIndex: 1, contractCount: 1, contract: contract.name, activity: activity))
+            })
     }
 }

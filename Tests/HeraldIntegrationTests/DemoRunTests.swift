@@ -28,6 +28,7 @@ struct DemoRunTests {
         let accepted = try #require(verdicts.first { $0.kind == "recipients" && $0.message.contains("offer.accepted") })
         #expect(accepted.evidence.contains { $0.role == "matched" && $0.actor == "seller[1]" && $0.sinceTriggerMs != nil })
         #expect(accepted.latencyMs != nil)
+        try await validateAgainstSchema(dir)
         // The timeline has the requests, the responses and the frames of every actor.
         let timeline = report.contracts.flatMap(\.timeline)
         #expect(Set(timeline.compactMap(\.actor)).isSuperset(of: ["buyer", "seller[0]", "seller[1]", "seller[2]"]))
@@ -89,6 +90,7 @@ struct DemoRunTests {
         #expect(verdict.evidence.contains { $0.role == "matched" && $0.actor == "seller[1]" })
         // The console shows it too, with the actor.
         #expect(run.stdout.contains("seller[0]"), "\(run)")
+        try await validateAgainstSchema(dir)
     }
 }
 

@@ -59,31 +59,54 @@ struct SetupFailure: Error, CustomStringConvertible {
 
 /// Runs the built `herald` with `arguments` in `directory` and waits at most `limit` for it.
 ///
-/// A process that outlives the limit is killed and the test fails: a hang is a bug, never a slow pass.
+/// A process that outlives the limit is stopped and the test fails: a hang is a bug, never a slow pass.
 func herald(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
             limit: Duration = .seconds(60)) async throws -> Finished {
-    let process = Process()
-    process.executableURL = try Paths.binaries().appendingPathComponent("herald")
-    process.arguments = arguments
-    process.currentDirectoryURL = directory ?? Paths.root
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    for (k, v) in environment { env[k] = v }
-    process.environment = env
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    let stdout = Collector(out.fileHandleForReading), stderr = Collector(err.fileHandleForReading)
+    try await RunningHerald(arguments, in: directory, environment: environment).finish(limit: limit)
+}
 
-    let start = ContinuousClock.now
-    try ChildProcess.launch(process)
-    if await !ChildProcess.wait(for: process, timeout: limit) {
-        ChildProcess.stop(process)
-        Issue.record("herald \(arguments.joined(separator: " ")) still ran after \(limit): stopped")
+/// A `herald` process that is still running, for tests that interrupt it.
+final class RunningHerald: Sendable {
+    let process: Process
+    let arguments: [String]
+    private let stdout: Collector
+    private let stderr: Collector
+    private let start = ContinuousClock.now
+
+    /// Starts the built `herald` with `arguments` in `directory` (the package root by default).
+    init(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = try Paths.binaries().appendingPathComponent("herald")
+        process.arguments = arguments
+        process.currentDirectoryURL = directory ?? Paths.root
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        env["GITHUB_ACTIONS"] = nil
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        stdout = Collector(out.fileHandleForReading)
+        stderr = Collector(err.fileHandleForReading)
+        self.process = process
+        self.arguments = arguments
+        try ChildProcess.launch(process)
     }
-    let elapsed = ContinuousClock.now - start
-    return Finished(status: process.terminationStatus, stdout: stdout.finish(), stderr: stderr.finish(), elapsed: elapsed)
+
+    /// Sends `signal` (SIGINT is Ctrl-C).
+    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits at most `limit` for the process to end, and collects what it wrote.
+    func finish(limit: Duration) async -> Finished {
+        if await !ChildProcess.wait(for: process, timeout: limit) {
+            ChildProcess.stop(process)
+            Issue.record("herald \(arguments.joined(separator: " ")) still ran after \(limit): stopped")
+        }
+        let elapsed = ContinuousClock.now - start
+        return Finished(status: process.terminationStatus, stdout: stdout.finish(), stderr: stderr.finish(), elapsed: elapsed)
+    }
 }
 
 /// Reads a pipe to its end on a background thread, so the child never blocks on a full pipe.

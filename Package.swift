@@ -24,6 +24,8 @@ let package = Package(
                        providers: [.apt(["libwebsockets-dev", "libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // The pipeline: load → plan → run → judge → report.
         .target(name: "HeraldCore", swiftSettings: strict),
@@ -33,7 +35,7 @@ let package = Package(
         .target(name: "HeraldPlan", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
         .target(name: "HeraldJudge", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
         .target(name: "HeraldTransport",
-                dependencies: ["HeraldCore", "CLibWebSockets", "CCurl"],
+                dependencies: ["HeraldCore", "CLibWebSockets", "CCurl", "CNats", "CHiredis"],
                 swiftSettings: strict),
         .target(name: "HeraldRunner",
                 dependencies: ["HeraldCore", "HeraldContract", "HeraldPlan", "HeraldJudge", "HeraldTransport"],

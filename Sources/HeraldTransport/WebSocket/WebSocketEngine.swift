@@ -90,13 +90,5 @@ public func withWebSocketEngine<T>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: (WebSocketEngine) async throws -> T
 ) async throws -> T {
-    let engine = try WebSocketEngine()
-    do {
-        let result = try await body(engine)
-        await engine.shutdown()
-        return result
-    } catch {
-        await engine.shutdown()
-        throw error
-    }
+    try await withClosing(try WebSocketEngine(), close: { await $0.shutdown() }, body)
 }

@@ -65,7 +65,7 @@ let package = Package(
 
         .executableTarget(name: "herald-bench",
                           dependencies: [
-                              "HeraldCore", "HeraldContract", "HeraldJudge", "HeraldTransport",
+                              "HeraldCore", "HeraldContract", "HeraldPlan", "HeraldRunner",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ],
                           swiftSettings: strict),

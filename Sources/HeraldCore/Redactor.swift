@@ -11,20 +11,36 @@ public final class Redactor: Sendable {
     /// Header names whose values are always masked (lowercase).
     public static let secretHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"]
 
-    private let state: Mutex<(values: [String], fields: Set<String>)>
+    private struct State {
+        var values: [String] = []
+        var fields: Set<String>
+        /// What `isSecretName` answered for each name asked: frames repeat the same few field names.
+        var names: [String: Bool] = [:]
+    }
+
+    private let state: Mutex<State>
+
+    /// Name parts that make a field or variable secret.
+    private static let secretParts = ["token", "password", "passwd", "secret", "apikey", "api_key", "authorization", "cookie",
+                                      "credential", "private_key"]
 
     /// Creates a redactor with known secret values and extra field names to mask.
     public init(secrets: some Sequence<String> = [], fields: some Sequence<String> = [String]()) {
-        state = Mutex((values: [], fields: Set(fields.map { $0.lowercased() })))
+        state = Mutex(State(fields: Set(fields.map { $0.lowercased() })))
         for s in secrets { add(secret: s) }
     }
 
     /// Whether a field or variable name looks secret (`token`, `password`, `apiKey`, `client_secret`, …).
     public func isSecretName(_ name: String) -> Bool {
+        if let known = state.withLock({ $0.names[name] }) { return known }
         let n = name.lowercased()
-        if state.withLock({ $0.fields.contains(n) }) { return true }
-        return ["token", "password", "passwd", "secret", "apikey", "api_key", "authorization", "cookie", "credential", "private_key"]
-            .contains { n.contains($0) }
+        let secret = state.withLock { $0.fields.contains(n) } || Self.secretParts.contains { n.contains($0) }
+        state.withLock { s in
+            // Bounded: a stream of frames with ever new keys must not grow it without end.
+            if s.names.count >= 4096 { s.names.removeAll(keepingCapacity: true) }
+            s.names[name] = secret
+        }
+        return secret
     }
 
     /// Adds a value to mask wherever it appears. Values shorter than 4 characters are ignored (they would mask noise).
@@ -41,6 +57,7 @@ public final class Redactor: Sendable {
     /// `text` with every known secret masked.
     public func redact(_ text: String) -> String {
         let values = state.withLock { $0.values }
+        if values.isEmpty { return text }
         var out = text
         for v in values where out.contains(v) { out = out.replacingAll(v, with: Redactor.mask) }
         return out

@@ -17,15 +17,37 @@ public enum EventJudge {
         // When the connection an expectation listens on has dropped, nothing more can arrive on it: its window ends now.
         let dropped = disconnects.contains { expectation.watches($0) && $0.at <= now }
         let now = dropped ? max(now, trigger.advanced(by: expectation.within)) : now
-        var j = Judging(e: expectation, trigger: trigger, disconnects: disconnects, now: now, final: final)
+        let j = Judging(e: expectation, trigger: trigger, disconnects: disconnects, now: now, final: final)
+        // A plain match, the most common expectation, stops at its first hit: it filters lazily, copying no frames.
+        if case .match = expectation.kind, expectation.recipients == nil { return j.match(frames) }
         let after = frames.filter { $0.at >= trigger }
         switch expectation.kind {
         case .match:
-            if expectation.recipients != nil { return j.recipients(after) }
-            return j.match(after)
+            return j.recipients(after)
         case .count(let n): return j.count(n, after)
         case .absent: return j.absent(after)
         case .sequence(let items, let strict): return j.sequence(items, strict: strict, after)
+        }
+    }
+
+    /// Whether `frame` can change the judgement of `expectation` while it is pending: a frame after the trigger, on a
+    /// connection the expectation watches, that matches it (for a sequence, one of its events).
+    ///
+    /// Any other frame leaves a pending judgement pending, so a caller that waits may re-judge only when such a frame
+    /// arrives, a watched connection drops, or the deadline of `.pending(until:)` passes, and get the same verdicts as
+    /// re-judging everything at every instant.
+    public static func canDecide(_ expectation: BoundExpectation, trigger: MonotonicInstant, on frame: ObservedFrame) -> Bool {
+        guard frame.at >= trigger else { return false }
+        switch expectation.kind {
+        case .sequence(let items, _):
+            guard expectation.actor == nil || frame.actor == nil || frame.actor == expectation.actor else { return false }
+            return items.contains { $0.channel == frame.channel && $0.matcher.matches(frame.value) }
+        case .match where expectation.recipients != nil:
+            // Recipients wait out the window whatever arrives.
+            return frame.channel == expectation.channel && expectation.matcher.matches(frame.value)
+        case .match, .count, .absent:
+            return frame.channel == expectation.channel && (expectation.actor == nil || frame.actor == expectation.actor)
+                && expectation.matcher.matches(frame.value)
         }
     }
 }
@@ -120,9 +142,11 @@ private struct Judging {
 
     // MARK: match
 
-    mutating func match(_ frames: [ObservedFrame]) -> Judgement {
-        let candidates = frames.filter { watched($0) }
-        if let hit = candidates.first(where: { e.matcher.matches($0.value) }) {
+    func match(_ frames: [ObservedFrame]) -> Judgement {
+        let candidates = frames.lazy.filter { $0.at >= trigger && watched($0) }
+        // By index, so that the frames passed over are read in place, not copied.
+        let first = frames.indices.first { frames[$0].at >= trigger && watched(frames[$0]) && e.matcher.matches(frames[$0].value) }
+        if let hit = first.map({ frames[$0] }) {
             if inWindow(hit) {
                 return .decided(verdict(true, nil, "\(e.matcher.summary) arrived\(who(hit)) after \(fmt(ms(hit))) ms",
                                         [evidence(hit, .matched)], latency: ms(hit)), matched: hit)
@@ -135,14 +159,14 @@ private struct Judging {
         if !windowOver {
             return final ? notRun() : .pending(until: deadline)
         }
-        let near = nearest(candidates.filter(inWindow), e.matcher)
+        let near = nearest(Array(candidates.filter(inWindow)), e.matcher)
         return .decided(verdict(false, .missing, "no \(e.matcher.summary) arrived within \(limit)" + nearestNote(near),
                                 near.map { [$0] } ?? []), matched: nil)
     }
 
     // MARK: recipients
 
-    mutating func recipients(_ frames: [ObservedFrame]) -> Judgement {
+    func recipients(_ frames: [ObservedFrame]) -> Judgement {
         let expected = e.recipients ?? []
         let matching = frames.filter { $0.channel == e.channel && e.matcher.matches($0.value) }
         let inTime = matching.filter(inWindow)
@@ -188,7 +212,7 @@ private struct Judging {
 
     // MARK: count
 
-    mutating func count(_ n: Int, _ frames: [ObservedFrame]) -> Judgement {
+    func count(_ n: Int, _ frames: [ObservedFrame]) -> Judgement {
         if !windowOver { return final ? notRun() : .pending(until: deadline) }
         let matching = frames.filter { watched($0) && inWindow($0) && e.matcher.matches($0.value) }
         var groups: [String?: [ObservedFrame]] = [:]
@@ -225,7 +249,7 @@ private struct Judging {
 
     // MARK: absent
 
-    mutating func absent(_ frames: [ObservedFrame]) -> Judgement {
+    func absent(_ frames: [ObservedFrame]) -> Judgement {
         let hits = frames.filter { watched($0) && inWindow($0) && e.matcher.matches($0.value) }
         if let first = hits.first {
             return .decided(verdict(false, .unexpected, "\(e.matcher.summary) must not arrive within \(limit), but it arrived\(who(first)) after \(fmt(ms(first))) ms",
@@ -237,7 +261,7 @@ private struct Judging {
 
     // MARK: sequence
 
-    mutating func sequence(_ items: [(channel: String, matcher: Matcher)], strict: Bool, _ frames: [ObservedFrame]) -> Judgement {
+    func sequence(_ items: [(channel: String, matcher: Matcher)], strict: Bool, _ frames: [ObservedFrame]) -> Judgement {
         let channels = Set(items.map(\.channel))
         let relevant = frames.filter { channels.contains($0.channel) && inWindow($0) }
         // Evaluate per connection: the watched actor, or each actor (shared connections are `nil`).

@@ -126,10 +126,11 @@ final class ChannelHub: Sendable {
                 case .message(let m):
                     let text = m.isText ? (m.text ?? String(decoding: m.bytes, as: UTF8.self)) : m.bytes.map { String(format: "%02x", $0) }.joined()
                     let json = m.isText ? JSONParser.parseIfJSON(m.bytes) : nil
-                    let entry = timeline.record(.frame(FrameRecord(text: redactor.redact(text), json: json.map { redactor.redact($0) }, binary: !m.isText)),
+                    let shown = redactor.redact(text)
+                    let entry = timeline.record(.frame(FrameRecord(text: shown, json: json.map { redactor.redact($0) }, binary: !m.isText)),
                                                 actor: key.actor, channel: key.channel, at: m.receivedAt)
                     store.append(ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel,
-                                               value: json ?? .string(text), text: redactor.redact(text)))
+                                               value: json ?? .string(text), text: shown))
                 case .pong:
                     break
                 case .closed(let code, let reason, let at, let local):

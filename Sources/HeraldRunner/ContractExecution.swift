@@ -7,10 +7,12 @@ import HeraldTransport
 
 /// One contract's run: health checks, actor setup, channels and the readiness barrier, steps, cleanup, final judging.
 actor ContractExecution {
-    /// A verdict known at once, or an event expectation judged at the end over the whole timeline.
+    /// A verdict known at once, or an event expectation with what its step's wait decided. A pass stands (frames after
+    /// the window cannot undo it); anything else is judged again at the end over the whole timeline, where an event
+    /// that came after its window turns "missing" into "late", and a wait cut short becomes "not run".
     private enum Slot {
         case fixed(Verdict)
-        case event(BoundExpectation, trigger: MonotonicInstant)
+        case event(BoundExpectation, trigger: MonotonicInstant, decided: Verdict?)
     }
 
     /// Stops the steps of a contract.
@@ -379,22 +381,43 @@ actor ContractExecution {
                 throw Stop()
             }
         }
+        // The slots go in first, so that a wait cut short still leaves its expectations to be judged at the end.
+        let firstSlot = slots.count
+        for (_, b) in bound { slots.append(.event(b, trigger: trigger, decided: nil)) }
         var decided: [Int: Judgement] = [:]
+        // Pending expectations are judged again only when something that can decide them happened (EventJudge.canDecide):
+        // a matching frame, a dropped connection, or their deadline. Other frames cost one look each, not a re-judging
+        // of everything received so far.
+        var until: [Int: MonotonicInstant] = [:]
+        var dirty = Set(bound.indices)
+        var scanned = 0
+        var drops = 0
         while true {
-            let (frames, drops) = store.snapshot
+            let tail = store.tail(from: scanned)
             let now = MonotonicInstant.now()
-            var pending = false
-            for (i, (_, b)) in bound.enumerated() where decided[i] == nil {
-                let j = EventJudge.judge(b, trigger: trigger, frames: frames, disconnects: drops, now: now, final: false)
-                if case .pending = j { pending = true } else { decided[i] = j }
+            for (i, (_, b)) in bound.enumerated() where decided[i] == nil && !dirty.contains(i) {
+                if tail.disconnects != drops || until[i].map({ now >= $0 }) ?? true
+                    || tail.frames.contains(where: { EventJudge.canDecide(b, trigger: trigger, on: $0) }) {
+                    dirty.insert(i)
+                }
             }
-            if !pending { break }
+            scanned = tail.end
+            drops = tail.disconnects
+            if !dirty.isEmpty {
+                let (frames, disconnects) = store.snapshot
+                for i in dirty.sorted() {
+                    let j = EventJudge.judge(bound[i].1, trigger: trigger, frames: frames, disconnects: disconnects, now: now, final: false)
+                    if case .pending(let deadline) = j { until[i] = deadline } else { decided[i] = j }
+                }
+                dirty.removeAll()
+            }
+            if decided.count == bound.count { break }
             try await Task.sleep(for: .milliseconds(5))
         }
         var failed = false
         for (i, (e, b)) in bound.enumerated() {
-            slots.append(.event(b, trigger: trigger))
             guard case .decided(let v, let frame)? = decided[i] else { continue }
+            slots[firstSlot + i] = .event(b, trigger: trigger, decided: v)
             if v.outcome == .failed { failed = true }
             if let frame {
                 for c in e.captures {
@@ -418,9 +441,10 @@ actor ContractExecution {
             switch slot {
             case .fixed(let v):
                 if seen.insert(v.id).inserted { verdicts.append(v) }
-            case .event(let b, let trigger):
+            case .event(let b, let trigger, let decided):
                 guard seen.insert(b.id).inserted else { continue }
-                if let v = EventJudge.judge(b, trigger: trigger, frames: frames, disconnects: drops, now: now, final: true).verdict {
+                let passed = decided.flatMap { $0.outcome == .passed ? $0 : nil }
+                if let v = passed ?? EventJudge.judge(b, trigger: trigger, frames: frames, disconnects: drops, now: now, final: true).verdict {
                     var v = v
                     v.message = redactor.redact(v.message)
                     v.evidence = v.evidence.map { redact($0) }

@@ -12,4 +12,12 @@ final class FrameStore: Sendable {
     var frames: [ObservedFrame] { state.withLock { $0.frames } }
     var disconnects: [ObservedDisconnect] { state.withLock { $0.disconnects } }
     var snapshot: (frames: [ObservedFrame], disconnects: [ObservedDisconnect]) { state.withLock { $0 } }
+
+    /// The frames from position `start` on, copied (the store's own array stays unshared, so appending does not copy
+    /// it), and how many disconnects there are so far.
+    func tail(from start: Int) -> (frames: [ObservedFrame], end: Int, disconnects: Int) {
+        state.withLock { s in
+            (start < s.frames.count ? Array(s.frames[start...]) : [], s.frames.count, s.disconnects.count)
+        }
+    }
 }

@@ -17,7 +17,7 @@ struct HeraldSide {
         var toLastFrame: Duration
         /// Trigger → every expectation of the burst step decided (the next step starts).
         var toDecided: Duration
-        /// Trigger → `Runner.run` returned (connections closed, final verdicts judged over the whole timeline).
+        /// Trigger → `Runner.run` returned (connections closed, the verdicts collected).
         var toEnd: Duration
         /// CPU seconds of this process from the start of `Runner.run` until the expectations were decided.
         var cpuToDecided: Double

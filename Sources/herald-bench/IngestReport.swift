@@ -55,7 +55,7 @@ struct IngestReport {
         Swift.print("""
 
             notes: 'all decided' = the step after the burst starts (all \(BurstContract.expectationCount) expectations passed);
-                   'contract end' = Runner.run returned (connections closed, final verdicts judged over the whole timeline).
+                   'contract end' = Runner.run returned (connections closed, the verdicts collected).
                    Herald CPU counts from the start of Runner.run, the peer's from before it connects.
                    libwebsockets had received the last frame \(Format.fixed(lastFrame.median, 3)) s after the trigger (median);
                    the rest of Herald's time is its own processing of the frames.

@@ -204,6 +204,18 @@ func diagnostics(_ text: String, vars: [String: String] = [:]) -> [Diagnostic] {
         #expect(try JSONPath("$.nothing").evaluate(in: doc) == nil)
     }
 
+    @Test("a single-valued path walks to the same value select finds, or to nothing")
+    func singleValuedWalkAgreesWithSelect() throws {
+        let paths = ["$", "$.items", "$.items[0]", "$.items[2]", "$.items[-3]", "$.items[0].n", "$.items[1].type.length()",
+                     "$.items.length()", "$['odd key']", "$['odd key'].x", "$.deep.x.type", "$.deep[0]", "$.items.type",
+                     "$.deep.length()", "$.odd.length()", "$.items[0].n.length()"]
+        for text in paths {
+            let path = try JSONPath(text)
+            #expect(!path.isMulti)
+            #expect(path.evaluate(in: doc) == path.select(in: doc).first, "\(text)")
+        }
+    }
+
     @Test func rejectsMalformedPaths() {
         for bad in ["items", "$.a[", "$.a[x]", "$..", "$.a b"] {
             #expect(throws: JSONPath.SyntaxError.self, "\(bad)") { try JSONPath(bad) }

@@ -146,9 +146,32 @@ public struct JSONPath: Hashable, Sendable, CustomStringConvertible {
 
     /// The value at the path: the single value, or for a multi-valued path an array of every selected value.
     public func evaluate(in root: JSONValue) -> JSONValue? {
-        let values = select(in: root)
-        if isMulti { return .array(values) }
-        return values.first
+        if isMulti { return .array(select(in: root)) }
+        // One value at most: walk it down without building the arrays of `select` (the judge does this for every
+        // member of every matcher against every frame).
+        var value = root
+        for comp in components {
+            switch comp {
+            case .field(let name):
+                guard case .object(let o) = value, let v = o[name] else { return nil }
+                value = v
+            case .index(let n):
+                guard case .array(let a) = value else { return nil }
+                let idx = n < 0 ? a.count + n : n
+                guard idx >= 0, idx < a.count else { return nil }
+                value = a[idx]
+            case .length:
+                switch value {
+                case .array(let a): value = .number(Double(a.count))
+                case .object(let o): value = .number(Double(o.count))
+                case .string(let s): value = .number(Double(s.count))
+                default: return nil
+                }
+            case .wildcard, .descendant:
+                return select(in: root).first
+            }
+        }
+        return value
     }
 
     private static func collect(_ name: String, in value: JSONValue, into out: inout [JSONValue]) {

@@ -26,6 +26,7 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
 
         // The pipeline: load → plan → run → judge → report.
         .target(name: "HeraldCore", swiftSettings: strict),
@@ -35,7 +36,7 @@ let package = Package(
         .target(name: "HeraldPlan", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
         .target(name: "HeraldJudge", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
         .target(name: "HeraldTransport",
-                dependencies: ["HeraldCore", "CLibWebSockets", "CCurl", "CNats", "CHiredis"],
+                dependencies: ["HeraldCore", "CLibWebSockets", "CCurl", "CNats", "CHiredis", "CMosquitto"],
                 swiftSettings: strict),
         .target(name: "HeraldRunner",
                 dependencies: ["HeraldCore", "HeraldContract", "HeraldPlan", "HeraldJudge", "HeraldTransport"],
@@ -52,6 +53,7 @@ let package = Package(
         // The bundled demo backend: a small marketplace with switchable defects.
         .target(name: "HeraldDemoBackend",
                 dependencies: [
+                    "HeraldTransport",
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 ],

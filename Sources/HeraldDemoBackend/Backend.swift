@@ -6,61 +6,95 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// One running instance of the demo backend: its state, and the Hummingbird application serving it.
+/// One running instance of the demo backend: its state, its broker connections, and the Hummingbird application
+/// serving it.
 struct Backend: Sendable {
     let config: DemoBackendConfiguration
-    let store = Store()
-    let notifier = Notifier()
+    let logger: Logger
+    let brokers: BrokerConnections
+    let feed: BrokerFeed?
+    let mirror: NotificationMirror?
+    let store: Store
+    let notifier: Notifier
     let jobs = DelayedJobs()
 
-    init(_ config: DemoBackendConfiguration) {
+    /// Connects to the configured brokers (each within ``BrokerConnections/connectTimeout``) and sets up the state.
+    /// - Throws: ``DemoBrokerError`` when a broker cannot be reached.
+    static func start(_ config: DemoBackendConfiguration) async throws -> Backend {
+        let logger = makeLogger(config)
+        let brokers = try await BrokerConnections.connect(config, logger: logger)
+        return Backend(config: config, logger: logger, brokers: brokers)
+    }
+
+    private init(config: DemoBackendConfiguration, logger: Logger, brokers: BrokerConnections) {
         self.config = config
+        self.logger = logger
+        self.brokers = brokers
+        let feed: BrokerFeed? = brokers.nats == nil && brokers.redis == nil ? nil
+            : BrokerFeed(nats: brokers.nats, redis: brokers.redis,
+                         invalidatesCache: !config.defects.contains(.staleCache), logger: logger)
+        self.feed = feed
+        mirror = brokers.mqtt.map { NotificationMirror(publisher: $0, logger: logger) }
+        store = Store(onChange: { [feed] events in feed?.record(events) })
+        notifier = Notifier(mirror: mirror)
     }
 
     /// How long a stop waits for WebSocket clients to answer the close handshake before cutting them off.
     static let closeGrace: Duration = .seconds(2)
 
     /// Serves until the task is cancelled, then shuts down gracefully: the listener closes, idle HTTP
-    /// connections close, WebSockets get a close frame (and are cut after ``closeGrace`` if the client
-    /// does not answer), and pending delayed jobs are cancelled.
+    /// connections close, SSE streams end, WebSockets get a close frame (and are cut after ``closeGrace`` if the
+    /// client does not answer), pending delayed jobs are cancelled, and the broker connections close once what
+    /// was queued for them is sent.
     func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
-        let logger = makeLogger()
-        let services = ServiceGroup(services: [makeApplication(logger: logger, onListening: onListening)], logger: logger)
+        let services = ServiceGroup(services: [makeApplication(onListening: onListening)], logger: logger)
         // The group runs in its own task so that cancelling ours turns into a graceful shutdown of the group
         // rather than a cancellation of every connection.
         let serving = Task { try await services.run() }
         let stopping = Mutex<Task<Void, Never>?>(nil)
-        defer {
-            jobs.stopAll()
-            stopping.withLock { $0?.cancel() }
-        }
-        try await withTaskCancellationHandler {
-            try await serving.value
-        } onCancel: { [jobs, notifier] in
-            jobs.stopAll()
-            let stop = Task {
-                await services.triggerGracefulShutdown()
-                do { try await Task.sleep(for: Self.closeGrace) } catch { return }
-                _ = notifier.dropAll()
+        let outcome: Result<Void, any Error>
+        do {
+            try await withTaskCancellationHandler {
+                try await serving.value
+            } onCancel: { [jobs, notifier] in
+                jobs.stopAll()
+                notifier.endEventStreams()
+                let stop = Task {
+                    await services.triggerGracefulShutdown()
+                    do { try await Task.sleep(for: Self.closeGrace) } catch { return }
+                    _ = notifier.dropAll()
+                }
+                stopping.withLock { $0 = stop }
             }
-            stopping.withLock { $0 = stop }
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
         }
+        jobs.stopAll()
+        stopping.withLock { $0?.cancel() }
+        await feed?.finish()
+        await mirror?.finish()
+        await brokers.close()
+        try outcome.get()
     }
 
-    private func makeLogger() -> Logger {
+    private static func makeLogger(_ config: DemoBackendConfiguration) -> Logger {
         var logger = Logger(label: "herald-demo") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = config.verbose ? .debug : .warning
         return logger
     }
 
-    private func makeApplication(logger: Logger, onListening: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+    private func makeApplication(onListening: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(JSONErrorMiddleware())
         if config.verbose { router.middlewares.add(LogRequestsMiddleware(.debug)) }
-        let events = Events(notifier: notifier, store: store, jobs: jobs, defects: config.defects, slowDelay: config.slowDelay)
+        let events = Events(notifier: notifier, store: store, jobs: jobs, defects: config.defects,
+                            slowDelay: config.slowDelay, feed: feed)
+        let orders = OrderCache(store: store, redis: brokers.redis, feed: feed, logger: logger)
         TestRoutes(store: store, notifier: notifier).register(on: router)
-        MarketplaceRoutes(store: store, events: events).register(on: router)
+        MarketplaceRoutes(store: store, events: events, orders: orders).register(on: router)
         NotificationRoutes(store: store, notifier: notifier).register(on: router)
+        EventStreamRoutes(store: store, notifier: notifier, heartbeat: config.sseHeartbeat).register(on: router)
 
         let upgrade = WebSocketUpgrade(store: store, notifier: notifier)
         let shouldUpgrade: @Sendable (HTTPRequest, any Channel, Logger) throws

@@ -12,6 +12,12 @@ public enum DemoDefect: String, CaseIterable, Sendable {
     case duplicate
     /// The accepted seller receives `offer.accepted` only after ``DemoBackendConfiguration/slowDelay``.
     case slow
+    /// `GET /orders/{id}` keeps serving the cached body: a change of the order does not delete its Redis key
+    /// `order:<id>` (no `del` keyspace event), so the old body and the old ETag are served until the key expires.
+    case staleCache = "stale-cache"
+    /// The accepted seller's `offer.accepted` is also mirrored to a rejected seller's MQTT topic
+    /// (`users/<rejectedSellerId>/notifications`). The WebSocket, SSE and NATS are unaffected.
+    case wrongTopic = "wrong-topic"
 
     /// A one-line description of what the defect does, for help texts.
     public var summary: String {
@@ -21,6 +27,8 @@ public enum DemoDefect: String, CaseIterable, Sendable {
         case .reorder: "payment.processing arrives after payment.succeeded"
         case .duplicate: "offer.accepted is delivered twice"
         case .slow: "offer.accepted is delivered late (--slow-ms)"
+        case .staleCache: "a changed order keeps its Redis cache key: GET /orders/{id} serves the old body and ETag"
+        case .wrongTopic: "offer.accepted is also published on a rejected seller's MQTT topic"
         }
     }
 }

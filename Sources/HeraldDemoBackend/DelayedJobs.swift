@@ -12,7 +12,7 @@ final class DelayedJobs: Sendable {
     private let state = Mutex(State())
 
     /// Runs `job` after `delay`, unless the backend stops first.
-    func after(_ delay: Duration, _ job: @escaping @Sendable () -> Void) {
+    func after(_ delay: Duration, _ job: @escaping @Sendable () async -> Void) {
         state.withLock { state in
             guard !state.stopped else { return }
             state.lastID += 1
@@ -20,7 +20,7 @@ final class DelayedJobs: Sendable {
             state.pending[id] = Task {
                 defer { self.finished(id) }
                 do { try await Task.sleep(for: delay) } catch { return }
-                job()
+                await job()
             }
         }
     }

@@ -1,14 +1,16 @@
-/// The bundled demo backend: a small marketplace (buyers, sellers, requests, offers, orders) with an HTTP API
-/// and a notification WebSocket, whose ``DemoDefect``s can be switched on to show what contracts catch.
+/// The bundled demo backend: a small marketplace (buyers, sellers, requests, offers, orders) with an HTTP API,
+/// a notification WebSocket and SSE stream, and optionally NATS (domain events), Redis (order cache) and MQTT
+/// (notification mirror), whose ``DemoDefect``s can be switched on to show what contracts catch.
 public enum DemoBackend {
     /// Runs until the task is cancelled (or SIGINT/SIGTERM for the executable). Calls onListening with the
     /// bound port once it accepts connections.
     /// - Parameters:
     ///   - config: Where to listen and which defects to switch on.
     ///   - onListening: Called once, with the bound port, when the server accepts connections.
-    /// - Throws: When the server cannot start, such as when the port is taken.
+    /// - Throws: ``DemoBrokerError`` when a configured broker cannot be reached (within a few seconds, before
+    ///   anything listens); otherwise when the server cannot start, such as when the port is taken.
     public static func run(_ config: DemoBackendConfiguration, onListening: @escaping @Sendable (Int) -> Void) async throws {
-        try await Backend(config).run(onListening: onListening)
+        try await Backend.start(config).run(onListening: onListening)
     }
 
     /// Scoped: starts the backend on a free loopback port, runs body with the base URL "http://127.0.0.1:PORT",

@@ -1,4 +1,4 @@
-/// How to run the demo backend: where it listens and which defects are switched on.
+/// How to run the demo backend: where it listens, which defects are switched on, and which brokers it uses.
 public struct DemoBackendConfiguration: Sendable {
     /// The address to bind to.
     public var host: String = "127.0.0.1"
@@ -10,6 +10,14 @@ public struct DemoBackendConfiguration: Sendable {
     public var slowDelay: Duration = .milliseconds(1500)
     /// Log at debug level instead of only warnings and errors (logs go to standard error).
     public var verbose: Bool = false
+    /// A NATS server (`nats://host:port`) to publish the domain events on (`market.<type>`); nil: none.
+    public var natsURL: String?
+    /// A Redis server (`redis://host:port[/db]`) to cache orders in (`order:<id>`); nil: no cache.
+    public var redisURL: String?
+    /// An MQTT broker (`mqtt://host:port`) to mirror notifications to (`users/<userId>/notifications`); nil: none.
+    public var mqttURL: String?
+    /// How often an idle `/sse/notifications` stream gets a `: ping` comment.
+    public var sseHeartbeat: Duration = .seconds(15)
 
     /// Creates a configuration; every parameter has a default.
     /// - Parameters:
@@ -18,17 +26,29 @@ public struct DemoBackendConfiguration: Sendable {
     ///   - defects: The defects to switch on.
     ///   - slowDelay: How late the `slow` defect delivers `offer.accepted`.
     ///   - verbose: Log at debug level instead of only warnings and errors.
+    ///   - natsURL: A NATS server for the domain events, or nil.
+    ///   - redisURL: A Redis server for the order cache, or nil.
+    ///   - mqttURL: An MQTT broker for the notification mirror, or nil.
+    ///   - sseHeartbeat: How often an idle SSE stream gets a `: ping` comment.
     public init(
         host: String = "127.0.0.1",
         port: Int = 0,
         defects: Set<DemoDefect> = [],
         slowDelay: Duration = .milliseconds(1500),
-        verbose: Bool = false
+        verbose: Bool = false,
+        natsURL: String? = nil,
+        redisURL: String? = nil,
+        mqttURL: String? = nil,
+        sseHeartbeat: Duration = .seconds(15)
     ) {
         self.host = host
         self.port = port
         self.defects = defects
         self.slowDelay = slowDelay
         self.verbose = verbose
+        self.natsURL = natsURL
+        self.redisURL = redisURL
+        self.mqttURL = mqttURL
+        self.sseHeartbeat = sseHeartbeat
     }
 }

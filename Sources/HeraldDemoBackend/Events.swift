@@ -1,24 +1,31 @@
 /// Turns what happened in the marketplace into notifications, for the right users and in the right order,
 /// and is where the switched-on ``DemoDefect``s bend those rules.
+///
+/// With brokers, each call first waits until the change's effects on them are done (``BrokerFeed/settle()``:
+/// the order's cache key deleted, the domain events published on NATS), so nobody is told about a change whose
+/// cached order is still the old one.
 struct Events: Sendable {
     let notifier: Notifier
     let store: Store
     let jobs: DelayedJobs
     let defects: Set<DemoDefect>
     let slowDelay: Duration
+    let feed: BrokerFeed?
 
     /// How long the simulated payment provider takes.
     static let paymentDelay: Duration = .milliseconds(150)
 
     /// `request.created` for every chosen seller.
-    func requestCreated(_ request: PurchaseRequest) {
+    func requestCreated(_ request: PurchaseRequest) async {
+        await feed?.settle()
         notifier.publish(request.sellerIds.map { seller in
             NotificationDraft(to: seller, "request.created", relatedId: request.id, extras: ["buyerId": request.buyerId])
         })
     }
 
     /// `offer.created` for the request's buyer.
-    func offerCreated(_ offer: Offer, buyerId: String) {
+    func offerCreated(_ offer: Offer, buyerId: String) async {
+        await feed?.settle()
         notifier.publish([NotificationDraft(to: buyerId, "offer.created", relatedId: offer.id,
                                             extras: ["requestId": offer.requestId, "sellerId": offer.sellerId])])
     }
@@ -28,12 +35,17 @@ struct Events: Sendable {
     ///
     /// Defects: `duplicate` delivers `offer.accepted` twice to the seller (same notification, same id);
     /// `wrong-recipient` also delivers it, unchanged, to the first other seller who had an offer;
-    /// `slow` produces it `slowDelay` later instead (with its duplicate or misdelivered copy, if any).
-    func offerAccepted(_ outcome: AcceptOutcome) {
+    /// `slow` produces it `slowDelay` later instead (with its duplicate or misdelivered copy, if any);
+    /// `wrong-topic` also mirrors it to the MQTT topic of the first rejected seller (else the first other seller).
+    func offerAccepted(_ outcome: AcceptOutcome) async {
+        await feed?.settle()
         var accepted = NotificationDraft(to: outcome.offer.sellerId, "offer.accepted", relatedId: outcome.offer.id,
                                          extras: ["orderId": outcome.order.id, "requestId": outcome.offer.requestId])
         if defects.contains(.duplicate) { accepted.deliverTo.append(outcome.offer.sellerId) }
         if defects.contains(.wrongRecipient), let victim = outcome.firstOtherSeller { accepted.deliverTo.append(victim) }
+        if defects.contains(.wrongTopic), let victim = outcome.rejected.first?.sellerId ?? outcome.firstOtherSeller {
+            accepted.mirrorAlsoTo.append(victim)
+        }
 
         let rejected = outcome.rejected.map(Self.rejection)
         let created = NotificationDraft(to: outcome.order.buyerId, "order.created", relatedId: outcome.order.id,
@@ -47,7 +59,8 @@ struct Events: Sendable {
     }
 
     /// `offer.rejected` for the seller.
-    func offerRejected(_ offer: Offer) {
+    func offerRejected(_ offer: Offer) async {
+        await feed?.settle()
         notifier.publish([Self.rejection(offer)])
     }
 
@@ -56,11 +69,13 @@ struct Events: Sendable {
     ///
     /// Defects: `missing-event` never produces `payment.succeeded`; `reorder` holds `payment.processing`
     /// back and produces it right after `payment.succeeded`.
-    func paymentStarted(_ order: Order) {
+    func paymentStarted(_ order: Order) async {
+        await feed?.settle()
         let processing = NotificationDraft(to: order.buyerId, "payment.processing", relatedId: order.id)
         if !defects.contains(.reorder) { notifier.publish([processing]) }
-        jobs.after(Self.paymentDelay) { [store, notifier, defects] in
+        jobs.after(Self.paymentDelay) { [store, notifier, defects, feed] in
             guard let paid = store.completePayment(of: order.id) else { return }
+            await feed?.settle()
             var drafts: [NotificationDraft] = []
             if !defects.contains(.missingEvent) {
                 drafts.append(NotificationDraft(to: paid.buyerId, "payment.succeeded", relatedId: paid.id))
@@ -72,7 +87,8 @@ struct Events: Sendable {
     }
 
     /// `order.delivered` for the buyer.
-    func orderDelivered(_ order: Order) {
+    func orderDelivered(_ order: Order) async {
+        await feed?.settle()
         notifier.publish([NotificationDraft(to: order.buyerId, "order.delivered", relatedId: order.id)])
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a test user is in the marketplace.
 enum Role: String, Codable, Sendable {
     case buyer
@@ -44,6 +46,9 @@ struct Offer: Encodable, Sendable {
 }
 
 /// The order created when a buyer accepts an offer.
+///
+/// Its JSON (``GET /orders/{id}``, and the Redis cache) has every field below; `updatedAt` is the ISO 8601 time
+/// of the last change, with milliseconds, and is what `Last-Modified` is derived from.
 struct Order: Encodable, Sendable {
     /// Where an order stands: awaiting payment → payment pending → paid → delivered.
     enum Status: String, Encodable, Sendable {
@@ -59,4 +64,30 @@ struct Order: Encodable, Sendable {
     let sellerId: String
     let offerId: String
     let price: Double
+    /// When the order was created or last changed.
+    var updatedAt: Date
+    /// Counts the changes of the order (not part of its JSON); the cache fills only a body of the current version.
+    var version = 1
+
+    private enum CodingKeys: String, CodingKey {
+        case id, status, buyerId, sellerId, offerId, price, updatedAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(status, forKey: .status)
+        try container.encode(buyerId, forKey: .buyerId)
+        try container.encode(sellerId, forKey: .sellerId)
+        try container.encode(offerId, forKey: .offerId)
+        try container.encode(price, forKey: .price)
+        try container.encode(Timestamp.iso(updatedAt), forKey: .updatedAt)
+    }
+
+    /// Records a change: a new status, a new `updatedAt` and a new version.
+    mutating func change(to status: Status, at time: Date) {
+        self.status = status
+        updatedAt = time
+        version += 1
+    }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 struct MarketplaceRoutes: Sendable {
     let store: Store
     let events: Events
+    let orders: OrderCache
 
     private struct NewRequest: Decodable {
         let title: String
@@ -30,7 +31,7 @@ struct MarketplaceRoutes: Sendable {
             let buyer = try store.authenticate(request)
             let body = try await JSON.decode(NewRequest.self, from: request)
             let created = try store.createRequest(by: buyer, title: body.title, sellerIds: body.sellerIds)
-            events.requestCreated(created)
+            await events.requestCreated(created)
             return JSON.response(created, status: .created)
         }
 
@@ -39,14 +40,14 @@ struct MarketplaceRoutes: Sendable {
             let requestID = try context.parameters.require("id")
             let body = try await JSON.decode(NewOffer.self, from: request)
             let (offer, buyerId) = try store.createOffer(on: requestID, by: seller, price: body.price)
-            events.offerCreated(offer, buyerId: buyerId)
+            await events.offerCreated(offer, buyerId: buyerId)
             return JSON.response(offer, status: .created)
         }
 
         router.post("/offers/:id/accept") { request, context in
             let buyer = try store.authenticate(request)
             let outcome = try store.acceptOffer(try context.parameters.require("id"), by: buyer)
-            events.offerAccepted(outcome)
+            await events.offerAccepted(outcome)
             return JSON.response(OfferDecision(offerId: outcome.offer.id, status: outcome.offer.status.rawValue,
                                                orderId: outcome.order.id))
         }
@@ -54,27 +55,27 @@ struct MarketplaceRoutes: Sendable {
         router.post("/offers/:id/reject") { request, context in
             let buyer = try store.authenticate(request)
             let offer = try store.rejectOffer(try context.parameters.require("id"), by: buyer)
-            events.offerRejected(offer)
+            await events.offerRejected(offer)
             return JSON.response(OfferDecision(offerId: offer.id, status: offer.status.rawValue))
         }
 
         router.post("/orders/:id/pay") { request, context in
             let buyer = try store.authenticate(request)
             let order = try store.startPayment(of: try context.parameters.require("id"), by: buyer)
-            events.paymentStarted(order)
+            await events.paymentStarted(order)
             return JSON.response(OrderStatus(orderId: order.id, status: order.status.rawValue), status: .accepted)
         }
 
         router.post("/orders/:id/deliver") { request, context in
             let seller = try store.authenticate(request)
             let order = try store.deliver(try context.parameters.require("id"), by: seller)
-            events.orderDelivered(order)
+            await events.orderDelivered(order)
             return JSON.response(OrderStatus(orderId: order.id, status: order.status.rawValue))
         }
 
         router.get("/orders/:id") { request, context in
             let user = try store.authenticate(request)
-            return JSON.response(try store.order(try context.parameters.require("id"), seenBy: user))
+            return try await orders.response(for: try context.parameters.require("id"), seenBy: user, request: request)
         }
     }
 }

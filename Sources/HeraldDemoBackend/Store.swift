@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// What accepting an offer changed, so the right people can be told.
@@ -15,6 +16,8 @@ struct AcceptOutcome: Sendable {
 /// The marketplace's domain state: users, requests, offers and orders, behind one lock.
 ///
 /// Every operation checks who may do it and what state allows it, and throws an ``APIError`` otherwise.
+/// Every change of a request, offer or order is reported to `onChange` as ``DomainEvent``s, under the same lock
+/// as the change itself, so the reports come in the order the state changed.
 final class Store: Sendable {
     private struct State {
         var users: [String: User] = [:]
@@ -33,6 +36,13 @@ final class Store: Sendable {
     }
 
     private let state = Mutex(State())
+    private let onChange: @Sendable ([DomainEvent]) -> Void
+
+    /// Creates an empty store that reports its changes to `onChange` (called with the store locked: it must
+    /// only queue them).
+    init(onChange: @escaping @Sendable ([DomainEvent]) -> Void = { _ in }) {
+        self.onChange = onChange
+    }
 
     // MARK: Users
 
@@ -81,6 +91,7 @@ final class Store: Sendable {
             let request = PurchaseRequest(id: state.nextID("r"), title: title, buyerId: buyer.id,
                                           sellerIds: sellers, status: .open)
             state.requests[request.id] = request
+            onChange([.requestCreated(request, at: Date())])
             return request
         }
     }
@@ -97,6 +108,7 @@ final class Store: Sendable {
             let offer = Offer(id: state.nextID("o"), requestId: requestID, sellerId: seller.id, price: price, status: .pending)
             state.offers[offer.id] = offer
             state.offerIDsByRequest[requestID, default: []].append(offer.id)
+            onChange([.offer("offer.created", offer, buyerId: request.buyerId, at: Date())])
             return (offer, request.buyerId)
         }
     }
@@ -121,9 +133,13 @@ final class Store: Sendable {
                     rejected.append(other)
                 }
             }
+            let now = Date()
             let order = Order(id: state.nextID("ord"), status: .awaitingPayment, buyerId: buyer.id,
-                              sellerId: offer.sellerId, offerId: offer.id, price: offer.price)
+                              sellerId: offer.sellerId, offerId: offer.id, price: offer.price, updatedAt: now)
             state.orders[order.id] = order
+            onChange([.offer("offer.accepted", offer, buyerId: buyer.id, orderId: order.id, at: now)]
+                     + rejected.map { DomainEvent.offer("offer.rejected", $0, buyerId: buyer.id, at: now) }
+                     + [.order("order.created", order, requestId: offer.requestId, at: now)])
             return AcceptOutcome(offer: offer, order: order, rejected: rejected, firstOtherSeller: firstOtherSeller)
         }
     }
@@ -134,6 +150,7 @@ final class Store: Sendable {
             var offer = try Self.pendingOffer(offerID, ownedBy: buyer, in: state)
             offer.status = .rejected
             state.offers[offer.id] = offer
+            onChange([.offer("offer.rejected", offer, buyerId: buyer.id, at: Date())])
             return offer
         }
     }
@@ -159,8 +176,10 @@ final class Store: Sendable {
             guard order.status == .awaitingPayment else {
                 throw APIError.conflict("order \(orderID) is \(order.status.rawValue), not AWAITING_PAYMENT")
             }
-            order.status = .paymentPending
+            let now = Date()
+            order.change(to: .paymentPending, at: now)
             state.orders[orderID] = order
+            onChange([.order("payment.processing", order, requestId: state.offers[order.offerId]?.requestId, at: now)])
             return order
         }
     }
@@ -169,8 +188,12 @@ final class Store: Sendable {
     func completePayment(of orderID: String) -> Order? {
         state.withLock { state in
             guard var order = state.orders[orderID], order.status == .paymentPending else { return nil }
-            order.status = .paid
+            let now = Date()
+            order.change(to: .paid, at: now)
             state.orders[orderID] = order
+            let requestID = state.offers[order.offerId]?.requestId
+            onChange([.order("payment.succeeded", order, requestId: requestID, at: now),
+                      .order("order.paid", order, requestId: requestID, at: now)])
             return order
         }
     }
@@ -183,8 +206,10 @@ final class Store: Sendable {
             guard order.status == .paid else {
                 throw APIError.conflict("order \(orderID) is \(order.status.rawValue), not PAID")
             }
-            order.status = .delivered
+            let now = Date()
+            order.change(to: .delivered, at: now)
             state.orders[orderID] = order
+            onChange([.order("order.delivered", order, requestId: state.offers[order.offerId]?.requestId, at: now)])
             return order
         }
     }
@@ -198,6 +223,11 @@ final class Store: Sendable {
             }
             return order
         }
+    }
+
+    /// The version of an order (see ``Order/version``); nil when there is no such order.
+    func version(ofOrder orderID: String) -> Int? {
+        state.withLock { $0.orders[orderID]?.version }
     }
 
     // MARK: Helpers

@@ -11,6 +11,9 @@ struct NotificationDraft: Sendable {
     /// Who actually receives it (persisted and pushed), in order; normally just the recipient.
     /// Defects add to this list (a second copy, or a wrong user).
     var deliverTo: [String]
+    /// Users on whose MQTT topic the notification is also mirrored, though they do not receive it anywhere else
+    /// (the `wrong-topic` defect). Empty normally.
+    var mirrorAlsoTo: [String] = []
 
     init(to recipient: String, _ type: String, relatedId: String, extras: [String: String] = [:]) {
         self.recipient = recipient

@@ -9,9 +9,13 @@ import Synchronization
 struct HeraldDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-demo",
-        abstract: "Run Herald's demo marketplace backend (HTTP API + notification WebSocket).",
+        abstract: "Run Herald's demo marketplace backend (HTTP API, notification WebSocket and SSE stream).",
         discussion: """
             Prints "herald-demo listening on http://HOST:PORT" once it accepts connections, and stops on SIGINT or SIGTERM.
+            Brokers (each optional; a broker that cannot be reached at start is an error, exit status 1):
+              --nats URL   publish the domain events as JSON on market.<type> (market.offer.accepted, …)
+              --redis URL  cache GET /orders/{id} under order:<id> (TTL 300 s, deleted on every change of the order)
+              --mqtt URL   mirror every notification to users/<userId>/notifications (QoS 1)
             Defects (all off by default):
             \(DemoDefect.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
             """)
@@ -31,12 +35,30 @@ struct HeraldDemo: AsyncParsableCommand {
     @Flag(help: "Log requests and connection events to standard error.")
     var verbose = false
 
+    @Option(help: ArgumentHelp("A NATS server to publish the domain events on.", valueName: "nats://host:port"))
+    var nats: String?
+
+    @Option(help: ArgumentHelp("A Redis server to cache orders in.", valueName: "redis://host:port"))
+    var redis: String?
+
+    @Option(help: ArgumentHelp("An MQTT broker to mirror the notifications to.", valueName: "mqtt://host:port"))
+    var mqtt: String?
+
+    @Option(name: .customLong("sse-heartbeat-ms"), help: "How often an idle SSE stream gets a ': ping' comment, in milliseconds.")
+    var sseHeartbeatMilliseconds: Int = 15_000
+
     func validate() throws {
         for name in defects where DemoDefect(rawValue: name) == nil {
             throw ValidationError("unknown defect '\(name)'; valid defects: \(DemoDefect.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard slowMilliseconds >= 0 else { throw ValidationError("--slow-ms must not be negative") }
+        guard sseHeartbeatMilliseconds > 0 else { throw ValidationError("--sse-heartbeat-ms must be positive") }
+        for (flag, url, scheme) in [("--nats", nats, "nats"), ("--redis", redis, "redis"), ("--mqtt", mqtt, "mqtt")] {
+            if let url, !url.hasPrefix("\(scheme)://") {
+                throw ValidationError("\(flag) takes a \(scheme)://host:port URL, got '\(url)'")
+            }
+        }
     }
 
     func run() async throws {
@@ -45,7 +67,11 @@ struct HeraldDemo: AsyncParsableCommand {
             port: port,
             defects: Set(defects.compactMap(DemoDefect.init(rawValue:))),
             slowDelay: .milliseconds(slowMilliseconds),
-            verbose: verbose
+            verbose: verbose,
+            natsURL: nats,
+            redisURL: redis,
+            mqttURL: mqtt,
+            sseHeartbeat: .milliseconds(sseHeartbeatMilliseconds)
         )
         let shownHost = host.contains(":") ? "[\(host)]" : host
         let listening = Mutex(false)
@@ -59,6 +85,10 @@ struct HeraldDemo: AsyncParsableCommand {
         defer { signals.stop() }
         do {
             try await server.value
+        } catch let error as DemoBrokerError {
+            // Said plainly, without ArgumentParser's "Error: " and usage.
+            FileHandle.standardError.write(Data("herald-demo: \(error)\n".utf8))
+            throw ExitCode.failure
         } catch where !listening.withLock({ $0 }) {
             throw StartFailure(address: "\(shownHost):\(port)", reason: error)
         }

@@ -96,8 +96,18 @@ struct DemoMarket: Sendable {
 
     /// The buyer pays; returns once the payment went through (seller 0 got `order.paid`, at most 3 s).
     func payAndWait(_ orderID: String) async throws {
+        try await pay(orderID)
+        try await waitUntilPaid(orderID)
+    }
+
+    /// The buyer starts paying (202).
+    func pay(_ orderID: String) async throws {
         let pay = try await api.call("POST", "/orders/\(orderID)/pay", token: buyer.token)
         try #require(pay.status == 202, "POST pay: \(pay.status) \(pay.text)")
+    }
+
+    /// Returns once the payment went through (seller 0 got `order.paid`, at most 3 s).
+    func waitUntilPaid(_ orderID: String) async throws {
         let deadline = ContinuousClock.now + .seconds(3)
         while ContinuousClock.now < deadline {
             let paid = try await notifications(of: sellers[0]).contains {

@@ -89,6 +89,10 @@ struct MQTTTests {
                 let granted = try await mqtt.subscribe(["a/b"])
                 #expect(granted == [1])
             }
+            // Percent-escapes in the userinfo are decoded (`%2D` is `-`).
+            try await withMQTTConnection(MQTTOptions(url: server.url(userinfo: "alice:s3cret%2Dpw"))) { mqtt in
+                #expect(mqtt.isConnected)
+            }
             // Options override the URL.
             try await withMQTTConnection(MQTTOptions(url: server.url, username: "alice", password: "s3cret-pw")) { mqtt in
                 #expect(mqtt.isConnected)

@@ -22,6 +22,7 @@ actor BrokerClients {
     let timeout: Duration
     private var nats: [String: NATSConnection] = [:]
     private var redis: [String: RedisConnection] = [:]
+    private var mqtt: [String: MQTTConnection] = [:]
 
     init(timeout: Duration) { self.timeout = timeout }
 
@@ -47,11 +48,24 @@ actor BrokerClients {
         return c
     }
 
+    func mqttConnection(_ url: String) async throws -> MQTTConnection {
+        if let c = mqtt[url] { return c }
+        let c = try await MQTTConnection.connect(MQTTOptions(url: url, connectTimeout: timeout))
+        if let raced = mqtt[url] {
+            await c.close()
+            return raced
+        }
+        mqtt[url] = c
+        return c
+    }
+
     func closeAll() async {
         for c in nats.values { await c.close() }
         for c in redis.values { await c.close() }
+        for c in mqtt.values { await c.close() }
         nats = [:]
         redis = [:]
+        mqtt = [:]
     }
 }
 

@@ -94,11 +94,16 @@ final class ChannelHub: Sendable {
             case .redis:
                 try await started(try await RedisChannelLink.open(context, keyspace: channel.broker.keyspace,
                                                                   enableKeyspaceEvents: channel.broker.enableKeyspaceEvents), key: key)
-            case .mqtt, .sse:
-                throw InfrastructureError("\(channel.kind.rawValue) channels are not supported by this build")
+            case .mqtt:
+                try await started(try await MQTTLink.open(context, qos: channel.broker.qos ?? 1), key: key)
+            case .sse:
+                try await started(try await SSELink.open(context), key: key)
             }
         } catch let error as TransportError {
             throw InfrastructureError("channel '\(channel.name)'\(who): \(redactor.redact(error.description))", hint: hint(for: error))
+        } catch let error as SSEError {
+            throw InfrastructureError("channel '\(channel.name)'\(who): \(redactor.redact(error.description))",
+                                      hint: "check the stream's path and the channel's headers (credentials)")
         } catch let error as InfrastructureError {
             throw error
         } catch is CancellationError {

@@ -30,6 +30,8 @@ extension ContractExecution {
             throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))")
         } catch let error as RedisError {
             throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))")
+        } catch let error as MQTTError {
+            throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))")
         }
     }
 
@@ -57,7 +59,7 @@ extension ContractExecution {
             case .redis:
                 _ = try await brokers.redisConnection(url).publish(subject, text)
             case .mqtt:
-                throw InfrastructureError("publishing on MQTT is not supported by this build")
+                try await brokers.mqttConnection(url).publish(subject, text: text, qos: message.qos, retain: message.retain)
             }
         }
     }

@@ -130,7 +130,7 @@ struct MQTTTests {
         #expect(error?.isUnreachable == true, "\(String(describing: error))")
         #expect(error?.description == "cannot connect to mqtt://bob:***@127.0.0.1:\(port): connection refused "
                 + "(is an MQTT broker listening there?)")
-        #expect(elapsed < .seconds(1), "took \(elapsed)")
+        #expect(elapsed < .seconds(3), "well under the 5 s connect timeout: \(elapsed)")
 
         let dns = await #expect(throws: MQTTError.self) {
             _ = try await MQTTConnection.connect(MQTTOptions(url: "mqtt://u:pw-s3cret@no-such-host.invalid"))
@@ -264,7 +264,7 @@ struct MQTTTests {
             try await mqtt.publish("c/1", text: "one", qos: 1)
             try await log.wait(for: "the message") { $0.messages.count == 1 }
             let (_, elapsed) = await timed { await mqtt.close() }
-            #expect(elapsed < .seconds(1), "close took \(elapsed)")
+            #expect(elapsed < .seconds(2), "close must not wait for the server: \(elapsed)")
             let events = try await log.waitUntilFinished(timeout: .seconds(2))
             #expect(events.map(\.kind) == ["message"])
             #expect(!mqtt.isConnected)

@@ -140,7 +140,7 @@ struct SSETests {
         }
         #expect(big?.status == 500)
         #expect(big?.bodyStart?.count == 512)
-        #expect(elapsed < .seconds(1), "took \(elapsed)")
+        #expect(elapsed < .seconds(3), "well under the 5 s connect timeout: \(elapsed)")
         try await endless.finish()
     }
 
@@ -169,7 +169,7 @@ struct SSETests {
         }
         #expect(refused?.isConnectionRefused == true, "\(String(describing: refused))")
         #expect(refused?.description == "cannot connect to http://127.0.0.1:\(port)/events: connection refused")
-        #expect(elapsed < .seconds(1), "took \(elapsed)")
+        #expect(elapsed < .seconds(3), "well under the 5 s connect timeout: \(elapsed)")
 
         for bad in ["ftp://127.0.0.1/", "127.0.0.1:80/events", "ws://127.0.0.1/"] {
             let invalid = await #expect(throws: SSEError.self) { _ = try await SSEStream.open(SSEOptions(url: bad)) }
@@ -199,7 +199,7 @@ struct SSETests {
         let log = StreamRecorder(stream.events)
         try await log.wait(for: "the event") { $0.sseEvents.count == 1 }
         let (_, elapsed) = await timed { await stream.close() }
-        #expect(elapsed < .milliseconds(500), "close took \(elapsed)")
+        #expect(elapsed < .seconds(2), "close must not wait for the server: \(elapsed)")
         let items = try await log.waitUntilFinished(timeout: .seconds(1))
         #expect(items.map(\.kind) == ["event"])
         await stream.close()
@@ -227,7 +227,7 @@ struct SSETests {
         let log = StreamRecorder(stream.events)
         try await log.wait(for: "the disconnect") { $0.contains { $0.kind == "disconnected" } }
         let (_, elapsed) = await timed { await stream.close() }
-        #expect(elapsed < .milliseconds(500), "close took \(elapsed)")
+        #expect(elapsed < .seconds(2), "close must not wait for the server: \(elapsed)")
         try await log.waitUntilFinished(timeout: .seconds(1))
         try await gone.finish()
     }

@@ -214,6 +214,12 @@ final class ChannelHub: Sendable {
         links.withLock { Array($0.keys) }.filter { $0.channel == channel }
     }
 
+    /// From now on a connection that closes is expected to (cleanup deletes the users whose streams the server then
+    /// ends): it goes on the timeline but is not a dropped connection.
+    func expectClosing() {
+        readerState.closing.store(true, ordering: .relaxed)
+    }
+
     /// Closes every connection and waits for the readers to finish (bounded).
     func closeAll() async {
         readerState.closing.store(true, ordering: .relaxed)

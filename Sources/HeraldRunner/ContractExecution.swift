@@ -141,6 +141,7 @@ actor ContractExecution {
 
     /// Cleanup steps, then closing every connection. Never throws.
     func finish() async {
+        hub?.expectClosing()
         if !contract.cleanup.isEmpty {
             progress("cleanup")
             // Cleanup needs no channels; it runs whatever happened before.

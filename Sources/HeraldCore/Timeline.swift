@@ -166,11 +166,24 @@ public struct FrameRecord: Sendable, Codable, Hashable {
     public var json: JSONValue?
     /// Whether the payload was binary.
     public var binary: Bool
+    /// What it arrived on: a NATS subject, an MQTT topic, a Redis channel or key, an SSE event name.
+    public var subject: String?
+    /// Message headers (NATS), secret ones masked.
+    public var headers: [RecordedHeader]?
+    /// The SSE event id.
+    public var id: String?
+    /// MQTT: the broker kept it as the topic's retained message.
+    public var retained: Bool?
     /// Creates the record.
-    public init(text: String, json: JSONValue?, binary: Bool = false) {
+    public init(text: String, json: JSONValue?, binary: Bool = false, subject: String? = nil, headers: [RecordedHeader]? = nil,
+                id: String? = nil, retained: Bool? = nil) {
         self.text = text
         self.json = json
         self.binary = binary
+        self.subject = subject
+        self.headers = headers
+        self.id = id
+        self.retained = retained
     }
 }
 

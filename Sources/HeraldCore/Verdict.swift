@@ -38,6 +38,8 @@ public struct Verdict: Sendable, Codable, Hashable {
         case connection
         /// The step itself could be run: every variable it uses had a value.
         case step
+        /// A cache was invalidated: a Redis key changed or went away, or an HTTP resource revalidated.
+        case cache
     }
 
     /// Why an expectation failed, in words CI dashboards can group by.
@@ -66,6 +68,8 @@ public struct Verdict: Sendable, Codable, Hashable {
         case interrupted
         /// A step used a variable that had no value (a capture that never happened, say).
         case unresolved
+        /// A cache still served the old value when its deadline passed.
+        case stale
     }
 
     /// A stable id: `contract › step N › kind #i`.

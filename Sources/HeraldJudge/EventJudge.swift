@@ -41,13 +41,12 @@ public enum EventJudge {
         switch expectation.kind {
         case .sequence(let items, _):
             guard expectation.actor == nil || frame.actor == nil || frame.actor == expectation.actor else { return false }
-            return items.contains { $0.channel == frame.channel && $0.matcher.matches(frame.value) }
+            return items.contains { $0.accepts(frame) }
         case .match where expectation.recipients != nil:
             // Recipients wait out the window whatever arrives.
-            return frame.channel == expectation.channel && expectation.matcher.matches(frame.value)
+            return expectation.accepts(frame)
         case .match, .count, .absent:
-            return frame.channel == expectation.channel && (expectation.actor == nil || frame.actor == expectation.actor)
-                && expectation.matcher.matches(frame.value)
+            return (expectation.actor == nil || frame.actor == expectation.actor) && expectation.accepts(frame)
         }
     }
 }
@@ -83,6 +82,8 @@ private struct Judging {
     func watched(_ f: ObservedFrame, channel: String? = nil) -> Bool {
         f.channel == (channel ?? e.channel) && (e.actor == nil || f.actor == e.actor)
     }
+    /// A frame on a watched connection that is the expected event (subject and payload).
+    func hit(_ f: ObservedFrame) -> Bool { watched(f) && e.accepts(f) }
 
     func evidence(_ f: ObservedFrame, _ role: Evidence.Role, differences: [FieldDifference] = []) -> Evidence {
         Evidence(role: role, actor: f.actor, channel: f.channel, seq: f.seq, sinceTriggerMs: ms(f), text: f.text, differences: differences)
@@ -145,7 +146,7 @@ private struct Judging {
     func match(_ frames: [ObservedFrame]) -> Judgement {
         let candidates = frames.lazy.filter { $0.at >= trigger && watched($0) }
         // By index, so that the frames passed over are read in place, not copied.
-        let first = frames.indices.first { frames[$0].at >= trigger && watched(frames[$0]) && e.matcher.matches(frames[$0].value) }
+        let first = frames.indices.first { frames[$0].at >= trigger && hit(frames[$0]) }
         if let hit = first.map({ frames[$0] }) {
             if inWindow(hit) {
                 return .decided(verdict(true, nil, "\(e.matcher.summary) arrived\(who(hit)) after \(fmt(ms(hit))) ms",
@@ -168,7 +169,7 @@ private struct Judging {
 
     func recipients(_ frames: [ObservedFrame]) -> Judgement {
         let expected = e.recipients ?? []
-        let matching = frames.filter { $0.channel == e.channel && e.matcher.matches($0.value) }
+        let matching = frames.filter { e.accepts($0) }
         let inTime = matching.filter(inWindow)
         if !windowOver {
             // A wrong recipient can still arrive: wait out the window.
@@ -214,7 +215,7 @@ private struct Judging {
 
     func count(_ n: Int, _ frames: [ObservedFrame]) -> Judgement {
         if !windowOver { return final ? notRun() : .pending(until: deadline) }
-        let matching = frames.filter { watched($0) && inWindow($0) && e.matcher.matches($0.value) }
+        let matching = frames.filter { hit($0) && inWindow($0) }
         var groups: [String?: [ObservedFrame]] = [:]
         for f in matching { groups[f.actor, default: []].append(f) }
         if let actor = e.actor, groups[actor] == nil { groups[actor] = [] }
@@ -229,7 +230,7 @@ private struct Judging {
             }
             if got.count < n {
                 // Matching frames after the window: the events came, only too late.
-                let late = frames.filter { $0.actor == key && watched($0) && $0.at > deadline && e.matcher.matches($0.value) }
+                let late = frames.filter { $0.actor == key && hit($0) && $0.at > deadline }
                 if !late.isEmpty {
                     return .decided(verdict(false, .late,
                                             "expected \(n) × \(e.matcher.summary)\(whose) within \(limit), got \(got.count) in time and \(late.count) late (at \(late.map { "+\(fmt(ms($0))) ms" }.joined(separator: ", ")))",
@@ -250,7 +251,7 @@ private struct Judging {
     // MARK: absent
 
     func absent(_ frames: [ObservedFrame]) -> Judgement {
-        let hits = frames.filter { watched($0) && inWindow($0) && e.matcher.matches($0.value) }
+        let hits = frames.filter { hit($0) && inWindow($0) }
         if let first = hits.first {
             return .decided(verdict(false, .unexpected, "\(e.matcher.summary) must not arrive within \(limit), but it arrived\(who(first)) after \(fmt(ms(first))) ms",
                                     hits.map { evidence($0, .unexpected) }), matched: nil)
@@ -261,7 +262,7 @@ private struct Judging {
 
     // MARK: sequence
 
-    func sequence(_ items: [(channel: String, matcher: Matcher)], strict: Bool, _ frames: [ObservedFrame]) -> Judgement {
+    func sequence(_ items: [BoundExpectation.Item], strict: Bool, _ frames: [ObservedFrame]) -> Judgement {
         let channels = Set(items.map(\.channel))
         let relevant = frames.filter { channels.contains($0.channel) && inWindow($0) }
         // Evaluate per connection: the watched actor, or each actor (shared connections are `nil`).
@@ -285,10 +286,10 @@ private struct Judging {
         let stream = relevant.filter { $0.actor == actor || $0.actor == nil }
         let whose = actor.map { " for \($0)" } ?? ""
         // Did every event arrive, only in another order (or with others between, for strict)?
-        let present = items.map { item in stream.first { $0.channel == item.channel && item.matcher.matches($0.value) } }
+        let present = items.map { item in stream.first { item.accepts($0) } }
         if present.allSatisfy({ $0 != nil }) {
             let arrived = present.compactMap { $0 }.sorted { $0.seq < $1.seq }
-            let order = arrived.map { f in items.firstIndex { $0.channel == f.channel && $0.matcher.matches(f.value) }.map { items[$0].matcher.summary } ?? f.text }
+            let order = arrived.map { f in items.firstIndex { $0.accepts(f) }.map { items[$0].matcher.summary } ?? f.text }
             let inOrder = strict && greedyMatch(items, stream).count == items.count
             let message = inOrder
                 ? "the events arrived\(whose) in order but not back to back (strict): other events came between"
@@ -303,11 +304,11 @@ private struct Judging {
                                 found.map { evidence($0, .matched) } + (near.map { [$0] } ?? [])), matched: nil)
     }
 
-    func greedyMatch(_ items: [(channel: String, matcher: Matcher)], _ stream: [ObservedFrame]) -> [ObservedFrame] {
+    func greedyMatch(_ items: [BoundExpectation.Item], _ stream: [ObservedFrame]) -> [ObservedFrame] {
         var found: [ObservedFrame] = []
         var i = 0
         for f in stream where i < items.count {
-            if f.channel == items[i].channel, items[i].matcher.matches(f.value) {
+            if items[i].accepts(f) {
                 found.append(f)
                 i += 1
             }
@@ -315,14 +316,14 @@ private struct Judging {
         return found
     }
 
-    func strictMatch(_ items: [(channel: String, matcher: Matcher)], _ stream: [ObservedFrame]) -> [ObservedFrame] {
+    func strictMatch(_ items: [BoundExpectation.Item], _ stream: [ObservedFrame]) -> [ObservedFrame] {
         var best: [ObservedFrame] = []
-        for start in stream.indices where stream[start].channel == items[0].channel && items[0].matcher.matches(stream[start].value) {
+        for start in stream.indices where items[0].accepts(stream[start]) {
             var found: [ObservedFrame] = []
             var k = start
             for item in items {
                 // Only frames on the item's channels count as "between".
-                guard k < stream.count, stream[k].channel == item.channel, item.matcher.matches(stream[k].value) else { break }
+                guard k < stream.count, item.accepts(stream[k]) else { break }
                 found.append(stream[k])
                 k += 1
             }

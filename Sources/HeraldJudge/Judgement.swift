@@ -15,22 +15,27 @@ public struct ObservedFrame: Sendable, Hashable {
     public var value: JSONValue
     /// The payload as text.
     public var text: String
+    /// What it arrived on, for the kinds that say: a NATS subject, an MQTT topic, a Redis channel or key, an SSE
+    /// event name.
+    public var subject: String?
 
     /// Creates a frame.
-    public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, value: JSONValue, text: String) {
+    public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, value: JSONValue, text: String,
+                subject: String? = nil) {
         self.seq = seq
         self.at = at
         self.actor = actor
         self.channel = channel
         self.value = value
         self.text = text
+        self.subject = subject
     }
 
     /// The frame of a timeline entry, if it is one.
     public init?(_ entry: TimelineEntry) {
         guard let f = entry.frame, let channel = entry.channel else { return nil }
         self.init(seq: entry.seq, at: entry.at, actor: entry.actor, channel: channel,
-                  value: f.json ?? .string(f.text), text: f.text)
+                  value: f.json ?? .string(f.text), text: f.text, subject: f.subject)
     }
 }
 
@@ -64,7 +69,28 @@ public struct BoundExpectation: Sendable {
         /// No matching event arrives within the window.
         case absent
         /// These events arrive in this order.
-        case sequence([(channel: String, matcher: Matcher)], strict: Bool)
+        case sequence([Item], strict: Bool)
+    }
+
+    /// One event of a sequence.
+    public struct Item: Sendable {
+        /// The channel it arrives on.
+        public var channel: String
+        /// The event.
+        public var matcher: Matcher
+        /// The subject or topic it arrives on, when that matters.
+        public var subject: Matcher?
+        /// Creates an item.
+        public init(_ channel: String, _ matcher: Matcher, subject: Matcher? = nil) {
+            self.channel = channel
+            self.matcher = matcher
+            self.subject = subject
+        }
+        /// Whether `frame` is this event (any connection).
+        public func accepts(_ frame: ObservedFrame) -> Bool {
+            frame.channel == channel && (subject.map { $0.matches(frame.subject.map(JSONValue.string)) } ?? true)
+                && matcher.matches(frame.value)
+        }
     }
 
     /// Verdict id.
@@ -83,6 +109,8 @@ public struct BoundExpectation: Sendable {
     public var kind: Kind
     /// The rendered matcher (for match, count, absent).
     public var matcher: Matcher
+    /// The subject or topic the event must arrive on (for match, count, absent).
+    public var subject: Matcher?
     /// The one watched connection's actor instance, if restricted.
     public var actor: String?
     /// Exactly these actor instances must receive the event.
@@ -94,8 +122,10 @@ public struct BoundExpectation: Sendable {
 
     /// Creates an expectation.
     public init(id: String, contract: String, step: String, location: SourceLocation?, knownGap: String?, channel: String,
-                kind: Kind, matcher: Matcher, actor: String?, recipients: [String]?, subscribers: [String], within: Duration) {
+                kind: Kind, matcher: Matcher, subject: Matcher? = nil, actor: String?, recipients: [String]?, subscribers: [String],
+                within: Duration) {
         self.id = id
+        self.subject = subject
         self.contract = contract
         self.step = step
         self.location = location
@@ -107,6 +137,13 @@ public struct BoundExpectation: Sendable {
         self.recipients = recipients
         self.subscribers = subscribers
         self.within = within
+    }
+
+    /// Whether `frame` is the event this expectation looks for, on any connection of its channel: its subject (when
+    /// one is asked for) and its payload match.
+    public func accepts(_ frame: ObservedFrame) -> Bool {
+        frame.channel == channel && (subject.map { $0.matches(frame.subject.map(JSONValue.string)) } ?? true)
+            && matcher.matches(frame.value)
     }
 
     /// The verdict kind this expectation produces.

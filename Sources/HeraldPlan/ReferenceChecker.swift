@@ -30,6 +30,9 @@ struct ReferenceChecker {
             try check(c.target.references, at: c.target.location ?? c.location, actorContext: inActor)
             for h in c.headers { try check(h.value.references, at: h.value.location ?? c.location, actorContext: inActor) }
             for p in c.onOpen { try check(references(p), at: c.location, actorContext: inActor) }
+            for t in [c.broker.username, c.broker.password, c.broker.token].compactMap({ $0 }) {
+                try check(t.references, at: t.location ?? c.location, actorContext: inActor)
+            }
         }
         for a in contract.actors { for s in a.setup { try check(s, actorContext: true) } }
         for s in contract.steps + contract.cleanup { try check(s, actorContext: false) }
@@ -59,11 +62,29 @@ struct ReferenceChecker {
         case .send(let s): refs += references(s.payload).map { ($0, nil) }
         case .shell(let s): add(s.command)
         case .sleep: break
+        case .publish(let p), .request(let p):
+            add(p.subject)
+            p.headers.forEach { add($0.value) }
+            refs += references(p.payload).map { ($0, nil) }
+        case .redis(let r): r.command.forEach { add($0) }
         }
         if let b = step.response.body { refs += b.templateReferences.map { ($0, nil) } }
         for e in step.events {
             refs += e.matcher.templateReferences.map { ($0, e.location) }
-            if case .sequence(let items, _) = e.kind { refs += items.flatMap { i in i.matcher.templateReferences.map { ($0, i.location) } } }
+            if let s = e.subject { refs += s.templateReferences.map { ($0, e.location) } }
+            if case .sequence(let items, _) = e.kind {
+                refs += items.flatMap { i in (i.matcher.templateReferences + (i.subject?.templateReferences ?? [])).map { ($0, i.location) } }
+            }
+        }
+        for c in step.caches {
+            switch c.target {
+            case .redisKey(_, let key): refs += key.references.map { ($0, c.location) }
+            case .http(let h): addHTTP(h)
+            }
+            switch c.condition {
+            case .equals(let m), .revalidates(body: let m?): refs += m.templateReferences.map { ($0, c.location) }
+            default: break
+            }
         }
         for (ref, loc) in refs { try check([ref], at: loc ?? step.location, actorContext: actorContext) }
     }

@@ -5,8 +5,8 @@ import HeraldPlan
 import HeraldTransport
 import Synchronization
 
-/// The open channel connections of one contract: one per subscribed actor instance (or one shared), each read by a
-/// task of its own that stamps frames onto the timeline and into the frame store.
+/// The open channel connections of one contract, of every kind: one per subscribed actor instance (or one shared),
+/// each read by a task of its own that stamps messages onto the timeline and into the frame store.
 final class ChannelHub: Sendable {
     struct Key: Hashable, Sendable {
         var channel: String
@@ -17,7 +17,7 @@ final class ChannelHub: Sendable {
     private let timeline: TimelineRecorder
     private let redactor: Redactor
     let store: FrameStore
-    private let connections = Mutex<[Key: WebSocketConnection]>([:])
+    private let links = Mutex<[Key: any ChannelLink]>([:])
     private let readers = Mutex<[Task<Void, Never>]>([])
     private let readerState = ReaderState()
 
@@ -62,47 +62,84 @@ final class ChannelHub: Sendable {
     private func open(_ channel: Channel, actor: ActorInstance?, scope: Bindings, service: Service?, timeout: Duration,
                       insecure: Bool) async throws {
         let who = actor.map { " for \($0)" } ?? ""
-        let base = try service.map { try $0.url.renderString(in: scope) }
-        let url = URLs.webSocket(URLs.join(base, try channel.target.renderString(in: scope)))
         var headers: [HTTPHeader] = []
         for h in channel.headers { headers.append(HTTPHeader(h.name, try h.value.renderString(in: scope))) }
         for h in headers where Redactor.secretHeaders.contains(h.name.lowercased()) {
             // The credential itself (after "Bearer ") is a secret wherever it shows up.
             redactor.add(secret: h.value.split(separator: " ").last.map(String.init) ?? h.value)
         }
-        let options = WebSocketOptions(url: url, headers: headers, subprotocol: channel.subprotocol,
-                                       tls: TLSOptions(insecure: insecure, caFile: service?.caFile), connectTimeout: timeout)
-        let connection: WebSocketConnection
-        do {
-            connection = try await engine.connect(options)
-        } catch let error as TransportError {
-            throw InfrastructureError("channel '\(channel.name)'\(who): \(error)",
-                                      hint: hint(for: error))
-        }
+        let context = ChannelContext(
+            baseURL: try service.map { try $0.url.renderString(in: scope) },
+            target: try channel.target.renderString(in: scope),
+            headers: headers,
+            username: try channel.broker.username?.renderString(in: scope),
+            password: try channel.broker.password?.renderString(in: scope),
+            token: try channel.broker.token?.renderString(in: scope),
+            tls: TLSOptions(insecure: insecure, caFile: service?.caFile),
+            timeout: timeout,
+            clientName: "herald-\(channel.name)\(actor.map { "-\($0)" } ?? "")-\(UInt32.random(in: 0...UInt32.max))")
+        for secret in [context.password, context.token].compactMap({ $0 }) { redactor.add(secret: secret) }
         let key = Key(channel: channel.name, actor: actor?.description)
-        connections.withLock { $0[key] = connection }
-        let opened = timeline.record(.connected(ConnectionRecord(url: redactor.redact(URLs.masked(url)))),
-                                     actor: key.actor, channel: channel.name)
-        startReader(connection, key: key)
-        for payload in channel.onOpen {
-            try send(payload, on: key, scope: scope)
-        }
-        if let ready = channel.ready {
-            let matcher = try ready.rendered(in: scope)
-            let deadline = MonotonicInstant.now().advanced(by: timeout)
-            while true {
-                if store.frames.contains(where: { $0.channel == key.channel && $0.actor == key.actor && $0.seq > opened.seq && matcher.matches($0.value) }) {
-                    break
+        do {
+            switch channel.kind {
+            case .websocket:
+                let link = try await WebSocketLink.open(context, engine: engine, subprotocol: channel.subprotocol)
+                let opened = try await started(link, key: key)
+                for payload in channel.onOpen { try send(payload, on: key, scope: scope) }
+                if let ready = channel.ready {
+                    try await awaitReady(ready, after: opened, key: key, channel: channel, who: who, scope: scope, timeout: timeout)
                 }
-                if let drop = store.disconnects.first(where: { $0.channel == key.channel && $0.actor == key.actor }) {
-                    throw InfrastructureError("channel '\(channel.name)'\(who) closed before its subscription was confirmed (\(drop.detail))")
-                }
-                if MonotonicInstant.now() >= deadline {
-                    throw InfrastructureError("channel '\(channel.name)'\(who): no confirmation \(matcher.summary) within \(DurationText.format(timeout))",
-                                              hint: "check the channel's on_open message and ready: matcher against what the server sends")
-                }
-                try await Task.sleep(for: .milliseconds(2))
+            case .nats:
+                try await started(try await NATSLink.open(context, queue: channel.broker.queue), key: key)
+            case .redis:
+                try await started(try await RedisChannelLink.open(context, keyspace: channel.broker.keyspace,
+                                                                  enableKeyspaceEvents: channel.broker.enableKeyspaceEvents), key: key)
+            case .mqtt:
+                try await started(try await MQTTLink.open(context, qos: channel.broker.qos ?? 1), key: key)
+            case .sse:
+                try await started(try await SSELink.open(context), key: key)
             }
+        } catch let error as TransportError {
+            throw InfrastructureError("channel '\(channel.name)'\(who): \(redactor.redact(error.description))", hint: hint(for: error))
+        } catch let error as SSEError {
+            throw InfrastructureError("channel '\(channel.name)'\(who): \(redactor.redact(error.description))",
+                                      hint: "check the stream's path and the channel's headers (credentials)")
+        } catch let error as InfrastructureError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw InfrastructureError("channel '\(channel.name)'\(who): \(redactor.redact("\(error)"))",
+                                      hint: "is the broker running, and is the service URL right?")
+        }
+    }
+
+    /// Keeps an open link, records it on the timeline and starts reading it; returns the timeline position.
+    @discardableResult
+    private func started<L: ChannelLink>(_ link: L, key: Key) async throws -> Int {
+        links.withLock { $0[key] = link }
+        let entry = timeline.record(.connected(ConnectionRecord(url: redactor.redact(link.address))), actor: key.actor, channel: key.channel)
+        startReader(link, key: key)
+        return entry.seq
+    }
+
+    /// Waits for the frame that confirms a WebSocket subscription.
+    private func awaitReady(_ ready: Matcher, after opened: Int, key: Key, channel: Channel, who: String, scope: Bindings,
+                            timeout: Duration) async throws {
+        let matcher = try ready.rendered(in: scope)
+        let deadline = MonotonicInstant.now().advanced(by: timeout)
+        while true {
+            if store.frames.contains(where: { $0.channel == key.channel && $0.actor == key.actor && $0.seq > opened && matcher.matches($0.value) }) {
+                return
+            }
+            if let drop = store.disconnects.first(where: { $0.channel == key.channel && $0.actor == key.actor }) {
+                throw InfrastructureError("channel '\(channel.name)'\(who) closed before its subscription was confirmed (\(drop.detail))")
+            }
+            if MonotonicInstant.now() >= deadline {
+                throw InfrastructureError("channel '\(channel.name)'\(who): no confirmation \(matcher.summary) within \(DurationText.format(timeout))",
+                                          hint: "check the channel's on_open message and ready: matcher against what the server sends")
+            }
+            try await Task.sleep(for: .milliseconds(2))
         }
     }
 
@@ -114,32 +151,42 @@ final class ChannelHub: Sendable {
         return nil
     }
 
-    private func startReader(_ connection: WebSocketConnection, key: Key) {
+    private func startReader<L: ChannelLink>(_ link: L, key: Key) {
         let timeline = self.timeline
         let store = self.store
         let redactor = self.redactor
         let state = self.readerState
         let task = Task {
             defer { state.finished.add(1, ordering: .relaxed) }
-            for await event in connection.events {
+            for await event in link.inbound {
                 switch event {
                 case .message(let m):
                     let text = m.isText ? (m.text ?? String(decoding: m.bytes, as: UTF8.self)) : m.bytes.map { String(format: "%02x", $0) }.joined()
                     let json = m.isText ? JSONParser.parseIfJSON(m.bytes) : nil
                     let shown = redactor.redact(text)
-                    let entry = timeline.record(.frame(FrameRecord(text: shown, json: json.map { redactor.redact($0) }, binary: !m.isText)),
-                                                actor: key.actor, channel: key.channel, at: m.receivedAt)
+                    let headers = m.headers.isEmpty ? nil : m.headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) }
+                    let record = FrameRecord(text: shown, json: json.map { redactor.redact($0) }, binary: !m.isText, subject: m.subject,
+                                             headers: headers, id: m.id, retained: m.retained)
+                    let entry = timeline.record(.frame(record), actor: key.actor, channel: key.channel, at: m.receivedAt)
                     store.append(ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel,
-                                               value: json ?? .string(text), text: shown))
-                case .pong:
-                    break
+                                               value: json ?? .string(text), text: shown, subject: m.subject))
+                case .note(let text):
+                    if text != "pong" { timeline.record(.note(text), actor: key.actor, channel: key.channel) }
+                case .dropped(let detail, let at):
+                    if state.closing.load(ordering: .relaxed) { continue }
+                    timeline.record(.disconnected(DisconnectRecord(code: nil, reason: detail, expected: false)),
+                                    actor: key.actor, channel: key.channel, at: at)
+                    store.append(ObservedDisconnect(channel: key.channel, actor: key.actor, at: at, detail: detail))
+                case .restored(let at):
+                    timeline.record(.connected(ConnectionRecord(url: redactor.redact(link.address) + " (reconnected)")),
+                                    actor: key.actor, channel: key.channel, at: at)
                 case .closed(let code, let reason, let at, let local):
                     let expected = local || state.closing.load(ordering: .relaxed)
                     timeline.record(.disconnected(DisconnectRecord(code: code, reason: reason, expected: expected)),
                                     actor: key.actor, channel: key.channel, at: at)
                     if !expected {
                         let said = reason.isEmpty || reason == "connection lost" ? "" : ": \(reason)"
-                        let detail = code.map { "close code \($0)\(said)" } ?? "connection lost\(said)"
+                        let detail = code.map { "close code \($0)\(said)" } ?? (said.isEmpty ? "connection lost" : reason)
                         store.append(ObservedDisconnect(channel: key.channel, actor: key.actor, at: at, detail: detail))
                     }
                 }
@@ -150,7 +197,7 @@ final class ChannelHub: Sendable {
 
     /// Sends a message on one connection and records it.
     func send(_ payload: Payload, on key: Key, scope: Bindings) throws {
-        guard let connection = connections.withLock({ $0[key] }) else {
+        guard let link = links.withLock({ $0[key] }) else {
             throw InfrastructureError("channel '\(key.channel)'\(key.actor.map { " for \($0)" } ?? "") has no open connection")
         }
         let text: String
@@ -158,20 +205,28 @@ final class ChannelHub: Sendable {
         case .json(let j): text = try j.rendered(in: scope).encoded()
         case .text(let t): text = try t.renderString(in: scope)
         }
-        connection.send(text: text)
+        try link.send(text: text)
         timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil)), actor: key.actor, channel: key.channel)
     }
 
     /// The keys of the open connections of `channel`.
     func keys(of channel: String) -> [Key] {
-        connections.withLock { Array($0.keys) }.filter { $0.channel == channel }
+        links.withLock { Array($0.keys) }.filter { $0.channel == channel }
+    }
+
+    /// From now on a connection that closes is expected to (cleanup deletes the users whose streams the server then
+    /// ends): it goes on the timeline but is not a dropped connection.
+    func expectClosing() {
+        readerState.closing.store(true, ordering: .relaxed)
     }
 
     /// Closes every connection and waits for the readers to finish (bounded).
     func closeAll() async {
         readerState.closing.store(true, ordering: .relaxed)
-        let all = connections.withLock { Array($0.values) }
-        for c in all { c.close(code: 1000, reason: "run finished") }
+        let all = links.withLock { Array($0.values) }
+        await withTaskGroup(of: Void.self) { group in
+            for link in all { group.addTask { await link.close() } }
+        }
         let tasks = readers.withLock { $0 }
         // Readers end when their stream finishes; don't wait forever on a peer that never answers the close.
         let deadline = MonotonicInstant.now().advanced(by: .seconds(2))

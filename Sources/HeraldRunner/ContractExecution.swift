@@ -25,6 +25,7 @@ actor ContractExecution {
     let redactor: Redactor
     let store = FrameStore()
     let http: HTTPExecutor
+    let brokers: BrokerClients
     var bindings: Bindings
     private var slots: [Slot] = []
     var infrastructureError: String?
@@ -60,6 +61,7 @@ actor ContractExecution {
         self.redactor = redactor
         self.http = HTTPExecutor(client: client, timeline: timeline, redactor: redactor, insecure: options.insecure || plan.options.insecure)
         self.bindings = try Bindings(plan: plan)
+        self.brokers = BrokerClients(timeout: plan.contract.defaults.connectTimeout)
     }
 
     /// Runs `plan` to the end and returns its result. With `tail` (`herald tail`): health checks, that actor's setup,
@@ -139,6 +141,7 @@ actor ContractExecution {
 
     /// Cleanup steps, then closing every connection. Never throws.
     func finish() async {
+        hub?.expectClosing()
         if !contract.cleanup.isEmpty {
             progress("cleanup")
             // Cleanup needs no channels; it runs whatever happened before.
@@ -153,6 +156,7 @@ actor ContractExecution {
             }
         }
         await hub?.closeAll()
+        await brokers.closeAll()
     }
 
     private func awaitHealth() async throws {
@@ -187,6 +191,8 @@ actor ContractExecution {
     private func run(_ step: Step, label: String, idPrefix: String, scope: Bindings, setupOf actor: ActorInstance?,
                      isCleanup: Bool = false) async throws {
         timeline.record(.step(StepRecord(label: label, location: step.location)), actor: scope.currentActor?.description)
+        // Caches are read once before the action, so that a failure can show what was there before.
+        let probes = step.caches.isEmpty ? [] : try await cacheProbes(step, label: label, idPrefix: idPrefix, scope: scope)
         let trigger = MonotonicInstant.now()
         var stepFailed = false
         func add(_ v: Verdict) {
@@ -215,6 +221,17 @@ actor ContractExecution {
                 try await Task.sleep(for: d)
             case .shell(let shell):
                 add(try await runShell(shell, label: label, idPrefix: idPrefix, scope: scope, location: step.location))
+            case .publish(let message):
+                try await publish(message, scope: scope)
+            case .request(let message):
+                guard let response = try await request(message, scope: scope) else {
+                    add(failure(.body, .timeout, "no reply to \(step.action.summary) within \(DurationText.format(message.timeout ?? .seconds(5)))"))
+                    throw Stop()
+                }
+                try judgeResponse(step, response, label: label, idPrefix: idPrefix, scope: scope, setupOf: actor, add: add)
+            case .redis(let command):
+                let response = try await redis(command, scope: scope)
+                try judgeResponse(step, response, label: label, idPrefix: idPrefix, scope: scope, setupOf: actor, add: add)
             }
         } catch let error as TemplateError {
             if isCleanup {
@@ -229,10 +246,19 @@ actor ContractExecution {
             throw Stop()
         }
         var eventsFailed = false
+        // Caches are read while the events are awaited: both count from the trigger.
+        async let cacheVerdicts = checkCaches(probes, trigger: trigger)
         if !step.events.isEmpty {
             // The step's captures are bound now: the expectations may use them.
             let scope = bindings.acting(as: scope.currentActor)
             eventsFailed = try await awaitEvents(step, trigger: trigger, label: label, idPrefix: idPrefix, scope: scope, add: add)
+        }
+        for v in try await cacheVerdicts {
+            var v = v
+            v.message = redactor.redact(v.message)
+            v.evidence = v.evidence.map { redact($0) }
+            slots.append(.fixed(v))
+            if v.outcome == .failed { eventsFailed = true }
         }
         if isCleanup { return }
         // A channel connection dropped: later expectations on it could only fail, so the contract ends here
@@ -244,7 +270,7 @@ actor ContractExecution {
         if stepFailed { throw Stop() }
     }
 
-    private func judgeResponse(_ step: Step, _ response: ObservedResponse, label: String, idPrefix: String, scope: Bindings,
+    func judgeResponse(_ step: Step, _ response: ObservedResponse, label: String, idPrefix: String, scope: Bindings,
                                setupOf actor: ActorInstance?, add: (Verdict) -> Void) throws {
         let rendered = try render(step.response, scope: scope)
         for v in ResponseJudge.judge(rendered, response: response, contract: contract.name, step: label, idPrefix: idPrefix,
@@ -351,7 +377,8 @@ actor ContractExecution {
         case .count(let n): kind = .count(n)
         case .absent: kind = .absent
         case .sequence(let items, let strict):
-            kind = .sequence(try items.map { ($0.channel ?? e.channel, try $0.matcher.rendered(in: scope)) }, strict: strict)
+            kind = .sequence(try items.map { .init($0.channel ?? e.channel, try $0.matcher.rendered(in: scope),
+                                                   subject: try $0.subject?.rendered(in: scope)) }, strict: strict)
         }
         let kindName: String = switch e.kind {
         case .match: e.recipients == nil ? "match" : "recipients"
@@ -362,6 +389,7 @@ actor ContractExecution {
         return BoundExpectation(
             id: "\(idPrefix) › \(kindName) #\(index + 1)", contract: contract.name, step: label, location: e.location,
             knownGap: e.knownGap, channel: e.channel, kind: kind, matcher: try e.matcher.rendered(in: scope),
+            subject: try e.subject?.rendered(in: scope),
             actor: e.actor.flatMap { plan.instances($0).first?.description },
             recipients: e.recipients.map { refs in refs.flatMap { plan.instances($0).map(\.description) } },
             subscribers: plan.subscribers(of: channel).map(\.description),

@@ -51,6 +51,21 @@ struct ExitCodeTests {
         #expect((run.stdout + run.stderr).contains("connection refused"), "\(run)")
     }
 
+    @Test("run: a broker on a closed port is exit 3, naming the URL with its password masked",
+          arguments: [("nats", "nats://herald:s3cret-pw@127.0.0.1"), ("redis", "redis://:s3cret-pw@127.0.0.1"),
+                      ("mqtt", "mqtt://herald:s3cret-pw@127.0.0.1")])
+    func unreachableBroker(_ kind: String, _ base: String) async throws {
+        let port = try HeraldIntegrationTests.closedPort()
+        let run = try await herald(["run", "run/broker-\(kind).yaml"], in: Paths.fixtures,
+                                   environment: ["BROKER_URL": "\(base):\(port)"], limit: .seconds(20))
+        let output = run.stdout + run.stderr
+        #expect(run.status == 3, "\(run)")
+        #expect(run.elapsed < .seconds(10), "\(run)")
+        #expect(output.contains("127.0.0.1:\(port)"), "\(run)")
+        #expect(output.contains("refused"), "\(run)")
+        #expect(!output.contains("s3cret-pw"), "the password is masked: \(run)")
+    }
+
     @Test("run: an unknown host is exit 3")
     func unknownHost() async throws {
         let run = try await herald(["run", "run/health-only.yaml"], in: Paths.fixtures,

@@ -42,8 +42,8 @@ struct IncrementalJudgingTests {
             ("recipients", F.expectation(matcher: accepted, recipients: ["buyer"], within: .milliseconds(400))),
             ("count 2", F.expectation(.count(2), matcher: a, within: .milliseconds(400))),
             ("absent", F.expectation(.absent, matcher: b, actor: "buyer", within: .milliseconds(400))),
-            ("sequence", F.expectation(.sequence([("inbox", a), ("orders", b)], strict: false), within: .milliseconds(400))),
-            ("strict sequence", F.expectation(.sequence([("inbox", a), ("inbox", b)], strict: true), actor: "buyer",
+            ("sequence", F.expectation(.sequence([.init("inbox", a), .init("orders", b)], strict: false), within: .milliseconds(400))),
+            ("strict sequence", F.expectation(.sequence([.init("inbox", a), .init("inbox", b)], strict: true), actor: "buyer",
                                               within: .milliseconds(400))),
         ]
     }()

@@ -169,17 +169,17 @@ enum Fixture {
     }
 
     @Test func sequenceInOrderPasses() throws {
-        let seq = BoundExpectation.Kind.sequence([("inbox", .object([F.member("type", "a")])), ("inbox", .object([F.member("type", "b")]))], strict: false)
+        let seq = BoundExpectation.Kind.sequence([.init("inbox", .object([F.member("type", "a")])), .init("inbox", .object([F.member("type", "b")]))], strict: false)
         let frames = [F.frame(0, at: 5, "buyer", ["type": "a"]), F.frame(1, at: 6, "buyer", ["type": "x"]), F.frame(2, at: 9, "buyer", ["type": "b"])]
         #expect(F.judge(F.expectation(seq, actor: "buyer"), frames, now: 10).verdict?.outcome == .passed)
-        let strict = BoundExpectation.Kind.sequence([("inbox", .object([F.member("type", "a")])), ("inbox", .object([F.member("type", "b")]))], strict: true)
+        let strict = BoundExpectation.Kind.sequence([.init("inbox", .object([F.member("type", "a")])), .init("inbox", .object([F.member("type", "b")]))], strict: true)
         let v = try #require(F.judge(F.expectation(strict, actor: "buyer"), frames, now: 1000).verdict)
         #expect(v.reason == .outOfOrder)
         #expect(v.message.contains("not back to back"))
     }
 
     @Test func sequenceOutOfOrderSaysSo() throws {
-        let seq = BoundExpectation.Kind.sequence([("inbox", .object([F.member("type", "a")])), ("inbox", .object([F.member("type", "b")]))], strict: false)
+        let seq = BoundExpectation.Kind.sequence([.init("inbox", .object([F.member("type", "a")])), .init("inbox", .object([F.member("type", "b")]))], strict: false)
         let frames = [F.frame(0, at: 5, "buyer", ["type": "b"]), F.frame(1, at: 9, "buyer", ["type": "a"])]
         #expect(F.judge(F.expectation(seq, actor: "buyer"), frames, now: 50).verdict == nil, "b then a could still be followed by b")
         let v = try #require(F.judge(F.expectation(seq, actor: "buyer"), frames, now: 1000).verdict)
@@ -188,7 +188,7 @@ enum Fixture {
     }
 
     @Test func sequenceSpansChannels() throws {
-        let seq = BoundExpectation.Kind.sequence([("orders", .object([F.member("type", "order.created")])), ("inbox", .object([F.member("type", "n")]))], strict: false)
+        let seq = BoundExpectation.Kind.sequence([.init("orders", .object([F.member("type", "order.created")])), .init("inbox", .object([F.member("type", "n")]))], strict: false)
         let frames = [F.frame(0, at: 5, nil, ["type": "order.created"], channel: "orders"), F.frame(1, at: 9, "buyer", ["type": "n"])]
         #expect(F.judge(F.expectation(seq, actor: "buyer"), frames, now: 10).verdict?.outcome == .passed)
     }

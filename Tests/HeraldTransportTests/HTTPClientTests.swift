@@ -73,7 +73,7 @@ struct HTTPClientTests {
         #expect(error?.isTimeout == true, "\(String(describing: error))")
         #expect(error?.description.hasPrefix("\(url): timed out after 300 ms") == true)
         #expect(elapsed >= .milliseconds(290))
-        #expect(elapsed < .seconds(2))
+        #expect(elapsed < .seconds(5), "a hang, not a 300 ms timeout: \(elapsed)")
         try await server.finish()
     }
 
@@ -89,7 +89,7 @@ struct HTTPClientTests {
         task.cancel()
         let (result, elapsed) = await timed { await task.result }
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(elapsed < .seconds(2))
+        #expect(elapsed < .seconds(5), "cancelling must not wait for the 10 s timeout: \(elapsed)")
         try await server.finish()
     }
 

@@ -198,7 +198,8 @@ struct NATSTests {
             #expect(error?.isConnectionRefused == true, "\(String(describing: error))")
             #expect(error?.description == "cannot connect to \(shown): connection refused")
             #expect(error.map { !"\($0)".contains("s3cret") && !"\($0)".contains("tok3n") } == true)
-            #expect(elapsed < .seconds(2), "took \(elapsed)")
+            // Well under the 5 s connect timeout: refused is known at once (the bound leaves room for a loaded machine).
+            #expect(elapsed < .seconds(4), "took \(elapsed)")
         }
         let dns = await #expect(throws: TransportError.self) {
             _ = try await NATSConnection.connect(NATSOptions(url: "nats://u:pw-secret@no-such-host.invalid:4222"))

@@ -174,7 +174,8 @@ struct RedisTests {
         }
         #expect(error?.isConnectionRefused == true, "\(String(describing: error))")
         #expect(error?.description == "cannot connect to redis://:***@127.0.0.1:\(port)/0: connection refused")
-        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        // Well under the 5 s connect timeout: refused is known at once (the bound leaves room for a loaded machine).
+        #expect(elapsed < .seconds(4), "took \(elapsed)")
         let dns = await #expect(throws: TransportError.self) {
             _ = try await RedisSubscriber.connect(RedisOptions(url: "redis://:pw-secret@no-such-host.invalid"))
         }
@@ -301,7 +302,7 @@ struct RedisTests {
             try await subscriber.subscribe(channels: ["quiet"], patterns: ["q.*"])
             let log = StreamRecorder(subscriber.events)
             let (_, elapsed) = await timed { await subscriber.close() }
-            #expect(elapsed < .milliseconds(500), "close took \(elapsed)")
+            #expect(elapsed < .seconds(2), "close took \(elapsed)")
             let events = try await log.waitUntilFinished(timeout: .seconds(1))
             guard case .closed(_, _, let local)? = events.last, events.count == 1 else {
                 Issue.record("expected only .closed, got \(events)")

@@ -168,7 +168,7 @@ struct WebSocketFramingTests {
             }
             #expect(error?.isTimeout == true)
             #expect(elapsed >= .milliseconds(290))
-            #expect(elapsed < .seconds(2))
+            #expect(elapsed < .seconds(5), "a hang, not a 300 ms timeout: \(elapsed)")
         }
         try await server.finish()
     }

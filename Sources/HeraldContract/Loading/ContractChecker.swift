@@ -31,9 +31,22 @@ struct ContractChecker {
                                  hint: "add it to the channel's for: list")
             }
         case .sleep, .shell: break
+        case .publish(let p), .request(let p): if let s = p.service { try checkService(s, at: step.location) }
+        case .redis(let r): if let s = r.service { try checkService(s, at: step.location) }
+        }
+        for cache in step.caches {
+            switch cache.target {
+            case .redisKey(let service, _): if let s = service { try checkService(s, at: cache.location) }
+            case .http(let h): if let s = h.service { try checkService(s, at: cache.location) }
+            }
+            if let actor = cache.actor { try checkActor(actor) }
         }
         for event in step.events {
             let channel = try checkChannel(event.channel, at: event.location)
+            if event.subject != nil, channel.kind == .websocket {
+                throw Diagnostic("WebSocket frames have no subject, so subject: on channel '\(channel.name)' can never match",
+                                 at: event.location, hint: "match on a field of the frame instead")
+            }
             for ref in [event.actor].compactMap({ $0 }) + (event.recipients ?? []) {
                 try checkActor(ref)
                 if !covers(channel.actors, ref) {

@@ -87,18 +87,78 @@ struct ContractReader {
         return ActorDeclaration(name: name, count: count, setup: setup, location: keyLocation)
     }
 
+    /// The keys each channel kind accepts besides its own and `for`.
+    static let channelKeys: [Channel.Kind: [String]] = [
+        .websocket: ["headers", "subprotocol", "on_open", "ready"],
+        .sse: ["headers"],
+        .nats: ["queue", "username", "password", "token"],
+        .redis: ["keyspace", "enable_keyspace_events"],
+        .mqtt: ["qos", "username", "password"],
+    ]
+
     func channel(_ name: String, _ node: YAMLNode, keyLocation: SourceLocation) throws(Diagnostic) -> Channel {
-        let kinds = ["websocket"]
-        let f = try node.fields("channel '\(name)'", allowed: kinds + ["for", "headers", "subprotocol", "on_open", "ready"])
-        guard let kindKey = f.pairs.first(where: { kinds.contains($0.key) }) else {
-            throw node.error("channel '\(name)' needs a kind", hint: "write websocket: \"api /ws/path\" (or a full ws:// URL)")
+        let kinds = Channel.Kind.allCases.map(\.rawValue)
+        let allowed = Set(kinds + ["for"] + Self.channelKeys.values.flatMap { $0 })
+        if node.isMapping, let pairs = try? node.pairs("channel '\(name)'"), !pairs.contains(where: { kinds.contains($0.key) }),
+           let unknown = pairs.first(where: { !allowed.contains($0.key) }) {
+            throw unknown.keyNode.error("'\(unknown.key)' is not a channel kind", hint: "channels are one of: \(kinds.joined(separator: ", "))")
         }
-        let (service, target) = try serviceAndTarget(kindKey.value, what: kindKey.key)
+        let f = try node.fields("channel '\(name)'", allowed: allowed.sorted())
+        let given = f.pairs.filter { kinds.contains($0.key) }
+        guard let kindKey = given.first, let kind = Channel.Kind(rawValue: kindKey.key) else {
+            throw node.error("channel '\(name)' needs a kind",
+                             hint: "write one of websocket: \"api /ws/path\", sse: \"api /events\", nats: \"bus orders.>\", redis: \"cache news\", mqtt: \"broker users/+/inbox\"")
+        }
+        if given.count > 1 {
+            throw given[1].keyNode.error("channel '\(name)' has two kinds, '\(given[0].key)' and '\(given[1].key)'",
+                                         hint: "declare two channels")
+        }
+        for p in f.pairs where !kinds.contains(p.key) && p.key != "for" && !(Self.channelKeys[kind] ?? []).contains(p.key) {
+            let owners = Self.channelKeys.filter { $0.value.contains(p.key) }.map(\.key.rawValue).sorted()
+            throw p.keyNode.error("'\(p.key)' does not apply to a \(kind.rawValue) channel",
+                                  hint: "'\(p.key)' belongs to \(owners.joined(separator: " and ")) channels")
+        }
+        var broker = BrokerOptions()
+        let service: String?
+        let target: Template
+        if kind == .redis, let keys = f["keyspace"] {
+            // `redis: cache` names the service alone; the key pattern is under keyspace:.
+            let s = try kindKey.value.string("redis")
+            if s.contains(" ") {
+                throw kindKey.value.error("with keyspace:, redis: names the service only",
+                                          hint: "write redis: \"\(s.split(separator: " ")[0])\" and keyspace: \"order:*\"")
+            }
+            service = s.contains("://") || s.hasPrefix("${") ? nil : s
+            broker.keyspace = true
+            target = try keys.template("keyspace")
+            if service == nil {
+                throw kindKey.value.error("a keyspace channel needs a service name", hint: "declare the Redis server under services: and name it here")
+            }
+        } else {
+            (service, target) = try serviceAndTarget(kindKey.value, what: kindKey.key)
+        }
+        if kind != .websocket, kind != .sse, service == nil {
+            throw kindKey.value.error("a \(kind.rawValue) channel needs a service and a \(kind == .mqtt ? "topic" : kind == .redis ? "channel" : "subject")",
+                                      hint: "declare the broker under services: (url: \(kind.rawValue)://127.0.0.1:PORT) and write \(kind.rawValue): \"SERVICE \(kind == .mqtt ? "users/+/inbox" : kind == .redis ? "news" : "orders.>")\"")
+        }
+        broker.enableKeyspaceEvents = try f["enable_keyspace_events"]?.bool("enable_keyspace_events") ?? false
+        if broker.enableKeyspaceEvents, !broker.keyspace, let n = f["enable_keyspace_events"] {
+            throw n.error("enable_keyspace_events needs keyspace:", hint: "add keyspace: \"order:*\"")
+        }
+        broker.queue = try f["queue"]?.string("queue")
+        if let q = f["qos"] {
+            let n = try q.int("qos")
+            guard (0...2).contains(n) else { throw q.error("qos must be 0, 1 or 2") }
+            broker.qos = n
+        }
+        broker.username = try f["username"]?.template("username")
+        broker.password = try f["password"]?.template("password")
+        broker.token = try f["token"]?.template("token")
         let actors = try f["for"].map { n throws(Diagnostic) in try n.itemsOrOne().map { x throws(Diagnostic) in try actorReference(x) } } ?? []
         let onOpen = try f["on_open"].map { n throws(Diagnostic) in try n.itemsOrOne().map { x throws(Diagnostic) in try payload(x) } } ?? []
         return Channel(
             name: name,
-            kind: .websocket,
+            kind: kind,
             service: service,
             target: target,
             actors: actors,
@@ -106,6 +166,7 @@ struct ContractReader {
             subprotocol: try f["subprotocol"]?.string("subprotocol"),
             onOpen: onOpen,
             ready: try f["ready"].map { n throws(Diagnostic) in try matcher(n) },
+            broker: broker,
             location: keyLocation
         )
     }
@@ -154,16 +215,17 @@ struct ContractReader {
 
     // MARK: - Steps
 
-    static let stepKinds = ["http", "poll", "send", "sleep", "shell"]
+    static let stepKinds = ["http", "poll", "send", "sleep", "shell", "publish", "request", "redis"]
     static let stepKeys = stepKinds + ["name", "as", "headers", "query", "json", "body", "text", "timeout", "expect", "capture",
-                                       "events", "until", "every", "within", "record", "seen"]
+                                       "events", "cache", "until", "every", "within", "record", "seen", "command", "qos", "retain"]
 
     func step(_ node: YAMLNode) throws(Diagnostic) -> Step {
         let f = try node.fields("a step", allowed: Self.stepKeys)
         let kinds = f.pairs.filter { Self.stepKinds.contains($0.key) }
         guard kinds.count == 1 else {
             if kinds.isEmpty {
-                throw node.error("a step needs an action", hint: "use one of: http: METHOD SERVICE /path, poll:, send: CHANNEL, sleep: 1s, shell: \"cmd\"")
+                throw node.error("a step needs an action",
+                                 hint: "use one of: http: METHOD SERVICE /path, poll:, send: CHANNEL, publish: \"SERVICE subject\", request:, redis: \"SERVICE COMMAND …\", sleep: 1s, shell: \"cmd\"")
             }
             throw kinds[1].keyNode.error("a step has one action; found both '\(kinds[0].key)' and '\(kinds[1].key)'",
                                          hint: "split it into two steps")
@@ -199,14 +261,54 @@ struct ContractReader {
             action = .send(SendAction(channel: channel, payload: body))
         case "sleep":
             action = .sleep(try kind.value.duration("sleep"))
+        case "publish", "request":
+            let (service, subject) = try serviceAndTarget(kind.value, what: kind.key)
+            let body: Payload
+            if let j = f["json"] { body = .json(try j.json()) }
+            else if let t = f["text"] { body = .text(try t.template("text")) }
+            else if kind.key == "request" { body = .text(Template(literal: "")) }
+            else { throw kind.value.error("publish needs the message", hint: "add json: {…} or text: \"…\" to the step") }
+            var qos = 0
+            if let q = f["qos"] {
+                qos = try q.int("qos")
+                guard (0...2).contains(qos) else { throw q.error("qos must be 0, 1 or 2") }
+            }
+            let message = PublishAction(service: service, subject: subject, payload: body,
+                                        headers: try headerList(f["headers"], what: "headers"), qos: qos,
+                                        retain: try f["retain"]?.bool("retain") ?? false,
+                                        timeout: try f["timeout"]?.duration("timeout"))
+            action = kind.key == "publish" ? .publish(message) : .request(message)
+        case "redis":
+            let text = try kind.value.string("redis")
+            let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            var command: [Template] = []
+            if let c = f["command"] {
+                if words.count > 1 { throw c.error("the command is written twice", hint: "write redis: SERVICE with command: [ … ], or redis: \"SERVICE COMMAND args…\"") }
+                command = try c.items("command").map { n throws(Diagnostic) in
+                    n.isScalar ? try n.template("a command argument") : Template(literal: try n.json().encoded())
+                }
+            } else {
+                for w in words.dropFirst() {
+                    do { command.append(try Template(w, location: kind.value.location)) } catch { throw kind.value.error(error.message) }
+                }
+            }
+            guard let service = words.first, !command.isEmpty else {
+                throw kind.value.error("'\(text)' is not a Redis command", hint: "write redis: \"SERVICE COMMAND args…\", like redis: \"cache DEL order:42\"")
+            }
+            action = .redis(RedisCommandAction(service: service, command: command))
         default:
             action = .shell(ShellAction(command: try kind.value.template("shell"),
                                         timeout: try f["timeout"]?.duration("timeout") ?? .seconds(30)))
         }
-        if case .http = action {} else if case .poll = action {} else {
-            for key in ["expect", "headers", "query", "body"] where f.has(key) {
-                throw f[key]!.error("'\(key)' belongs to http and poll steps, not to \(kind.key)")
-            }
+        let allowedHere: Set<String> = switch action {
+        case .http, .poll: ["expect", "headers", "query", "body"]
+        case .publish: ["headers", "qos", "retain"]
+        case .request: ["headers", "expect"]
+        case .redis: ["command", "expect"]
+        default: []
+        }
+        for key in ["expect", "headers", "query", "body", "qos", "retain", "command"] where f.has(key) && !allowedHere.contains(key) {
+            throw f[key]!.error("'\(key)' does not belong to a \(kind.key) step")
         }
         return Step(
             name: try f["name"]?.string("name"),
@@ -215,8 +317,62 @@ struct ContractReader {
             response: try f["expect"].map { n throws(Diagnostic) in try responseExpectations(n) } ?? ResponseExpectations(),
             captures: try f["capture"].map { n throws(Diagnostic) in try captures(n) } ?? [],
             events: try f["events"].map { n throws(Diagnostic) in try n.items("events").map { x throws(Diagnostic) in try eventExpectation(x) } } ?? [],
+            caches: try f["cache"].map { n throws(Diagnostic) in try n.items("cache").map { x throws(Diagnostic) in try cacheExpectation(x) } } ?? [],
             location: node.location
         )
+    }
+
+    /// `{ key: "cache order:1", absent: true }`, `{ key: …, present: true }`, `{ key: …, equals: … }`, or
+    /// `{ revalidates: GET api /orders/1, as: buyer, body: {…} }`, each with an optional `within:` and `known_gap:`.
+    func cacheExpectation(_ node: YAMLNode) throws(Diagnostic) -> CacheExpectation {
+        let f = try node.fields("a cache expectation",
+                                allowed: ["key", "absent", "present", "equals", "revalidates", "as", "headers", "body", "within", "known_gap"])
+        let target: CacheExpectation.Target
+        let condition: CacheExpectation.Condition
+        if let k = f["key"] {
+            if f.has("revalidates") { throw k.error("a cache expectation watches a key or a resource, not both", hint: "write two") }
+            let (service, key) = try serviceAndTarget(k, what: "key")
+            guard service != nil else { throw k.error("name the Redis service before the key", hint: "write key: \"cache order:${orderId}\"") }
+            target = .redisKey(service: service, key: key)
+            let conditions = ["absent", "present", "equals"].filter { f.has($0) }
+            guard conditions.count == 1 else {
+                throw node.error(conditions.isEmpty ? "say what must become true of the key" : "'\(conditions[0])' and '\(conditions[1])' cannot be combined",
+                                 hint: "add one of absent: true, present: true or equals: VALUE")
+            }
+            switch conditions[0] {
+            case "absent":
+                guard try f["absent"]!.bool("absent") else { throw f["absent"]!.error("absent: false says nothing", hint: "write present: true") }
+                condition = .absent
+            case "present":
+                guard try f["present"]!.bool("present") else { throw f["present"]!.error("present: false says nothing", hint: "write absent: true") }
+                condition = .present
+            default:
+                condition = .equals(try matcher(f["equals"]!))
+            }
+            for key in ["as", "headers", "body"] where f.has(key) {
+                throw f[key]!.error("'\(key)' belongs to a revalidates: check, not to a key")
+            }
+        } else if let r = f["revalidates"] {
+            for key in ["absent", "present", "equals"] where f.has(key) {
+                throw f[key]!.error("'\(key)' belongs to a key: check", hint: "a revalidates: check takes body: to match the fresh copy")
+            }
+            var request = try httpAction(r, Fields(node: r, what: "revalidates", pairs: []))
+            request.headers = try headerList(f["headers"], what: "headers")
+            guard request.method == "GET" || request.method == "HEAD" else {
+                throw r.error("revalidation asks with GET or HEAD, not \(request.method)")
+            }
+            target = .http(request)
+            condition = .revalidates(body: try f["body"].map { n throws(Diagnostic) in try matcher(n) })
+        } else {
+            throw node.error("a cache expectation needs key: or revalidates:",
+                             hint: "key: \"cache order:${id}\" with absent: true, or revalidates: GET api /orders/${id}")
+        }
+        return CacheExpectation(
+            target: target, condition: condition,
+            actor: try f["as"].map { n throws(Diagnostic) in try actorReference(n) },
+            within: try f["within"]?.duration("within"),
+            knownGap: try f["known_gap"]?.string("known_gap"),
+            location: node.location)
     }
 
     func httpAction(_ node: YAMLNode, _ f: Fields) throws(Diagnostic) -> HTTPAction {
@@ -291,7 +447,8 @@ struct ContractReader {
 
     func eventExpectation(_ node: YAMLNode) throws(Diagnostic) -> EventExpectation {
         let f = try node.fields("an event expectation",
-                                allowed: Self.eventKinds + ["channel", "count", "recipients", "as", "within", "capture", "known_gap", "strict"])
+                                allowed: Self.eventKinds + ["channel", "count", "recipients", "as", "within", "capture", "known_gap", "strict"]
+                                    + Self.subjectKeys)
         let channelNode = try f.required("channel", hint: "say which channel to watch, like channel: inbox")
         let kinds = f.pairs.filter { Self.eventKinds.contains($0.key) }
         guard kinds.count == 1 else {
@@ -329,10 +486,15 @@ struct ContractReader {
         if f.has("strict"), case .sequence = kind {} else if let s = f["strict"] {
             throw s.error("'strict' belongs to sequence")
         }
+        let subject = try subjectMatcher(f)
+        if subject != nil, case .sequence = kind {
+            throw node.error("a sequence names the subject of each event", hint: "write subject: on the items: - { subject: orders.created, match: {…} }")
+        }
         return EventExpectation(
             channel: try channelNode.string("channel"),
             kind: kind,
             matcher: m,
+            subject: subject,
             actor: try f["as"].map { n throws(Diagnostic) in try actorReference(n) },
             recipients: try f["recipients"].map { n throws(Diagnostic) in try n.itemsOrOne().map { x throws(Diagnostic) in try actorReference(x) } },
             within: try f["within"]?.duration("within"),
@@ -342,11 +504,25 @@ struct ContractReader {
         )
     }
 
+    /// The keys that name what an event arrives on: a NATS subject or Redis channel, an MQTT topic, an SSE event name.
+    static let subjectKeys = ["subject", "topic", "event"]
+
+    /// The `subject:` (or `topic:`, `event:`) of an expectation: a string, or an operator like `{ $regex: … }`.
+    func subjectMatcher(_ f: Fields) throws(Diagnostic) -> Matcher? {
+        let given = Self.subjectKeys.filter { f.has($0) }
+        if given.count > 1 {
+            throw f[given[1]]!.error("'\(given[0])' and '\(given[1])' name the same thing", hint: "keep one")
+        }
+        return try given.first.map { k throws(Diagnostic) in try matcher(f[k]!) }
+    }
+
     func sequenceItem(_ node: YAMLNode) throws(Diagnostic) -> SequenceItem {
-        if node.isMapping, let p = try? node.pairs("a sequence item"), p.contains(where: { $0.key == "channel" }) {
-            let f = try node.fields("a sequence item", allowed: ["channel", "match"])
-            return SequenceItem(channel: try f["channel"]!.string("channel"),
-                                matcher: try matcher(try f.required("match")), location: node.location)
+        // `{ channel: …, match: …, subject: … }` when it has channel: or match:; any other mapping is the matcher itself.
+        if node.isMapping, let p = try? node.pairs("a sequence item"), p.contains(where: { ["channel", "match"].contains($0.key) }) {
+            let f = try node.fields("a sequence item", allowed: ["channel", "match"] + Self.subjectKeys)
+            return SequenceItem(channel: try f["channel"]?.string("channel"),
+                                matcher: try f["match"].map { n throws(Diagnostic) in try matcher(n) } ?? .object([]),
+                                subject: try subjectMatcher(f), location: node.location)
         }
         return SequenceItem(channel: nil, matcher: try matcher(node), location: node.location)
     }

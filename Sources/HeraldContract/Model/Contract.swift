@@ -107,9 +107,17 @@ public struct ActorReference: Hashable, Sendable, CustomStringConvertible {
 /// A subscription: one connection per actor listed in `for`, or a single shared one.
 public struct Channel: Sendable {
     /// The kind of transport.
-    public enum Kind: String, Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
         /// A WebSocket.
         case websocket
+        /// Server-sent events over HTTP.
+        case sse
+        /// A NATS subject (wildcards `*` and `>`).
+        case nats
+        /// A Redis pub/sub channel or pattern, or the keyspace notifications of a key pattern.
+        case redis
+        /// An MQTT topic filter (wildcards `+` and `#`).
+        case mqtt
     }
 
     /// Its name, used by expectations.
@@ -130,8 +138,31 @@ public struct Channel: Sendable {
     public var onOpen: [Payload]
     /// A frame that confirms the subscription; the run waits for it on every connection before any step.
     public var ready: Matcher?
+    /// Options of the brokers: queue group, QoS, keyspace, credentials.
+    public var broker = BrokerOptions()
     /// Where it is declared.
     public var location: SourceLocation
+}
+
+/// What a `nats`, `redis` or `mqtt` channel adds to its subject or topic.
+public struct BrokerOptions: Sendable {
+    /// NATS queue group: one member of the group gets each message.
+    public var queue: String?
+    /// MQTT quality of service of the subscription (0, 1 or 2).
+    public var qos: Int?
+    /// Redis: the target is a key pattern, and the channel receives its keyspace notifications as
+    /// `{op, key}` events.
+    public var keyspace = false
+    /// Redis: switch keyspace notifications on (`CONFIG SET notify-keyspace-events KEA`) before subscribing.
+    public var enableKeyspaceEvents = false
+    /// User name (MQTT, NATS), rendered per actor.
+    public var username: Template?
+    /// Password (MQTT, NATS), rendered per actor; masked in every output.
+    public var password: Template?
+    /// Token (NATS), rendered per actor; masked in every output.
+    public var token: Template?
+    /// Creates empty options.
+    public init() {}
 }
 
 /// A message body: JSON (rendered with variables) or text.
@@ -156,6 +187,8 @@ public struct Step: Sendable {
     public var captures: [Capture]
     /// Events that must (or must not) follow.
     public var events: [EventExpectation]
+    /// Caches that must be invalidated after the step.
+    public var caches: [CacheExpectation] = []
     /// Where the step is written.
     public var location: SourceLocation
 
@@ -175,6 +208,12 @@ public enum Action: Sendable {
     case sleep(Duration)
     /// A shell command; it must exit 0.
     case shell(ShellAction)
+    /// A message published on a broker (NATS, Redis or MQTT, by the service's URL scheme).
+    case publish(PublishAction)
+    /// A NATS request; the reply is judged like an HTTP response body.
+    case request(PublishAction)
+    /// A Redis command.
+    case redis(RedisCommandAction)
 
     /// The action as written.
     public var summary: String {
@@ -184,6 +223,9 @@ public enum Action: Sendable {
         case .send(let s): return "send on \(s.channel)"
         case .sleep(let d): return "sleep \(DurationText.format(d))"
         case .shell(let s): return "shell: \(s.command.raw)"
+        case .publish(let p): return "publish \(p.service.map { "\($0) " } ?? "")\(p.subject.raw)"
+        case .request(let p): return "request \(p.service.map { "\($0) " } ?? "")\(p.subject.raw)"
+        case .redis(let r): return "redis \(r.service.map { "\($0) " } ?? "")\(r.command.map(\.raw).joined(separator: " "))"
         }
     }
 }
@@ -240,6 +282,80 @@ public struct SendAction: Sendable {
     public var channel: String
     /// The message.
     public var payload: Payload
+}
+
+/// A message for a broker: `publish: "bus orders.created"` (or `request:`), with `json:` or `text:`.
+public struct PublishAction: Sendable {
+    /// The broker service (`nil` when a full URL is written).
+    public var service: String?
+    /// The subject (NATS), channel (Redis) or topic (MQTT).
+    public var subject: Template
+    /// The message.
+    public var payload: Payload
+    /// NATS headers.
+    public var headers: [(name: String, value: Template)]
+    /// MQTT quality of service.
+    public var qos: Int
+    /// MQTT retained flag.
+    public var retain: Bool
+    /// How long a request waits for its reply.
+    public var timeout: Duration?
+    /// Creates a message description.
+    public init(service: String?, subject: Template, payload: Payload, headers: [(name: String, value: Template)] = [],
+                qos: Int = 0, retain: Bool = false, timeout: Duration? = nil) {
+        self.service = service
+        self.subject = subject
+        self.payload = payload
+        self.headers = headers
+        self.qos = qos
+        self.retain = retain
+        self.timeout = timeout
+    }
+}
+
+/// A Redis command: `redis: "cache DEL order:${id}"` or `redis: cache` with `command: [SET, key, value]`.
+public struct RedisCommandAction: Sendable {
+    /// The Redis service.
+    public var service: String?
+    /// The command and its arguments.
+    public var command: [Template]
+}
+
+/// A cache that must be invalidated after a step: a Redis key, or an HTTP resource that must revalidate.
+public struct CacheExpectation: Sendable {
+    /// What is watched.
+    public enum Target: Sendable {
+        /// A Redis key of a service.
+        case redisKey(service: String?, key: Template)
+        /// An HTTP resource: read before the step (its ETag / Last-Modified kept), then asked conditionally until it
+        /// no longer answers 304.
+        case http(HTTPAction)
+    }
+
+    /// What must become true.
+    public enum Condition: Sendable {
+        /// The key is gone.
+        case absent
+        /// The key exists.
+        case present
+        /// The key's value (JSON when it parses) matches.
+        case equals(Matcher)
+        /// The resource serves a fresh copy (not 304 to the old validators), whose body matches, when given.
+        case revalidates(body: Matcher?)
+    }
+
+    /// What is watched.
+    public var target: Target
+    /// What must become true.
+    public var condition: Condition
+    /// The actor whose credentials an HTTP check uses.
+    public var actor: ActorReference?
+    /// The deadline, if not the contract's default `within`.
+    public var within: Duration?
+    /// A ticket: failing is a declared known gap.
+    public var knownGap: String?
+    /// Where it is written.
+    public var location: SourceLocation
 }
 
 /// A shell command.
@@ -306,6 +422,8 @@ public struct EventExpectation: Sendable {
     public var kind: Kind
     /// The event to look for (for match, count, absent).
     public var matcher: Matcher
+    /// The subject, topic, Redis channel or SSE event name the event must arrive on (`subject:`, `topic:` or `event:`).
+    public var subject: Matcher?
     /// Only this actor's connection is watched.
     public var actor: ActorReference?
     /// Exactly these actors must receive the event; any other subscribed actor receiving it is a wrong recipient.
@@ -326,6 +444,8 @@ public struct SequenceItem: Sendable {
     public var channel: String?
     /// The event.
     public var matcher: Matcher
+    /// The subject, topic, Redis channel or SSE event name it must arrive on.
+    public var subject: Matcher?
     /// Where it is written.
     public var location: SourceLocation
 }

@@ -11,11 +11,13 @@ struct Broker: Sendable {
     enum Kind: Sendable {
         case redis
         case nats
+        case mosquitto
 
         var name: String {
             switch self {
             case .redis: "redis-server"
             case .nats: "nats-server"
+            case .mosquitto: "mosquitto"
             }
         }
 
@@ -24,6 +26,7 @@ struct Broker: Sendable {
             switch self {
             case .redis: "redis-server"
             case .nats: "nats-server"
+            case .mosquitto: "mosquitto"
             }
         }
 
@@ -31,25 +34,40 @@ struct Broker: Sendable {
             switch self {
             case .redis: "redis"
             case .nats: "nats"
+            case .mosquitto: "mqtt"
             }
         }
     }
 
     let kind: Kind
+    /// Command-line arguments; for mosquitto, extra lines of its generated configuration file.
     let arguments: [String]
+    /// mosquitto only: users and passwords for a generated `password_file` (anonymous clients are then refused).
+    var users: [String: String] = [:]
 
     /// `redis-server` on a loopback port, with no persistence.
     static let redis = Broker(kind: .redis, arguments: [])
     /// `nats-server` on a loopback port.
     static let nats = Broker(kind: .nats, arguments: [])
+    /// `mosquitto` on a loopback port, from a generated configuration: anonymous clients allowed, no persistence.
+    static let mosquitto = Broker(kind: .mosquitto, arguments: [])
 
-    /// The same broker with more command-line arguments (e.g. `--requirepass s3cret`, `--user u --pass p`).
+    /// The same broker with more command-line arguments (e.g. `--requirepass s3cret`, `--user u --pass p`); for
+    /// mosquitto, more configuration lines (e.g. `acl_file /path`).
     func with(_ more: String...) -> Broker {
-        Broker(kind: kind, arguments: arguments + more)
+        Broker(kind: kind, arguments: arguments + more, users: users)
+    }
+
+    /// mosquitto with a password file holding `user` (made with `mosquitto_passwd -b`): only known users get in.
+    func withUser(_ user: String, password: String) -> Broker {
+        var copy = self
+        copy.users[user] = password
+        return copy
     }
 }
 
-/// A real `redis-server` or `nats-server` child process on a free loopback port, with its output in a log file.
+/// A real `redis-server`, `nats-server` or `mosquitto` child process on a free loopback port, with its output in a
+/// log file (and, for mosquitto, a generated configuration and password file next to it).
 /// Started with `ChildProcess.launch` (so it gets an unblocked signal mask) and stopped with `ChildProcess.stop`.
 final class BrokerServer: Sendable {
     let broker: Broker
@@ -102,11 +120,16 @@ final class BrokerServer: Sendable {
         process.withLock { $0 = started }
     }
 
-    /// Stops the server (SIGTERM, then SIGKILL after 3 s) and removes its log.
+    /// Stops the server (SIGTERM, then SIGKILL after 3 s) and removes its log (and generated files).
     func stop() {
         if let p = process.withLock({ $0 }) { ChildProcess.stop(p) }
-        try? FileManager.default.removeItem(atPath: logFile)
+        for file in [logFile, Self.configFile(logFile), Self.passwordFile(logFile)] {
+            try? FileManager.default.removeItem(atPath: file)
+        }
     }
+
+    /// What the broker wrote to its log so far (the last lines), for failure messages.
+    var logTail: String { Self.tail(logFile) }
 
     // MARK: - Starting
 
@@ -118,7 +141,7 @@ final class BrokerServer: Sendable {
         log.seekToEndOfFile()
         let p = Process()
         p.executableURL = executable
-        p.arguments = arguments(broker, port: port)
+        p.arguments = try arguments(broker, port: port, logFile: logFile)
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = log
         p.standardError = log
@@ -137,24 +160,70 @@ final class BrokerServer: Sendable {
         throw ScriptFailure("\(broker.kind.name) did not accept connections on port \(port) within 10 s:\n" + tail(logFile))
     }
 
-    private static func arguments(_ broker: Broker, port: Int) -> [String] {
+    private static func arguments(_ broker: Broker, port: Int, logFile: String) throws -> [String] {
         switch broker.kind {
         case .redis:
-            ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + broker.arguments
+            return ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] + broker.arguments
         case .nats:
-            ["-a", "127.0.0.1", "-p", String(port)] + broker.arguments
+            return ["-a", "127.0.0.1", "-p", String(port)] + broker.arguments
+        case .mosquitto:
+            return ["-c", try mosquittoConfig(broker, port: port, logFile: logFile)]
+        }
+    }
+
+    static func configFile(_ logFile: String) -> String { logFile + ".conf" }
+    static func passwordFile(_ logFile: String) -> String { logFile + ".passwd" }
+
+    /// Writes mosquitto's configuration (and password file) and returns its path.
+    private static func mosquittoConfig(_ broker: Broker, port: Int, logFile: String) throws -> String {
+        var lines = ["listener \(port) 127.0.0.1", "persistence false", "log_dest stderr", "log_type all"]
+        if broker.users.isEmpty {
+            lines.append("allow_anonymous true")
+        } else {
+            let passwords = passwordFile(logFile)
+            try? FileManager.default.removeItem(atPath: passwords)
+            for (user, password) in broker.users.sorted(by: { $0.key < $1.key }) {
+                try runMosquittoPasswd(passwords, user: user, password: password)
+            }
+            // mosquitto started as root reads the file after switching to its own user.
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: passwords)
+            lines += ["allow_anonymous false", "password_file \(passwords)"]
+        }
+        lines += broker.arguments
+        let config = configFile(logFile)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
+    private static func runMosquittoPasswd(_ file: String, user: String, password: String) throws {
+        let tool = try locate(executable: "mosquitto_passwd", package: "mosquitto")
+        let p = Process()
+        p.executableURL = tool
+        let create = !FileManager.default.fileExists(atPath: file)
+        p.arguments = (create ? ["-c"] : []) + ["-b", file, user, password]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try ChildProcess.launch(p)
+        guard ChildProcess.waitBlocking(for: p, timeout: .seconds(10)), p.terminationStatus == 0 else {
+            ChildProcess.stop(p)
+            throw ScriptFailure("mosquitto_passwd failed for \(file)")
         }
     }
 
     /// The server binary, or a failure that says which Debian package to install (tests never skip for this).
     private static func locate(_ kind: Broker.Kind) throws -> URL {
+        try locate(executable: kind.name, package: kind.package)
+    }
+
+    private static func locate(executable name: String, package: String) throws -> URL {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"]
         for directory in directories {
-            let candidate = directory + "/" + kind.name
+            let candidate = directory + "/" + name
             if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate) }
         }
-        throw ScriptFailure("these tests need \(kind.name), a real broker: sudo apt-get install \(kind.package)")
+        throw ScriptFailure("these tests need \(name) (a real broker or its tool): sudo apt-get install \(package)")
     }
 
     private static func canConnect(_ port: Int) -> Bool {

@@ -1,0 +1,107 @@
+import HeraldContract
+import HeraldCore
+import HeraldJudge
+import HeraldPlan
+import HeraldTransport
+
+/// Steps that talk to brokers: publish, NATS request, Redis command.
+extension ContractExecution {
+    /// The broker URL of a message's service and its kind, or an infrastructure error that says what is wrong.
+    func broker(_ service: String?, scope: Bindings, what: String) throws -> (BrokerClients.Kind, String) {
+        guard let name = service, let s = contract.service(name) else {
+            throw InfrastructureError("\(what) needs a broker service")
+        }
+        let url = try s.url.renderString(in: scope)
+        guard let kind = BrokerClients.Kind(url: url) else {
+            throw InfrastructureError("service '\(name)' (\(URLs.masked(url))) is not a broker",
+                                      hint: "\(what) goes to a service whose url starts with nats://, redis:// or mqtt://")
+        }
+        return (kind, url)
+    }
+
+    /// Runs a broker call, turning a connection failure into an infrastructure error naming the masked URL.
+    func onBroker<T>(_ url: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as TransportError {
+            throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))",
+                                      hint: "is the broker running, and is the service URL right?")
+        } catch let error as NATSError {
+            throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))")
+        } catch let error as RedisError {
+            throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))")
+        } catch let error as MQTTError {
+            throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))")
+        }
+    }
+
+    func rendered(_ payload: Payload, scope: Bindings) throws -> String {
+        switch payload {
+        case .json(let j): return try j.rendered(in: scope).encoded()
+        case .text(let t): return try t.renderString(in: scope)
+        }
+    }
+
+    /// `publish:` on NATS (flushed, so the server has it before the step's expectations start) or Redis.
+    func publish(_ message: PublishAction, scope: Bindings) async throws {
+        let (kind, url) = try broker(message.service, scope: scope, what: "publish")
+        let subject = try message.subject.renderString(in: scope)
+        let text = try rendered(message.payload, scope: scope)
+        let headers = try message.headers.map { HTTPHeader($0.name, try $0.value.renderString(in: scope)) }
+        timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil, subject: subject)),
+                        actor: scope.currentActor?.description, channel: message.service)
+        try await onBroker(url) {
+            switch kind {
+            case .nats:
+                let c = try await brokers.natsConnection(url)
+                try c.publish(subject, text: text, headers: headers)
+                try await c.flush(timeout: brokers.timeout)
+            case .redis:
+                _ = try await brokers.redisConnection(url).publish(subject, text)
+            case .mqtt:
+                try await brokers.mqttConnection(url).publish(subject, text: text, qos: message.qos, retain: message.retain)
+            }
+        }
+    }
+
+    /// `request:` on NATS: the reply as a response (status 200, its headers, its payload as the body), or `nil` when
+    /// none came within the timeout.
+    func request(_ message: PublishAction, scope: Bindings) async throws -> ObservedResponse? {
+        let (kind, url) = try broker(message.service, scope: scope, what: "request")
+        guard kind == .nats else {
+            throw InfrastructureError("request: is NATS request/reply; service '\(message.service ?? "")' is \(kind.rawValue)")
+        }
+        let subject = try message.subject.renderString(in: scope)
+        let text = try rendered(message.payload, scope: scope)
+        let headers = try message.headers.map { HTTPHeader($0.name, try $0.value.renderString(in: scope)) }
+        let actor = scope.currentActor?.description
+        timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil, subject: subject)), actor: actor, channel: message.service)
+        let reply: NATSMessage
+        do {
+            reply = try await onBroker(url) {
+                try await brokers.natsConnection(url).request(subject, payload: Array(text.utf8), headers: headers,
+                                                              timeout: message.timeout ?? .seconds(5))
+            }
+        } catch let error as InfrastructureError where error.message.contains("timed out") || error.message.contains("timeout") {
+            timeline.record(.note("no reply to request \(subject)"), actor: actor)
+            return nil
+        }
+        let body = JSONParser.parseIfJSON(reply.payload) ?? .string(reply.text ?? "")
+        let recorded = reply.headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) }
+        let entry = timeline.record(.frame(FrameRecord(text: redactor.redact(reply.text ?? ""), json: body.objectValue != nil ? redactor.redact(body) : nil,
+                                                       subject: reply.subject, headers: recorded.isEmpty ? nil : recorded)),
+                                    actor: actor, channel: message.service, at: reply.receivedAt)
+        return ObservedResponse(status: 200, headers: recorded, body: body, seq: entry.seq)
+    }
+
+    /// `redis:` a command; its reply is the response body (status 200, or 500 for an error reply).
+    func redis(_ command: RedisCommandAction, scope: Bindings) async throws -> ObservedResponse {
+        let (kind, url) = try broker(command.service, scope: scope, what: "redis")
+        guard kind == .redis else { throw InfrastructureError("redis: needs a redis:// service; '\(command.service ?? "")' is \(kind.rawValue)") }
+        let arguments = try command.command.map { try $0.renderString(in: scope) }
+        let reply = try await onBroker(url) { try await brokers.redisConnection(url).command(arguments) }
+        let entry = timeline.record(.note(redactor.redact("redis \(arguments.joined(separator: " ")) → \(reply.json.encoded())")),
+                                    actor: scope.currentActor?.description, channel: command.service)
+        return ObservedResponse(status: reply.errorMessage == nil ? 200 : 500, headers: [], body: reply.json, seq: entry.seq)
+    }
+}

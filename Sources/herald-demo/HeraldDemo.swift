@@ -55,7 +55,7 @@ struct HeraldDemo: AsyncParsableCommand {
         guard slowMilliseconds >= 0 else { throw ValidationError("--slow-ms must not be negative") }
         guard sseHeartbeatMilliseconds > 0 else { throw ValidationError("--sse-heartbeat-ms must be positive") }
         for (flag, url, scheme) in [("--nats", nats, "nats"), ("--redis", redis, "redis"), ("--mqtt", mqtt, "mqtt")] {
-            if let url, !url.hasPrefix("\(scheme)://") {
+            if let url, !url.hasPrefix("\(scheme)://"), !url.hasPrefix("\(scheme)s://") || scheme != "mqtt" {
                 throw ValidationError("\(flag) takes a \(scheme)://host:port URL, got '\(url)'")
             }
         }

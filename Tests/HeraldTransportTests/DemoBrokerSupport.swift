@@ -134,7 +134,7 @@ struct DemoMarket: Sendable {
 }
 
 /// One Server-Sent Event (or the `retry:` block, or a comment).
-struct SSEEvent: Sendable, Equatable {
+struct DemoSSEBlock: Sendable, Equatable {
     var id: String?
     var event: String?
     var data: String?
@@ -224,11 +224,11 @@ final class RawSSEClient: Sendable {
         var closed = false
 
         /// The complete SSE blocks of the body, in order.
-        var events: [SSEEvent] {
+        var events: [DemoSSEBlock] {
             var blocks = body.components(separatedBy: "\n\n")
             blocks.removeLast()   // the incomplete rest, or "" after the last blank line
             return blocks.map { block in
-                var event = SSEEvent()
+                var event = DemoSSEBlock()
                 for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
                     if line.hasPrefix(":") { event.comments.append(line.dropFirst().strippingSpace()); continue }
                     guard let colon = line.firstIndex(of: ":") else { continue }
@@ -246,7 +246,7 @@ final class RawSSEClient: Sendable {
         }
 
         /// The events that carry data, in order.
-        var notifications: [SSEEvent] { events.filter { $0.data != nil } }
+        var notifications: [DemoSSEBlock] { events.filter { $0.data != nil } }
     }
 
     /// The current snapshot.

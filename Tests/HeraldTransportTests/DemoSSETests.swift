@@ -32,7 +32,7 @@ struct DemoSSETests {
             #expect(head.status == 200)
             #expect(head.headers["content-type"] == "text/event-stream")
             #expect(head.headers["cache-control"] == "no-cache")
-            #expect(head.events.first == SSEEvent(retry: "1000"))
+            #expect(head.events.first == DemoSSEBlock(retry: "1000"))
 
             let flow = try await market.acceptFirstOfTwoOffers()
             try await market.payAndWait(flow.orderID)
@@ -117,6 +117,37 @@ struct DemoSSETests {
         }
     }
 
+    @Test("Herald's own SSE client: events with their ids, and after a drop it reconnects with Last-Event-ID")
+    func heraldClientResumes() async throws {
+        try await DemoBackend.withRunningBackend { base in
+            let market = try await DemoMarket(DemoAPI(base))
+            let options = SSEOptions(url: base + "/sse/notifications",
+                                     headers: [HTTPHeader("Authorization", "Bearer \(market.buyer.token)")])
+            try await withSSEStream(options) { stream in
+                let recorder = StreamRecorder(stream.events)
+                let flow = try await market.acceptFirstOfTwoOffers()
+                try await recorder.wait(for: "order.created") { events in
+                    events.contains { $0.sseEvent?.event == "order.created" }
+                }
+                _ = try await market.api.call("POST", "/test/ws/drop")
+                try await recorder.wait(for: "the drop") { events in
+                    events.contains { if case .disconnected = $0 { true } else { false } }
+                }
+                try await market.pay(flow.orderID)
+                // The server said retry: 1000, so the client is back after about a second, asking for what it missed.
+                let events = try await recorder.wait(for: "payment.succeeded after the reconnect", timeout: .seconds(4)) { events in
+                    events.contains { $0.sseEvent?.event == "payment.succeeded" }
+                }
+                let received = events.compactMap(\.sseEvent)
+                #expect(received.map(\.event) == ["offer.created", "offer.created", "order.created",
+                                                  "payment.processing", "payment.succeeded"])
+                let list = try await market.notifications(of: market.buyer)
+                #expect(received.map(\.id) == list.map { $0["id"] as? String }, "each once, with its id")
+                #expect(events.contains { if case .reconnected = $0 { true } else { false } })
+            }
+        }
+    }
+
     @Test("the defects reach SSE like the WebSocket", arguments: [DemoDefect.duplicate, .wrongRecipient])
     func defects(_ defect: DemoDefect) async throws {
         try await DemoBackend.withRunningBackend(.init(defects: [defect])) { base in
@@ -185,5 +216,13 @@ struct DemoSSETests {
         defer { client.close() }
         let end = try await client.wait(for: "the end of the stream", timeout: .seconds(1)) { $0.bodyEnded }
         #expect(end.events.count == 1)
+    }
+}
+
+extension SSEStreamEvent {
+    /// The event, if this is one.
+    var sseEvent: SSEEvent? {
+        if case .event(let e) = self { return e }
+        return nil
     }
 }

@@ -1,15 +1,19 @@
 import ArgumentParser
 import Foundation
 import HeraldCore
+import Synchronization
 
-/// `herald demo`: starts the bundled demo backend on a free loopback port and runs contracts/ against it.
+/// `herald demo`: starts the brokers and the bundled demo backend on free loopback ports and runs contracts/ against
+/// them.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Start the bundled demo backend and run the example contracts against it.",
         discussion: """
-            The backend runs as a child process (herald-demo, built beside herald) on a free loopback port, and the
-            contracts see its URL as ${env.BASE_URL}. --defect switches on one of its defects: \(DemoBackendProcess.defects.joined(separator: ", ")).
+            The brokers nats-server, redis-server and mosquitto (those that are installed) and the backend (herald-demo, \
+            built beside herald) run as child processes on free loopback ports, and are always stopped at the end. The \
+            contracts see their URLs as ${env.BASE_URL}, ${env.NATS_URL}, ${env.REDIS_URL} and ${env.MQTT_URL}. \
+            --defect switches on one of the backend's defects: \(DemoBackendProcess.defects.joined(separator: ", ")).
             """)
 
     @Option(name: .customLong("defect"), help: "Switch on a defect of the demo backend (repeatable).")
@@ -27,17 +31,41 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Until the run's own Ctrl-C handling takes over, an interrupt stops the children and exits at once.
+        DemoChildren.installInterruptHandler()
+        let brokers: DemoBrokerProcesses
         let backend: DemoBackendProcess
         do {
-            backend = try DemoBackendProcess.start(defects: defects)
+            brokers = try DemoBrokerProcesses.start()
+        } catch let error as InfrastructureError {
+            Terminal.err("herald: \(error)")
+            throw ExitStatus.infrastructure.exitCode
+        }
+        defer { brokers.stop() }
+        for broker in brokers.brokers.missing {
+            Terminal.err("herald demo: \(broker.executable) is not installed, so no \(broker.title) broker runs and "
+                         + "\(broker.environmentName) is not set; install it with: sudo apt-get install \(broker.package)")
+        }
+        do {
+            backend = try DemoBackendProcess.start(defects: defects, brokerArguments: brokers.brokers.backendArguments)
         } catch let error as InfrastructureError {
             Terminal.err("herald: \(error)")
             throw ExitStatus.infrastructure.exitCode
         }
         defer { backend.stop() }
         Terminal.err("demo backend on \(backend.baseURL)\(defects.isEmpty ? "" : " with defect\(defects.count == 1 ? "" : "s") \(defects.joined(separator: ", "))")")
-        let status = try await RunSession.run(paths: [contracts], flags: flags, extraEnvironment: ["BASE_URL": backend.baseURL])
+        let running = brokers.brokers.urls.sorted { $0.key < $1.key }
+        if !running.isEmpty {
+            Terminal.err("brokers: " + running.map { "\($0.key.title) \($0.value)" }.joined(separator: ", "))
+        }
+        let environment = brokers.brokers.environment.merging(["BASE_URL": backend.baseURL]) { _, new in new }
+        let status = try await RunSession.run(paths: [contracts], flags: flags, extraEnvironment: environment)
+        // The run set SIGINT and SIGTERM back to their defaults; stopping takes a few seconds at most, so it is not
+        // cut short (which would leave children behind).
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
         backend.stop()
+        brokers.stop()
         throw status.exitCode
     }
 }
@@ -45,7 +73,10 @@ struct DemoCommand: AsyncParsableCommand {
 /// The demo backend as a child process.
 final class DemoBackendProcess {
     /// The defects `herald-demo --defect` knows.
-    static let defects = ["wrong-recipient", "missing-event", "reorder", "duplicate", "slow"]
+    static let defects = ["wrong-recipient", "missing-event", "reorder", "duplicate", "slow", "stale-cache", "wrong-topic"]
+
+    /// How long the backend may take to say where it listens (connecting to its brokers included).
+    static let startTimeout: Duration = .seconds(20)
 
     let process: Process
     let baseURL: String
@@ -67,34 +98,40 @@ final class DemoBackendProcess {
         return path
     }
 
-    /// Starts the backend on a free port and waits (up to 20 s) for it to say where it listens.
-    static func start(defects: [String]) throws -> DemoBackendProcess {
+    /// Starts the backend on a free port, with the given defects and broker options (`--nats URL` …), and waits
+    /// (up to ``startTimeout``) for it to say where it listens. Its standard error is herald's, so what it says
+    /// when it cannot start (such as a broker it cannot reach) is shown as it is.
+    static func start(defects: [String], brokerArguments: [String] = []) throws -> DemoBackendProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
-        process.arguments = ["--port", "0"] + defects.flatMap { ["--defect", $0] }
+        process.arguments = ["--port", "0"] + defects.flatMap { ["--defect", $0] } + brokerArguments
         let out = Pipe()
         process.standardOutput = out
         process.standardInput = FileHandle.nullDevice
         do { try ChildProcess.launch(process) } catch {
             throw InfrastructureError("cannot start the demo backend: \(error)")
         }
-        let handle = out.fileHandleForReading
-        var buffer = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            let text = String(decoding: buffer, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.contains("listening on ") }),
-               let url = line.split(separator: " ").last {
-                // Keep draining its stdout so the child never blocks on a full pipe.
-                handle.readabilityHandler = { h in _ = h.availableData }
-                return DemoBackendProcess(process: process, baseURL: String(url))
-            }
+        DemoChildren.remember(process.processIdentifier)
+        let watcher = ListeningLine()
+        // Reads on a dispatch queue, so the deadline holds whatever the child does; after the line is found it
+        // keeps draining stdout, so the child never blocks on a full pipe.
+        out.fileHandleForReading.readabilityHandler = { handle in watcher.read(handle) }
+        switch watcher.wait(timeout: startTimeout) {
+        case .listening(let url):
+            return DemoBackendProcess(process: process, baseURL: url)
+        case .ended:
+            _ = ChildProcess.waitBlocking(for: process, timeout: .seconds(2))
+            out.fileHandleForReading.readabilityHandler = nil
+            let status = process.isRunning ? "" : " with status \(process.terminationStatus)"
+            ChildProcess.stop(process)
+            DemoChildren.forget(process.processIdentifier)
+            throw InfrastructureError("the demo backend exited\(status) before it listened (its message is above)")
+        case .timedOut:
+            out.fileHandleForReading.readabilityHandler = nil
+            ChildProcess.stop(process)
+            DemoChildren.forget(process.processIdentifier)
+            throw InfrastructureError("the demo backend did not report a listening port within \(startTimeout.components.seconds) s")
         }
-        ChildProcess.stop(process)
-        throw InfrastructureError("the demo backend did not report a listening port within 20 s")
     }
 
     /// Stops the backend (SIGTERM, then SIGKILL after 5 s).
@@ -102,5 +139,53 @@ final class DemoBackendProcess {
         guard !stopped else { return }
         stopped = true
         ChildProcess.stop(process, grace: .seconds(5))
+        DemoChildren.forget(process.processIdentifier)
+    }
+}
+
+/// Looks for `herald-demo`'s "listening on URL" line in its output, read on a dispatch queue.
+private final class ListeningLine: Sendable {
+    enum Outcome: Sendable {
+        case listening(String)
+        case ended
+        case timedOut
+    }
+
+    private struct State {
+        var buffer = Data()
+        var outcome: Outcome?
+    }
+
+    private let state = Mutex(State())
+    private let decided = DispatchSemaphore(value: 0)
+
+    /// Reads what is available; decides on the line or the end of the output.
+    func read(_ handle: FileHandle) {
+        let chunk = handle.availableData
+        let decidedNow: Bool = state.withLock { state in
+            guard state.outcome == nil else { return false }
+            if chunk.isEmpty {
+                state.outcome = .ended
+                return true
+            }
+            state.buffer.append(chunk)
+            let text = String(decoding: state.buffer, as: UTF8.self)
+            // Complete lines only: a line still being written could hold half a port number.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            guard let line = lines.first(where: { $0.contains("listening on ") }),
+                  let url = line.split(separator: " ").last else { return false }
+            state.outcome = .listening(String(url))
+            state.buffer = Data()
+            return true
+        }
+        if chunk.isEmpty { handle.readabilityHandler = nil }
+        if decidedNow { decided.signal() }
+    }
+
+    /// Waits for the outcome, at most `timeout`.
+    func wait(timeout: Duration) -> Outcome {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        guard decided.wait(timeout: .now() + seconds) == .success else { return .timedOut }
+        return state.withLock { $0.outcome } ?? .timedOut
     }
 }

@@ -78,7 +78,8 @@ struct HeraldDemo: AsyncParsableCommand {
         let server = Task {
             try await DemoBackend.run(config) { port in
                 listening.withLock { $0 = true }
-                FileHandle.standardOutput.write(Data("herald-demo listening on http://\(shownHost):\(port)\n".utf8))
+                // `try?`: when whoever started us is gone, stdout is a broken pipe; that is no reason to crash.
+                try? FileHandle.standardOutput.write(contentsOf: Data("herald-demo listening on http://\(shownHost):\(port)\n".utf8))
             }
         }
         let signals = SignalCancellation(signals: [SIGINT, SIGTERM]) { server.cancel() }
@@ -87,7 +88,7 @@ struct HeraldDemo: AsyncParsableCommand {
             try await server.value
         } catch let error as DemoBrokerError {
             // Said plainly, without ArgumentParser's "Error: " and usage.
-            FileHandle.standardError.write(Data("herald-demo: \(error)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("herald-demo: \(error)\n".utf8))
             throw ExitCode.failure
         } catch where !listening.withLock({ $0 }) {
             throw StartFailure(address: "\(shownHost):\(port)", reason: error)

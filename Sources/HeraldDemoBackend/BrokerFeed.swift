@@ -35,6 +35,11 @@ final class BrokerFeed: Sendable {
         self.queue = queue
         worker = Task {
             for await item in items {
+                // Stopping and out of time (see `finish`): only release whoever waits.
+                if Task.isCancelled {
+                    item.done?.resume()
+                    continue
+                }
                 switch item.work {
                 case .events(let events):
                     if let redis, invalidatesCache {
@@ -92,9 +97,23 @@ final class BrokerFeed: Sendable {
         }
     }
 
-    /// Works off what is queued (each Redis command has its deadline), then takes no more.
-    func finish() async {
+    /// Works off what is queued, for at most `grace` (each Redis command has its own deadline too; a broker that
+    /// went away could otherwise make this take one deadline per item), then takes no more.
+    func finish(grace: Duration = .seconds(2)) async {
         queue.finish()
+        await BrokerQueues.finish(worker, within: grace)
+    }
+}
+
+/// Ending the tasks that work the broker queues.
+enum BrokerQueues {
+    /// Waits for `worker` to end; after `grace` it is cancelled (it then drops what is left) and waited for.
+    static func finish(_ worker: Task<Void, Never>, within grace: Duration) async {
+        let deadline = Task {
+            do { try await Task.sleep(for: grace) } catch { return }
+            worker.cancel()
+        }
         await worker.value
+        deadline.cancel()
     }
 }

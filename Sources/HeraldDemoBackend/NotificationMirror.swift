@@ -30,6 +30,8 @@ final class NotificationMirror: Sendable {
         self.queue = queue
         worker = Task {
             for await item in items {
+                // Stopping and out of time (see `finish`): the rest is dropped.
+                if Task.isCancelled { continue }
                 do {
                     try await publisher.publish(topic: item.topic, payload: item.payload)
                 } catch {
@@ -49,9 +51,10 @@ final class NotificationMirror: Sendable {
         queue.yield(Item(topic: Self.topic(of: userID), payload: payload))
     }
 
-    /// Publishes what is queued (the publisher's own deadlines bound it), then stops taking more.
-    func finish() async {
+    /// Publishes what is queued, for at most `grace` (a broker that went away could otherwise make this take one
+    /// acknowledgement deadline per notification), then stops taking more.
+    func finish(grace: Duration = .seconds(2)) async {
         queue.finish()
-        await worker.value
+        await BrokerQueues.finish(worker, within: grace)
     }
 }

@@ -159,3 +159,44 @@ extension NATSEvent {
         return nil
     }
 }
+
+/// The backend when a broker goes away while it runs: it keeps answering, and it still stops promptly.
+@Suite("Demo backend: a broker that goes away")
+struct DemoBrokerOutageTests {
+    @Test("Redis killed: orders are served from the store, changes still answer, the backend stops promptly")
+    func redisGone() async throws {
+        try await withBroker(.redis) { broker in
+            let (_, elapsed) = try await timed {
+                try await DemoBackend.withRunningBackend(.init(redisURL: broker.url)) { base in
+                    let market = try await DemoMarket(DemoAPI(base))
+                    let flow = try await market.acceptFirstOfTwoOffers()
+                    #expect(try await market.api.call("GET", "/orders/\(flow.orderID)", token: market.buyer.token).status == 200)
+                    broker.kill()
+                    let (_, paying) = try await timed { try await market.pay(flow.orderID) }
+                    #expect(paying < .seconds(3), "the failed DEL has a deadline")
+                    let order = try await market.api.call("GET", "/orders/\(flow.orderID)", token: market.buyer.token)
+                    #expect(order.status == 200)
+                    #expect(["PAYMENT_PENDING", "PAID"].contains(DemoAPI.object(order)["status"] as? String), "\(order.text)")
+                }
+            }
+            #expect(elapsed < .seconds(8))
+        }
+    }
+
+    @Test("MQTT broker killed: notifications still reach the WebSocket list, and the backend stops within its grace")
+    func mqttGone() async throws {
+        try await withBroker(.mosquitto) { broker in
+            let (_, elapsed) = try await timed {
+                try await DemoBackend.withRunningBackend(.init(mqttURL: broker.url)) { base in
+                    let market = try await DemoMarket(DemoAPI(base))
+                    broker.kill()
+                    let flow = try await market.acceptFirstOfTwoOffers()
+                    try await market.payAndWait(flow.orderID)
+                    #expect(try await market.notifications(of: market.buyer).count == 5)
+                }
+            }
+            // The mirror gives up after its 2 s grace; the MQTT client's close takes a moment more.
+            #expect(elapsed < .seconds(8))
+        }
+    }
+}

@@ -27,8 +27,8 @@ public enum DemoDefect: String, CaseIterable, Sendable {
         case .reorder: "payment.processing arrives after payment.succeeded"
         case .duplicate: "offer.accepted is delivered twice"
         case .slow: "offer.accepted is delivered late (--slow-ms)"
-        case .staleCache: "a changed order keeps its Redis cache key: GET /orders/{id} serves the old body and ETag"
-        case .wrongTopic: "offer.accepted is also published on a rejected seller's MQTT topic"
+        case .staleCache: "GET /orders/{id} keeps serving the cached body"
+        case .wrongTopic: "offer.accepted also goes to a rejected seller's MQTT topic"
         }
     }
 }

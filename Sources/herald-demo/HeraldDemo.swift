@@ -12,10 +12,10 @@ struct HeraldDemo: AsyncParsableCommand {
         abstract: "Run Herald's demo marketplace backend (HTTP API, notification WebSocket and SSE stream).",
         discussion: """
             Prints "herald-demo listening on http://HOST:PORT" once it accepts connections, and stops on SIGINT or SIGTERM.
-            Brokers (each optional; a broker that cannot be reached at start is an error, exit status 1):
-              --nats URL   publish the domain events as JSON on market.<type> (market.offer.accepted, …)
-              --redis URL  cache GET /orders/{id} under order:<id> (TTL 300 s, deleted on every change of the order)
-              --mqtt URL   mirror every notification to users/<userId>/notifications (QoS 1)
+            Brokers (each optional; one that cannot be reached at start: exit status 1):
+              --nats URL: domain events as JSON on market.<type>
+              --redis URL: cache of GET /orders/{id}, key order:<id>
+              --mqtt URL: notifications mirrored to users/<userId>/notifications
             Defects (all off by default):
             \(DemoDefect.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
             """)

@@ -72,7 +72,7 @@ struct IngestCommand: AsyncParsableCommand {
         let frameBytes = TickFeed.json(frames / 2).utf8.count
 
         let route = if let broker {
-            "published to \(transport.carrier), pid \(broker.pid), port \(broker.port), by the burst server (pid \(server.pid))"
+            "published to \(transport.carrier), pid \(broker.pid.map(String.init) ?? "-"), port \(broker.port), by the burst server (pid \(server.pid))"
         } else {
             "burst at \(transport.carrier) (server pid \(server.pid), port \(server.port))"
         }

@@ -14,7 +14,7 @@ final class Interruption: Sendable {
     static let shared = Interruption()
 
     /// The running children, and the folders to remove.
-    private let state = Mutex<(children: [ObjectIdentifier: Process], folders: [String])>(([:], []))
+    private let state = Mutex<(children: [ObjectIdentifier: Process], brokers: [ObjectIdentifier: LocalBrokerServer], folders: [String])>(([:], [:], []))
 
     /// Starts `process` (with `ChildProcess.launch`) and tracks it until `stop(_:grace:)`.
     func launch(_ process: Process) throws {
@@ -26,6 +26,17 @@ final class Interruption: Sendable {
     func stop(_ process: Process, grace: Duration) {
         ChildProcess.stop(process, grace: grace)
         _ = state.withLock { $0.children.removeValue(forKey: ObjectIdentifier(process)) }
+    }
+
+    /// Tracks a started broker until `stop(_:)`.
+    func track(_ broker: LocalBrokerServer) {
+        state.withLock { $0.brokers[ObjectIdentifier(broker)] = broker }
+    }
+
+    /// Stops a tracked broker and stops tracking it.
+    func stop(_ broker: LocalBrokerServer) {
+        broker.stop()
+        _ = state.withLock { $0.brokers.removeValue(forKey: ObjectIdentifier(broker)) }
     }
 
     /// Runs `body` with SIGINT and SIGTERM caught: either stops every tracked child, removes `folder`, and exits
@@ -52,10 +63,11 @@ final class Interruption: Sendable {
 
     /// SIGTERM to every child at once, then each one waited for (SIGKILL after two seconds); the folders removed.
     private func stopEverything(exitCode: Int32) -> Never {
-        let (children, folders) = state.withLock { ($0.children.values, $0.folders) }
+        let (children, brokers, folders) = state.withLock { ($0.children.values, $0.brokers.values, $0.folders) }
         FileHandle.standardError.write(Data("herald-bench: interrupted; stopping \(children.count) child process(es)\n".utf8))
         for child in children where child.isRunning { kill(child.processIdentifier, SIGTERM) }
         for child in children { ChildProcess.stop(child, grace: .seconds(2)) }
+        for broker in brokers { broker.stop() }
         for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
         exit(exitCode)
     }

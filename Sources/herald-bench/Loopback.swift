@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// TCP on 127.0.0.1: listening on an ephemeral port, finding a free one, and probing whether a port accepts.
+/// TCP on 127.0.0.1: listening on an ephemeral port.
 enum Loopback {
     /// A socket listening on `port` (0: an ephemeral one) and the port it got.
     static func listen(port: UInt16 = 0) throws -> (fd: Int32, port: UInt16) {
@@ -24,25 +24,6 @@ enum Loopback {
             throw ServerError("cannot listen on 127.0.0.1: \(why)")
         }
         return (fd, UInt16(bigEndian: address.sin_port))
-    }
-
-    /// A port that was free a moment ago (the kernel's pick, released at once): a child server can take it, unless
-    /// someone else is quicker, which the caller handles by trying again.
-    static func freePort() throws -> UInt16 {
-        let (fd, port) = try listen()
-        close(fd)
-        return port
-    }
-
-    /// Whether something accepts TCP connections on `port`.
-    static func accepts(_ port: UInt16) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = Self.address(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
     }
 
     /// `127.0.0.1:port`.

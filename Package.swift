@@ -67,7 +67,7 @@ let package = Package(
 
         .executableTarget(name: "herald-bench",
                           dependencies: [
-                              "HeraldCore", "HeraldContract", "HeraldPlan", "HeraldRunner",
+                              "HeraldCore", "HeraldContract", "HeraldPlan", "HeraldRunner", "HeraldTransport",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ],
                           swiftSettings: strict),

@@ -13,7 +13,8 @@ struct HeraldSide {
 
     /// What one run measured.
     struct Measurement {
-        /// Trigger → the last frame received by libwebsockets (its receive stamp on the timeline): the transport's share.
+        /// Trigger → the last frame received by the transport library (its receive stamp on the timeline): the
+        /// transport's share.
         var toLastFrame: Duration
         /// Trigger → every expectation of the burst step decided (the next step starts).
         var toDecided: Duration
@@ -42,10 +43,10 @@ struct HeraldSide {
         }
     }
 
-    /// Writes the contract for a server on `port` into `folder`.
-    init(folder: String, port: UInt16, frames: Int) throws {
+    /// Writes `contract` (the YAML text) into `folder`.
+    init(folder: String, contract: String) throws {
         contractPath = (folder as NSString).appendingPathComponent("ingest.yaml")
-        try BurstContract.yaml(port: port, frames: frames).write(toFile: contractPath, atomically: true, encoding: .utf8)
+        try contract.write(toFile: contractPath, atomically: true, encoding: .utf8)
     }
 
     /// Loads, plans and runs the contract once; throws when any expectation did not pass.

@@ -5,24 +5,31 @@ import HeraldCore
 import Glibc
 #endif
 
-/// `herald-bench ingest`: a local server bursts N JSON frames at one WebSocket; Herald receives them and judges them
-/// against 100 event expectations, side by side with a Python `websockets` client that only parses them.
+/// `herald-bench ingest [--transport websocket|nats|redis|mqtt]`: a burst of N JSON frames reaches one subscriber —
+/// straight over a WebSocket, or published through a broker the bench starts — and Herald judges them against 100
+/// event expectations, side by side with a Python client on the usual library for the transport that only parses them.
 struct IngestCommand: AsyncParsableCommand {
     /// Help.
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Events/s and CPU of Herald ingesting one WebSocket burst, against a Python websockets peer.",
+        abstract: "Events/s and CPU of Herald ingesting one burst (WebSocket, NATS, Redis or MQTT), against a Python peer.",
         discussion: """
-            A burst server (this executable, `serve`, in a child process) sends N pre-encoded frames as fast as it can.
-            Herald runs a generated contract through ContractLoader, Planner and Runner: one websocket channel, a
-            POST /burst step with 100 expectations that must all pass. The peer receives the same burst and calls
-            json.loads on each frame. Each side runs R times, interleaved; the table shows medians and the spread.
+            A burst server (this executable, `serve`, in a child process) sends N pre-encoded frames as fast as it can \
+            when triggered with POST /burst: over the WebSocket it serves itself, or published with Herald's own clients \
+            to a broker that the bench starts on a free loopback port (nats-server, redis-server or mosquitto) and \
+            always stops. Herald runs a generated contract through ContractLoader, Planner and Runner: one channel of \
+            the transport's kind, a POST /burst step with 100 expectations that must all pass. The peer (Python \
+            websockets, nats-py, redis or paho-mqtt) subscribes, triggers the same burst, and calls json.loads on each \
+            frame. Each side runs R times, interleaved; the table shows medians and the spread.
             """
     )
 
-    /// Frames per burst.
-    /// Frames per burst. The default keeps a Herald run near ten seconds on a small machine today; Herald takes about
-    /// 0.4 ms per frame with 100 expectations, so 100_000 frames take about a minute per run.
+    /// What the burst goes over.
+    @Option(help: "What the burst goes over: straight over a WebSocket, or through a broker the bench starts.")
+    var transport: IngestTransport = .websocket
+
+    /// Frames per burst. The default keeps one scenario (three runs a side) well under a minute on a small machine:
+    /// Herald takes a few tens of microseconds per frame with 100 expectations.
     @Option(help: "Frames per burst.")
     var frames: Int = 20_000
 
@@ -46,19 +53,35 @@ struct IngestCommand: AsyncParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-bench-ingest-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await Interruption.shared.guarding(folder: folder) { try await measure(in: folder) }
+    }
 
-        let server = try ServerProcess(frames: frames)
+    /// Starts the broker (for a broker transport) and the burst server, runs both sides in turn, and prints the table;
+    /// stops the children again, also on an error.
+    private func measure(in folder: String) async throws {
+        let broker = transport.brokerExecutable == nil ? nil : try BrokerProcess(transport, folder: folder)
+        defer { broker?.stop() }
+        let server = try ServerProcess(frames: frames, transport: transport, brokerURL: broker?.url)
         defer { server.stop() }
-        let herald = try HeraldSide(folder: folder, port: server.port, frames: frames)
-        let peer = noPeer ? nil : await PythonPeer.find(folder: folder)
+        let herald = try HeraldSide(folder: folder, contract: BurstContract.yaml(port: server.port, frames: frames,
+                                                                                 transport: transport, brokerURL: broker?.url))
+        let library = transport.peerLibrary
+        let peer = noPeer ? nil : await PythonPeer.find(library, folder: folder)
+        // What the peer subscribes to: the WebSocket of the burst server, or the broker.
+        let peerURL = broker?.url ?? "ws://127.0.0.1:\(server.port)\(transport.subscription)"
         let frameBytes = TickFeed.json(frames / 2).utf8.count
 
-        print("herald-bench ingest: \(Format.grouped(Double(frames))) frames of ~\(frameBytes) bytes burst at one WebSocket "
-              + "(server pid \(server.pid), port \(server.port)); Herald judges \(BurstContract.expectationCount) expectations")
+        let route = if let broker {
+            "published to \(transport.carrier), pid \(broker.pid.map(String.init) ?? "-"), port \(broker.port), by the burst server (pid \(server.pid))"
+        } else {
+            "burst at \(transport.carrier) (server pid \(server.pid), port \(server.port))"
+        }
+        print("herald-bench ingest: \(Format.grouped(Double(frames))) frames of ~\(frameBytes) bytes \(route); "
+              + "Herald judges \(BurstContract.expectationCount) expectations")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, shared and noisy; "
               + "figures are medians of \(repetitions) run\(repetitions == 1 ? "" : "s") per side, interleaved")
 
-        var report = IngestReport(frames: frames)
+        var report = IngestReport(frames: frames, transport: transport)
         for round in 1...repetitions {
             let h = try await herald.run()
             report.add(h)
@@ -66,7 +89,7 @@ struct IngestCommand: AsyncParsableCommand {
                 + "\(Format.fixed(h.toDecided.seconds, 3)) s to decided, "
                 + "\(Format.fixed(h.toEnd.seconds, 3)) s to end, CPU \(Format.fixed(h.cpuToDecided, 2))/\(Format.fixed(h.cpuToEnd, 2)) s"
             if let peer {
-                let p = try await peer.run(port: server.port, frames: frames)
+                let p = try await peer.run(triggerPort: server.port, url: peerURL, target: transport.subscription, frames: frames)
                 report.add(p, from: peer)
                 line += "; python \(Format.fixed(p.wall.seconds, 3)) s, CPU \(Format.fixed(p.cpu, 2)) s"
             }
@@ -75,8 +98,8 @@ struct IngestCommand: AsyncParsableCommand {
         print("")
         report.print()
         if peer == nil && !noPeer {
-            print("no Python peer: neither \(PythonPeer.candidates.joined(separator: " nor ")) can import websockets; "
-                  + "to compare, \(PythonPeer.installHint)")
+            print("no Python peer: neither \(PythonPeer.candidates.joined(separator: " nor ")) can import \(library.module); "
+                  + "to compare, \(library.installHint)")
         }
     }
 }

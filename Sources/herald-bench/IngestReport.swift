@@ -2,7 +2,9 @@
 struct IngestReport {
     /// Frames per burst.
     let frames: Int
-    /// Herald: trigger → last frame received by libwebsockets, in seconds.
+    /// What the burst went over.
+    let transport: IngestTransport
+    /// Herald: trigger → last frame received by the transport library, in seconds.
     private var lastFrame = Samples()
     /// Herald: events/s, trigger → all expectations decided.
     private var decidedRate = Samples()
@@ -16,11 +18,14 @@ struct IngestReport {
     private var peerRate = Samples()
     /// The peer: CPU seconds.
     private var peerCPU = Samples()
-    /// The peer's label ("python websockets 10.4 (asyncio)") and interpreter, once it has run.
+    /// The peer's label ("python websockets 17.4 (sync)") and interpreter, once it has run.
     private var peer: (label: String, interpreter: String)?
 
-    /// An empty report for bursts of `frames` frames.
-    init(frames: Int) { self.frames = frames }
+    /// An empty report for bursts of `frames` frames over `transport`.
+    init(frames: Int, transport: IngestTransport) {
+        self.frames = frames
+        self.transport = transport
+    }
 
     /// Adds one Herald run.
     mutating func add(_ h: HeraldSide.Measurement) {
@@ -35,7 +40,7 @@ struct IngestReport {
     mutating func add(_ p: PythonPeer.Measurement, from side: PythonPeer) {
         peerRate.add(Double(frames) / p.wall.seconds)
         peerCPU.add(p.cpu)
-        peer = ("python websockets \(side.version) (\(p.api))", side.interpreter)
+        peer = (side.label(api: p.api), side.interpreter)
     }
 
     /// Prints the table, the notes and, with a peer, the ratios.
@@ -57,7 +62,7 @@ struct IngestReport {
             notes: 'all decided' = the step after the burst starts (all \(BurstContract.expectationCount) expectations passed);
                    'contract end' = Runner.run returned (connections closed, the verdicts collected).
                    Herald CPU counts from the start of Runner.run, the peer's from before it connects.
-                   libwebsockets had received the last frame \(Format.fixed(lastFrame.median, 3)) s after the trigger (median);
+                   \(transport.library) had received the last frame \(Format.fixed(lastFrame.median, 3)) s after the trigger (median);
                    the rest of Herald's time is its own processing of the frames.
             """)
         guard let peer else { return }

@@ -1,12 +1,27 @@
 import Foundation
 import HeraldCore
 
-/// The comparison side: a Python client on the `websockets` library that only receives each frame and calls
-/// `json.loads` on it. It triggers the burst itself, and reports its own wall and CPU time as JSON.
+/// The comparison side: a Python client on the usual library for the transport (`websockets`, `nats-py`, `redis`,
+/// `paho-mqtt`) that only receives each frame and calls `json.loads` on it. It subscribes, triggers the burst itself
+/// over HTTP, and reports its own wall and CPU time as JSON.
 struct PythonPeer {
-    /// The interpreter that can import `websockets`.
+    /// The Python library a peer runs on.
+    struct Library: Sendable {
+        /// What `import` names.
+        let module: String
+        /// The distribution's name, whose version the label shows (`nats-py`).
+        let distribution: String
+        /// How to get it.
+        let installHint: String
+        /// The script's part that subscribes, triggers, receives, and reports (after `PythonPeer.prelude`).
+        let body: String
+    }
+
+    /// The library.
+    let library: Library
+    /// The interpreter that can import it.
     let interpreter: String
-    /// The `websockets` version it has.
+    /// The version of the library it has.
     let version: String
     /// The script file.
     let scriptPath: String
@@ -17,35 +32,44 @@ struct PythonPeer {
         var wall: Duration
         /// `time.process_time()` from before connecting until the last frame was parsed.
         var cpu: Double
-        /// Which client API ran (`sync` with websockets ≥ 11, else `asyncio`).
+        /// Which client API ran (`sync`, `asyncio`, …).
         var api: String
     }
 
     /// The interpreters tried, in order.
     static let candidates = ["python3", "/usr/bin/python3"]
 
-    /// How to get a peer when no interpreter can import `websockets`.
-    static let installHint = "apt-get install python3-websockets (for /usr/bin/python3) or pip install websockets"
+    /// The row label: "python nats-py 2.16.0 (asyncio)".
+    func label(api: String) -> String { "python \(library.distribution) \(version) (\(api))" }
 
-    /// The first candidate interpreter that can import `websockets`, with the script written into `folder`;
-    /// nil when there is none. Installs nothing.
-    static func find(folder: String) async -> PythonPeer? {
+    /// The first candidate interpreter that can import `library`, with the script written into `folder`; nil when
+    /// there is none. Installs nothing.
+    static func find(_ library: Library, folder: String) async -> PythonPeer? {
+        let probe = """
+            import importlib
+            module = importlib.import_module("\(library.module)")
+            try:
+                from importlib.metadata import version
+                print(version("\(library.distribution)"))
+            except Exception:
+                print(getattr(module, "__version__", "?"))
+            """
         for candidate in candidates {
-            guard let out = try? await runCaptured(candidate, ["-c", "import websockets; print(websockets.__version__)"],
-                                                   timeout: .seconds(20)),
-                  out.status == 0 else { continue }
+            guard let out = try? await runCaptured(candidate, ["-c", probe], timeout: .seconds(20)), out.status == 0 else { continue }
             let version = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            let path = (folder as NSString).appendingPathComponent("peer.py")
-            guard (try? script.write(toFile: path, atomically: true, encoding: .utf8)) != nil else { return nil }
-            return PythonPeer(interpreter: candidate, version: version, scriptPath: path)
+            let path = (folder as NSString).appendingPathComponent("peer-\(library.distribution).py")
+            guard (try? (prelude + library.body).write(toFile: path, atomically: true, encoding: .utf8)) != nil else { return nil }
+            return PythonPeer(library: library, interpreter: candidate, version: version, scriptPath: path)
         }
         return nil
     }
 
-    /// Runs the peer once against the server on `port`; throws unless it received and parsed all `frames` frames.
-    func run(port: UInt16, frames: Int) async throws -> Measurement {
+    /// Runs the peer once: it subscribes to `target` at `url`, triggers the burst at the burst server on
+    /// `triggerPort`, and must receive and parse all `frames` frames, or this throws.
+    func run(triggerPort: UInt16, url: String, target: String, frames: Int) async throws -> Measurement {
         let timeout = Duration.seconds(120 + frames / 1_000)
-        let out = try await Self.runCaptured(interpreter, [scriptPath, String(port), String(frames)], timeout: timeout)
+        let out = try await Self.runCaptured(interpreter, [scriptPath, String(triggerPort), url, target, String(frames)],
+                                             timeout: timeout)
         guard out.status == 0,
               let data = out.stdout.split(separator: "\n").last.map({ Data($0.utf8) }),
               let report = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -82,25 +106,23 @@ struct PythonPeer {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        try ChildProcess.launch(process)
+        try Interruption.shared.launch(process)
         let exited = await ChildProcess.wait(for: process, timeout: timeout)
-        if !exited { ChildProcess.stop(process, grace: .seconds(1)) }
+        Interruption.shared.stop(process, grace: .seconds(1))
         try? stdout.close()
         try? stderr.close()
         let read = { (url: URL) in (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
         return (exited ? process.terminationStatus : nil, read(outURL), read(errURL))
     }
 
-    /// The peer: connect, trigger the burst over HTTP, receive every frame and `json.loads` it, print one JSON line.
-    static let script = #"""
-        import json, sys, time, urllib.request
-        import websockets
+    /// What every peer script starts with: its arguments, the trigger, and the report line.
+    static let prelude = #"""
+        import json, sys, time, urllib.parse, urllib.request
 
-        port, frames = int(sys.argv[1]), int(sys.argv[2])
-        url = f"ws://127.0.0.1:{port}/ws/ticks"
+        trigger_port, url, target, frames = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 
         def trigger():
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/burst", data=b'{"frames":%d}' % frames,
+            request = urllib.request.Request(f"http://127.0.0.1:{trigger_port}/burst", data=b'{"frames":%d}' % frames,
                                              method="POST", headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=10) as response:
                 response.read()
@@ -109,31 +131,6 @@ struct PythonPeer {
             wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
             print(json.dumps({"api": api, "frames": frames, "wall": wall, "cpu": cpu}))
 
-        try:
-            from websockets.sync.client import connect  # websockets >= 11
-        except ImportError:
-            connect = None
 
-        if connect is not None:
-            cpu0 = time.process_time()
-            with connect(url, max_size=None, compression=None) as ws:
-                t0 = time.perf_counter()
-                trigger()
-                for _ in range(frames):
-                    json.loads(ws.recv())
-                report("sync", cpu0, t0)
-        else:
-            import asyncio
-
-            async def main():
-                cpu0 = time.process_time()
-                async with websockets.connect(url, max_size=None, compression=None) as ws:
-                    t0 = time.perf_counter()
-                    trigger()
-                    for _ in range(frames):
-                        json.loads(await ws.recv())
-                    report("asyncio", cpu0, t0)
-
-            asyncio.run(main())
         """#
 }

@@ -4,9 +4,10 @@ import Foundation
 import Glibc
 #endif
 
-/// `herald-bench serve --frames N` (hidden): the burst server, started by `ingest` as a child process.
+/// `herald-bench serve --frames N [--transport T --broker URL]` (hidden): the burst server, started by `ingest` as
+/// a child process. It sends bursts to its own WebSocket subscribers, or publishes them to the broker at `--broker`.
 /// Prints its port on a line of its own, then serves until its standard input closes (the parent is gone).
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
     /// Hidden from help: only `ingest` starts it.
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -18,10 +19,28 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Frames per burst.")
     var frames: Int = 20_000
 
-    /// Starts the server; never returns.
-    func run() throws {
+    /// Where bursts go.
+    @Option(help: "websocket (to this server's own subscribers), nats, redis or mqtt (published to --broker).")
+    var transport: IngestTransport = .websocket
+
+    /// The broker's URL, for a broker transport.
+    @Option(help: "The broker's URL (nats://, redis://, mqtt://).")
+    var broker: String?
+
+    /// Rejects a broker transport without a broker.
+    func validate() throws {
+        if transport != .websocket && broker == nil { throw ValidationError("--transport \(transport.rawValue) needs --broker URL") }
+    }
+
+    /// Connects to the broker if there is one, starts the server, and serves until the parent is gone.
+    func run() async throws {
         signal(SIGPIPE, SIG_IGN)
-        let server = try BurstServer(frames: frames)
+        let outlet: any BurstOutlet = if let broker, transport != .websocket {
+            try await BrokerOutlet(transport, url: broker, frames: frames)
+        } else {
+            WebSocketOutlet(frames: frames)
+        }
+        let server = try BurstServer(outlet: outlet)
         FileHandle.standardOutput.write(Data("\(server.port)\n".utf8))
         // When the parent goes away its end of our stdin closes: stop then, so no server outlives a bench.
         Thread.detachNewThread {
@@ -29,6 +48,9 @@ struct ServeCommand: ParsableCommand {
             while read(STDIN_FILENO, &byte, 1) > 0 {}
             Glibc.exit(0)
         }
-        server.serve()
+        // Connections are served on threads of their own, so that blocking socket calls never hold up the
+        // concurrency pool, where the broker clients' publishing runs.
+        Thread.detachNewThread { server.serve() }
+        while true { try await Task.sleep(for: .seconds(3_600)) }
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
-import HeraldCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The burst server as a child process: this very executable, re-invoked as `herald-bench serve`.
+/// The burst server as a child process: this very executable, re-invoked as `herald-bench serve`. With a broker
+/// transport it is the publisher: connected to the broker before it says its port.
 final class ServerProcess {
     /// The child.
     private let process: Process
@@ -13,15 +13,17 @@ final class ServerProcess {
     /// The loopback port it listens on.
     let port: UInt16
 
-    /// Starts the server for bursts of `frames` frames and waits for it to say its port.
-    init(frames: Int) throws {
+    /// Starts the server for bursts of `frames` frames over `transport` (published to the broker at `brokerURL`,
+    /// for a broker transport) and waits for it to say its port.
+    init(frames: Int, transport: IngestTransport = .websocket, brokerURL: String? = nil) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.ownExecutable())
-        process.arguments = ["serve", "--frames", String(frames)]
+        process.arguments = ["serve", "--frames", String(frames), "--transport", transport.rawValue]
+            + (brokerURL.map { ["--broker", $0] } ?? [])
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardInput = stdin
-        try ChildProcess.launch(process)
+        try Interruption.shared.launch(process)
         var line: [UInt8] = []
         let reader = stdout.fileHandleForReading
         while !line.contains(10) {
@@ -31,8 +33,8 @@ final class ServerProcess {
         }
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let port = UInt16(text) else {
-            ChildProcess.stop(process, grace: .seconds(1))
-            throw ServerError("the burst server did not say its port (it printed '\(text)')")
+            Interruption.shared.stop(process, grace: .seconds(1))
+            throw ServerError("the burst server did not say its port (it printed '\(text)'; its error output, if any, is above)")
         }
         self.port = port
     }
@@ -41,7 +43,7 @@ final class ServerProcess {
     var pid: Int32 { process.processIdentifier }
 
     /// Stops the child.
-    func stop() { ChildProcess.stop(process, grace: .seconds(2)) }
+    func stop() { Interruption.shared.stop(process, grace: .seconds(2)) }
 
     /// The path of this executable, from `/proc/self/exe`.
     private static func ownExecutable() throws -> String {

@@ -31,28 +31,39 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // Until the run's own Ctrl-C handling takes over, an interrupt stops the children and exits at once.
-        DemoChildren.installInterruptHandler()
+        // Whatever happens from here on, the children do not outlive herald (DemoWatchdog); on every ordinary end,
+        // Ctrl-C during the run included, they are stopped below.
+        defer { DemoWatchdog.stop() }
+        // While the children start, Ctrl-C is noted and acted on between the steps (so nothing half-started is
+        // left behind).
+        StartupSignals.begin()
         let brokers: DemoBrokerProcesses
         let backend: DemoBackendProcess
         do {
             brokers = try DemoBrokerProcesses.start()
         } catch let error as InfrastructureError {
+            StartupSignals.end()
             Terminal.err("herald: \(error)")
             throw ExitStatus.infrastructure.exitCode
         }
         defer { brokers.stop() }
+        try Self.stopIfInterrupted()
         for broker in brokers.brokers.missing {
             Terminal.err("herald demo: \(broker.executable) is not installed, so no \(broker.title) broker runs and "
                          + "\(broker.environmentName) is not set; install it with: sudo apt-get install \(broker.package)")
         }
         do {
-            backend = try DemoBackendProcess.start(defects: defects, brokerArguments: brokers.brokers.backendArguments)
+            backend = try DemoBackendProcess.start(defects: defects, brokerArguments: brokers.brokers.backendArguments,
+                                                   interrupted: { StartupSignals.caught != nil })
         } catch let error as InfrastructureError {
+            StartupSignals.end()
+            try Self.stopIfInterrupted()
             Terminal.err("herald: \(error)")
             throw ExitStatus.infrastructure.exitCode
         }
         defer { backend.stop() }
+        StartupSignals.end()
+        try Self.stopIfInterrupted()
         Terminal.err("demo backend on \(backend.baseURL)\(defects.isEmpty ? "" : " with defect\(defects.count == 1 ? "" : "s") \(defects.joined(separator: ", "))")")
         let running = brokers.brokers.urls.sorted { $0.key < $1.key }
         if !running.isEmpty {
@@ -60,13 +71,18 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let environment = brokers.brokers.environment.merging(["BASE_URL": backend.baseURL]) { _, new in new }
         let status = try await RunSession.run(paths: [contracts], flags: flags, extraEnvironment: environment)
-        // The run set SIGINT and SIGTERM back to their defaults; stopping takes a few seconds at most, so it is not
-        // cut short (which would leave children behind).
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
         backend.stop()
         brokers.stop()
         throw status.exitCode
+    }
+
+    /// Ends `herald demo` with 130 when Ctrl-C (or SIGTERM) came while the children started; the callers' `defer`s
+    /// stop them.
+    private static func stopIfInterrupted() throws {
+        guard StartupSignals.caught != nil else { return }
+        StartupSignals.end()
+        Terminal.err("interrupted: stopping the demo's brokers and backend")
+        throw ExitCode(130)
     }
 }
 
@@ -101,7 +117,10 @@ final class DemoBackendProcess {
     /// Starts the backend on a free port, with the given defects and broker options (`--nats URL` …), and waits
     /// (up to ``startTimeout``) for it to say where it listens. Its standard error is herald's, so what it says
     /// when it cannot start (such as a broker it cannot reach) is shown as it is.
-    static func start(defects: [String], brokerArguments: [String] = []) throws -> DemoBackendProcess {
+    ///
+    /// `interrupted` is asked while waiting: when it says yes, the backend is stopped and the error says so.
+    static func start(defects: [String], brokerArguments: [String] = [],
+                      interrupted: () -> Bool = { false }) throws -> DemoBackendProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
         process.arguments = ["--port", "0"] + defects.flatMap { ["--defect", $0] } + brokerArguments
@@ -111,12 +130,12 @@ final class DemoBackendProcess {
         do { try ChildProcess.launch(process) } catch {
             throw InfrastructureError("cannot start the demo backend: \(error)")
         }
-        DemoChildren.remember(process.processIdentifier)
+        DemoWatchdog.watch(process.processIdentifier)
         let watcher = ListeningLine()
         // Reads on a dispatch queue, so the deadline holds whatever the child does; after the line is found it
         // keeps draining stdout, so the child never blocks on a full pipe.
         out.fileHandleForReading.readabilityHandler = { handle in watcher.read(handle) }
-        switch watcher.wait(timeout: startTimeout) {
+        switch watcher.wait(timeout: startTimeout, interrupted: interrupted) {
         case .listening(let url):
             return DemoBackendProcess(process: process, baseURL: url)
         case .ended:
@@ -124,12 +143,17 @@ final class DemoBackendProcess {
             out.fileHandleForReading.readabilityHandler = nil
             let status = process.isRunning ? "" : " with status \(process.terminationStatus)"
             ChildProcess.stop(process)
-            DemoChildren.forget(process.processIdentifier)
+            DemoWatchdog.forget(process.processIdentifier)
             throw InfrastructureError("the demo backend exited\(status) before it listened (its message is above)")
+        case .interrupted:
+            out.fileHandleForReading.readabilityHandler = nil
+            ChildProcess.stop(process)
+            DemoWatchdog.forget(process.processIdentifier)
+            throw InfrastructureError("interrupted while the demo backend started")
         case .timedOut:
             out.fileHandleForReading.readabilityHandler = nil
             ChildProcess.stop(process)
-            DemoChildren.forget(process.processIdentifier)
+            DemoWatchdog.forget(process.processIdentifier)
             throw InfrastructureError("the demo backend did not report a listening port within \(startTimeout.components.seconds) s")
         }
     }
@@ -139,7 +163,7 @@ final class DemoBackendProcess {
         guard !stopped else { return }
         stopped = true
         ChildProcess.stop(process, grace: .seconds(5))
-        DemoChildren.forget(process.processIdentifier)
+        DemoWatchdog.forget(process.processIdentifier)
     }
 }
 
@@ -148,6 +172,7 @@ private final class ListeningLine: Sendable {
     enum Outcome: Sendable {
         case listening(String)
         case ended
+        case interrupted
         case timedOut
     }
 
@@ -182,10 +207,13 @@ private final class ListeningLine: Sendable {
         if decidedNow { decided.signal() }
     }
 
-    /// Waits for the outcome, at most `timeout`.
-    func wait(timeout: Duration) -> Outcome {
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        guard decided.wait(timeout: .now() + seconds) == .success else { return .timedOut }
+    /// Waits for the outcome, at most `timeout`, looking at `interrupted` every 50 ms.
+    func wait(timeout: Duration, interrupted: () -> Bool) -> Outcome {
+        let deadline = ContinuousClock.now + timeout
+        while decided.wait(timeout: .now() + 0.05) == .timedOut {
+            if interrupted() { return .interrupted }
+            if ContinuousClock.now >= deadline { return .timedOut }
+        }
         return state.withLock { $0.outcome } ?? .timedOut
     }
 }

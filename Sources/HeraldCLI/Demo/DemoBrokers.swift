@@ -142,8 +142,8 @@ final class DemoBrokerProcesses {
     /// The temporary folders are `herald-demo-brokers-<pid of herald>-<random>`.
     private static let folderPrefix = "herald-demo-brokers-"
 
-    /// Removes the folders of `herald demo` runs that were killed while starting their brokers (whose process is
-    /// gone): the one moment a folder can be left behind.
+    /// Removes the folders of `herald demo` runs whose process is gone: one killed outright (SIGKILL, a crash) while
+    /// it started its brokers, the one moment a folder can be left behind.
     private static func removeAbandonedFolders() {
         let temporary = FileManager.default.temporaryDirectory
         let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldContract
 import HeraldCore
 import Synchronization
 
@@ -70,10 +71,38 @@ struct DemoCommand: AsyncParsableCommand {
             Terminal.err("brokers: " + running.map { "\($0.key.title) \($0.value)" }.joined(separator: ", "))
         }
         let environment = brokers.brokers.environment.merging(["BASE_URL": backend.baseURL]) { _, new in new }
-        let status = try await RunSession.run(paths: [contracts], flags: flags, extraEnvironment: environment)
+        let missing = brokers.brokers.missing
+        let status = try await RunSession.run(paths: [contracts], flags: flags, extraEnvironment: environment) { contract in
+            let lacking = Self.brokers(neededBy: contract).filter { missing.contains($0) }.sorted()
+            guard !lacking.isEmpty else { return nil }
+            return "it needs \(lacking.map(\.executable).joined(separator: " and ")), which "
+                + "\(lacking.count == 1 ? "is" : "are") not installed (sudo apt-get install \(lacking.map(\.package).joined(separator: " ")))"
+        }
         backend.stop()
         brokers.stop()
         throw status.exitCode
+    }
+
+    /// The brokers a contract talks to: those of its broker channels, and of any service whose URL is a broker's
+    /// (`nats://…`, or `${env.NATS_URL…}` as the demo contracts write it).
+    static func brokers(neededBy contract: Contract) -> Set<DemoBroker> {
+        var needed: Set<DemoBroker> = []
+        for channel in contract.channels {
+            switch channel.kind {
+            case .nats: needed.insert(.nats)
+            case .redis: needed.insert(.redis)
+            case .mqtt: needed.insert(.mqtt)
+            case .websocket, .sse: break
+            }
+        }
+        for service in contract.services {
+            let url = service.url.raw.lowercased()
+            for broker in DemoBroker.allCases
+            where url.contains(broker.environmentName.lowercased()) || url.hasPrefix("\(broker.server.kind.scheme)://") {
+                needed.insert(broker)
+            }
+        }
+        return needed
     }
 
     /// Ends `herald demo` with 130 when Ctrl-C (or SIGTERM) came while the children started; the callers' `defer`s

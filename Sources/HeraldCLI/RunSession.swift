@@ -55,13 +55,21 @@ struct RunFlags: ParsableArguments {
 /// Load → plan → run → report, shared by the commands that run contracts.
 enum RunSession {
     /// Runs the contracts under `paths` and returns the exit status.
-    static func run(paths: [String], flags: RunFlags, extraEnvironment: [String: String] = [:]) async throws -> ExitStatus {
-        let (plans, options): ([ContractPlan], RunOptions)
+    ///   - skip: says why a contract cannot run here (`herald demo`: a broker it needs is not installed); such a
+    ///     contract is named on stderr and left out.
+    static func run(paths: [String], flags: RunFlags, extraEnvironment: [String: String] = [:],
+                    skip: (Contract) -> String? = { _ in nil }) async throws -> ExitStatus {
+        let (planned, options): ([ContractPlan], RunOptions)
         do {
-            (plans, options) = try plan(paths: paths, inputs: flags.inputs, tags: flags.tags, extraEnvironment: extraEnvironment)
+            (planned, options) = try plan(paths: paths, inputs: flags.inputs, tags: flags.tags, extraEnvironment: extraEnvironment)
         } catch let error as ContractErrors {
             Terminal.err(error.description)
             return .invalidContract
+        }
+        let plans = planned.filter { plan in
+            guard let reason = skip(plan.contract) else { return true }
+            Terminal.err("skipped \(plan.contract.file): \(reason)")
+            return false
         }
         if plans.isEmpty {
             Terminal.err("no contracts to run in \(paths.joined(separator: ", "))\(flags.tags.isEmpty ? "" : " with tags \(flags.tags.joined(separator: ", "))")")

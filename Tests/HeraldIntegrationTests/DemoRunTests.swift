@@ -13,6 +13,7 @@ struct DemoRunTests {
         let run = try await herald(["demo", "--report", dir.path])
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout.contains("✔ accepted offer notifies only the chosen seller"), "\(run)")
+        #expect(run.stdout.contains("✔ an order travels across every channel, and its cache is invalidated"), "\(run)")
 
         let report = try Report.load(dir)
         #expect(report.status == "passed")
@@ -21,7 +22,7 @@ struct DemoRunTests {
         #expect(report.summary.expectations == report.summary.passed)
         let verdicts = report.contracts.flatMap(\.verdicts)
         #expect(verdicts.count >= 30, "every status, body, poll and event expectation has a verdict")
-        for kind in ["status", "body", "poll", "match", "sequence", "count", "absent", "recipients"] {
+        for kind in ["status", "body", "poll", "match", "sequence", "count", "absent", "recipients", "cache"] {
             #expect(verdicts.contains { $0.kind == kind }, "no \(kind) verdict in the report")
         }
         // A passing recipients verdict names the frame per recipient, with its latency.
@@ -39,11 +40,13 @@ struct DemoRunTests {
         var defect: String
         var kind: String
         var reason: String
-        /// An actor that appears in the failing verdict's evidence.
-        var actor: String
+        /// An actor that appears in the failing verdict's evidence (`nil`: evidence that belongs to nobody, a cache value).
+        var actor: String?
         /// The evidence role that shows it.
         var role: String
-        var testDescription: String { "--defect \(defect) → \(kind) [\(reason)]" }
+        /// The channel of the failing verdict's evidence, when it matters.
+        var channel: String? = nil
+        var testDescription: String { "--defect \(defect) → \(kind) [\(reason)]\(channel.map { " on \($0)" } ?? "")" }
     }
 
     static let defects: [Case] = [
@@ -52,6 +55,8 @@ struct DemoRunTests {
         Case(defect: "reorder", kind: "sequence", reason: "out-of-order", actor: "buyer", role: "observed"),
         Case(defect: "duplicate", kind: "count", reason: "duplicate", actor: "seller[1]", role: "unexpected"),
         Case(defect: "slow", kind: "recipients", reason: "late", actor: "seller[1]", role: "matched"),
+        Case(defect: "stale-cache", kind: "cache", reason: "stale", actor: nil, role: "nearest"),
+        Case(defect: "wrong-topic", kind: "recipients", reason: "wrong-recipient", actor: "seller[0]", role: "unexpected", channel: "phone"),
     ]
 
     @Test("each defect turns the run red with the right verdict", arguments: defects)
@@ -65,8 +70,9 @@ struct DemoRunTests {
         let report = try Report.load(dir)
         #expect(report.status == "failed")
         let failed = report.contracts.flatMap(\.verdicts).filter { $0.outcome == "failed" }
-        let verdict = try #require(failed.first { $0.kind == c.kind && $0.reason == c.reason },
-                                   "no \(c.kind) [\(c.reason)] among \(failed.map { "\($0.kind) [\($0.reason ?? "-")]" })")
+        let verdict = try #require(failed.first { v in
+            v.kind == c.kind && v.reason == c.reason && (c.channel == nil || v.evidence.contains { $0.channel == c.channel })
+        }, "no \(c.kind) [\(c.reason)] among \(failed.map { "\($0.kind) [\($0.reason ?? "-")]" })")
         #expect(verdict.evidence.contains { $0.role == c.role && $0.actor == c.actor },
                 "evidence: \(verdict.evidence.map { "\($0.role) \($0.actor ?? "-")" })")
         #expect(verdict.location != nil, "a failed verdict points at its line in the contract")

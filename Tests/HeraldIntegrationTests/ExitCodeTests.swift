@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Testing
 
 /// Exit codes and messages of the built `herald` for bad input and broken infrastructure.
@@ -89,6 +90,33 @@ struct ExitCodeTests {
         #expect(infra.contains("channel 'inbox'"), "\(infra)")
         #expect(report.contracts.flatMap(\.verdicts).contains { $0.kind == "connection" && $0.outcome == "failed" },
                 "the drop is a verdict too")
+    }
+
+    @Test("run: a broker that restarts mid-run is on the timeline, ends the contract with a connection verdict, and is exit 3")
+    func brokerRestart() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await withLocalBroker(.nats) { broker in
+            let run = try RunningHerald(["run", "run/broker-restart.yaml", "--report", dir.path], in: Paths.fixtures,
+                                        environment: ["NATS_URL": broker.url])
+            // The first step takes milliseconds; the second sleeps 3 s: restart the broker inside it.
+            try await Task.sleep(for: .milliseconds(1200))
+            broker.kill()
+            try await Task.sleep(for: .milliseconds(300))
+            try broker.restart()
+            let finished = await run.finish(limit: .seconds(30))
+            #expect(finished.status == 3, "\(finished)")
+            #expect((finished.stdout + finished.stderr).contains("NATS connection lost"), "\(finished)")
+            let report = try Report.load(dir)
+            let verdicts = report.contracts.flatMap(\.verdicts)
+            #expect(verdicts.contains { $0.kind == "match" && $0.outcome == "passed" }, "the step before the restart passed")
+            #expect(verdicts.contains { $0.kind == "connection" && $0.outcome == "failed" && $0.reason == "connection-dropped" },
+                    "\(verdicts.map { "\($0.kind) \($0.outcome)" })")
+            #expect(!verdicts.contains { $0.message.contains("order.paid") }, "the contract ended before the late step")
+            let json = try String(contentsOf: dir.appendingPathComponent("report.json"), encoding: .utf8)
+            #expect(json.contains("NATS connection lost"), "the drop is on the timeline, with its reason")
+            #expect(json.contains("(reconnected)"), "and so is the reconnection")
+        }
     }
 
     @Test("run: an unknown subcommand option is a usage error, not a crash")

@@ -76,14 +76,22 @@ extension ContractExecution {
         let headers = try message.headers.map { HTTPHeader($0.name, try $0.value.renderString(in: scope)) }
         let actor = scope.currentActor?.description
         timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil, subject: subject)), actor: actor, channel: message.service)
+        let connection = try await onBroker(url) { try await brokers.natsConnection(url) }
         let reply: NATSMessage
         do {
             reply = try await onBroker(url) {
-                try await brokers.natsConnection(url).request(subject, payload: Array(text.utf8), headers: headers,
-                                                              timeout: message.timeout ?? .seconds(5))
+                do {
+                    return try await connection.request(subject, payload: Array(text.utf8), headers: headers,
+                                                        timeout: message.timeout ?? .seconds(5))
+                } catch let error as TransportError where error.isTimeout {
+                    throw NoReply(detail: "nobody answered in time")
+                } catch let error as NATSError where error.isNoResponders {
+                    throw NoReply(detail: "nobody is subscribed to \(subject)")
+                }
             }
-        } catch let error as InfrastructureError where error.message.contains("timed out") || error.message.contains("timeout") {
-            timeline.record(.note("no reply to request \(subject)"), actor: actor)
+        } catch let none as NoReply {
+            // No reply is the service's failure, judged as such (exit 1), not an infrastructure error.
+            timeline.record(.note("no reply to request \(subject): \(none.detail)"), actor: actor)
             return nil
         }
         let body = JSONParser.parseIfJSON(reply.payload) ?? .string(reply.text ?? "")
@@ -92,6 +100,11 @@ extension ContractExecution {
                                                        subject: reply.subject, headers: recorded.isEmpty ? nil : recorded)),
                                     actor: actor, channel: message.service, at: reply.receivedAt)
         return ObservedResponse(status: 200, headers: recorded, body: body, seq: entry.seq)
+    }
+
+    /// A NATS request that got no reply.
+    private struct NoReply: Error {
+        var detail: String
     }
 
     /// `redis:` a command; its reply is the response body (status 200, or 500 for an error reply).

@@ -94,8 +94,8 @@ struct TailCommand: AsyncParsableCommand {
         let e = live.entry
         let head = "+\(DurationText.format(live.origin.duration(to: e.at)))  \(e.actor ?? "-")  \(e.channel ?? "-")"
         switch e.event {
-        case .frame(let f): return "\(head)  ← \(f.text)"
-        case .sent(let f): return "\(head)  → \(f.text)"
+        case .frame(let f): return "\(head)  ← \(f.subject.map { "\($0)  " } ?? "")\(f.text)"
+        case .sent(let f): return "\(head)  → \(f.subject.map { "\($0)  " } ?? "")\(f.text)"
         case .connected(let c): return "\(head)  connected \(c.url)"
         case .disconnected(let d):
             let code = d.code.map { " \($0)" } ?? ""

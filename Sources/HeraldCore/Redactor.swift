@@ -82,23 +82,48 @@ public final class Redactor: Sendable {
         return redact(value)
     }
 
-    /// A JSON value with secret-looking fields and known secret values masked.
-    public func redact(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .string(let s): return .string(redact(s))
-        case .array(let a): return .array(a.map { redact($0) })
-        case .object(let o):
-            var out: [String: JSONValue] = [:]
-            for (k, v) in o {
-                switch v {
-                case .string where isSecretName(k), .number where isSecretName(k): out[k] = .string(Redactor.mask)
-                default: out[k] = redact(v)
+    /// `value` with secret-looking fields and known secret values masked, or `nil` when nothing in it needed masking
+    /// (the common case for a stream of frames, which then costs one walk and no copy).
+    public func masked(_ value: JSONValue) -> JSONValue? {
+        let values = state.withLock { $0.values }
+        func walk(_ v: JSONValue) -> JSONValue? {
+            switch v {
+            case .string(let s):
+                guard !values.isEmpty else { return nil }
+                let r = redact(s)
+                return r == s ? nil : .string(r)
+            case .array(let a):
+                var out: [JSONValue]?
+                for (i, item) in a.enumerated() {
+                    if let m = walk(item) {
+                        if out == nil { out = a }
+                        out![i] = m
+                    }
                 }
+                return out.map(JSONValue.array)
+            case .object(let o):
+                var out: [String: JSONValue]?
+                for (k, item) in o {
+                    let replacement: JSONValue?
+                    switch item {
+                    case .string where isSecretName(k), .number where isSecretName(k): replacement = .string(Redactor.mask)
+                    default: replacement = walk(item)
+                    }
+                    if let replacement {
+                        if out == nil { out = o }
+                        out![k] = replacement
+                    }
+                }
+                return out.map(JSONValue.object)
+            default:
+                return nil
             }
-            return .object(out)
-        default: return value
         }
+        return walk(value)
     }
+
+    /// A JSON value with secret-looking fields and known secret values masked.
+    public func redact(_ value: JSONValue) -> JSONValue { masked(value) ?? value }
 }
 
 extension String {

@@ -163,9 +163,12 @@ final class ChannelHub: Sendable {
                 case .message(let m):
                     let text = m.isText ? (m.text ?? String(decoding: m.bytes, as: UTF8.self)) : m.bytes.map { String(format: "%02x", $0) }.joined()
                     let json = m.isText ? JSONParser.parseIfJSON(m.bytes) : nil
-                    let shown = redactor.redact(text)
+                    // A frame with a secret-looking field (a token in a login event, say) is shown re-encoded with it
+                    // masked; any other frame as it came, with known secret values masked.
+                    let masked = json.flatMap { redactor.masked($0) }
+                    let shown = masked.map { $0.encoded() } ?? redactor.redact(text)
                     let headers = m.headers.isEmpty ? nil : m.headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) }
-                    let record = FrameRecord(text: shown, json: json.map { redactor.redact($0) }, binary: !m.isText, subject: m.subject,
+                    let record = FrameRecord(text: shown, json: masked ?? json, binary: !m.isText, subject: m.subject,
                                              headers: headers, id: m.id, retained: m.retained)
                     let entry = timeline.record(.frame(record), actor: key.actor, channel: key.channel, at: m.receivedAt)
                     store.append(ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel,

@@ -64,6 +64,14 @@ import Testing
         #expect(r.redact(v) == ["token": "•••", "id": "u-1", "nested": ["password": "•••", "pin": "•••"]])
     }
 
+    @Test("masked(_:) is nil when nothing needs masking, and masks fields and known values inside arrays")
+    func maskedOnlyWhenNeeded() {
+        let r = Redactor(secrets: ["s3cr3t-value"])
+        #expect(r.masked(["type": "order.created", "items": [1, "two"], "n": 3]) == nil)
+        #expect(r.masked(["items": [["apiKey": 42], "x s3cr3t-value"]]) == ["items": [["apiKey": "•••"], "x •••"]])
+        #expect(Redactor().masked(["note": "s3cr3t-value"]) == nil, "a value only counts once it is known")
+    }
+
     @Test func learnsSecretsDuringARun() {
         let r = Redactor()
         #expect(r.redact("tok-abcdef") == "tok-abcdef")

@@ -131,7 +131,7 @@ public final class LocalBrokerServer: Sendable {
         // A port picked free can be taken before the server binds it: try a few.
         var lastError: (any Error)?
         for _ in 0..<3 {
-            let candidate = try Self.freePort()
+            let candidate = try LoopbackPort.free()
             do {
                 let started = try Self.start(broker, executable: executable, port: candidate, logFile: logFile)
                 self.port = candidate
@@ -164,8 +164,25 @@ public final class LocalBrokerServer: Sendable {
         }
     }
 
-    /// Starts the server again on the same port (after `kill()`), and waits until it accepts connections.
-    public func restart() throws {
+    /// Starts `broker` like ``init(_:folder:)``, waiting on a thread of its own: the wait blocks, and an async caller
+    /// must not hold one of the few threads that run every task.
+    public static func start(_ broker: LocalBroker, folder: String? = nil) async throws -> LocalBrokerServer {
+        try await offThePool { try LocalBrokerServer(broker, folder: folder) }
+    }
+
+    /// Starts the server again on the same port (after `kill()`), and waits, on a thread of its own, until it
+    /// accepts connections.
+    public func restart() async throws {
+        try await offThePool { try self.restartBlocking() }
+    }
+
+    /// Stops the server like ``stop()``, waiting on a thread of its own.
+    public func stopped() async {
+        try? await offThePool { self.stop() }
+    }
+
+    /// Starts the server again on the same port (after `kill()`), blocking until it accepts connections.
+    public func restartBlocking() throws {
         kill()
         let started = try Self.start(broker, executable: executable, port: port, logFile: logFile)
         process.withLock { $0 = started }
@@ -203,7 +220,7 @@ public final class LocalBrokerServer: Sendable {
             if !p.isRunning {
                 throw LocalBrokerError("\(broker.kind.executable) exited with status \(p.terminationStatus) on port \(port):\n" + tail(logFile))
             }
-            if canConnect(port) { return p }
+            if LoopbackPort.accepts(port) { return p }
             usleep(5_000)
         }
         ChildProcess.stop(p)
@@ -263,39 +280,6 @@ public final class LocalBrokerServer: Sendable {
         }
     }
 
-    /// A loopback port nobody listens on right now.
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LocalBrokerError("socket() failed: \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw LocalBrokerError("bind() failed: \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw LocalBrokerError("getsockname() failed: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private static func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
-
     private static func tail(_ file: String) -> String {
         let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(15).joined(separator: "\n")
@@ -308,7 +292,60 @@ public func withLocalBroker<T>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: (LocalBrokerServer) async throws -> T
 ) async throws -> T {
-    let server = try LocalBrokerServer(broker)
-    defer { server.stop() }
-    return try await body(server)
+    let server = try await LocalBrokerServer.start(broker)
+    do {
+        let result = try await body(server)
+        await server.stopped()
+        return result
+    } catch {
+        await server.stopped()
+        throw error
+    }
+}
+
+/// Runs blocking `work` on a thread of GCD's, so that it does not hold one of the cooperative pool's threads (as
+/// many as there are cores) while it waits.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try work() })
+        }
+    }
+}
+
+/// TCP ports on 127.0.0.1: a free one, and whether one accepts connections.
+public enum LoopbackPort {
+    /// A loopback port nobody listens on right now (the kernel's pick, released at once): a child server can take
+    /// it, unless someone else is quicker, which callers handle by trying again.
+    public static func free() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LocalBrokerError("socket() failed: \(errno)") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard named else { throw LocalBrokerError("cannot bind a loopback port: \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether something accepts TCP connections on `port`.
+    public static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return address
+    }
 }

@@ -20,52 +20,59 @@ actor BrokerClients {
     }
 
     let timeout: Duration
-    private var nats: [String: NATSConnection] = [:]
-    private var redis: [String: RedisConnection] = [:]
-    private var mqtt: [String: MQTTConnection] = [:]
+    /// One open connection, of whichever broker.
+    private enum Connection: Sendable {
+        case nats(NATSConnection)
+        case redis(RedisConnection)
+        case mqtt(MQTTConnection)
+
+        func close() async {
+            switch self {
+            case .nats(let c): await c.close()
+            case .redis(let c): await c.close()
+            case .mqtt(let c): await c.close()
+            }
+        }
+    }
+    private var open: [String: Connection] = [:]
 
     init(timeout: Duration) { self.timeout = timeout }
 
     func natsConnection(_ url: String) async throws -> NATSConnection {
-        if let c = nats[url] { return c }
-        let c = try await NATSConnection.connect(NATSOptions(url: url, name: "herald-publisher", connectTimeout: timeout))
-        if let raced = nats[url] {
-            await c.close()
-            return raced
-        }
-        nats[url] = c
-        return c
+        let c = try await cached(url) { .nats(try await NATSConnection.connect(NATSOptions(url: url, name: "herald-publisher", connectTimeout: $0))) }
+        guard case .nats(let nats) = c else { throw InfrastructureError("\(URLs.masked(url)) is not a NATS server") }
+        return nats
     }
 
     func redisConnection(_ url: String) async throws -> RedisConnection {
-        if let c = redis[url] { return c }
-        let c = try await RedisConnection.connect(RedisOptions(url: url, connectTimeout: timeout))
-        if let raced = redis[url] {
-            await c.close()
-            return raced
-        }
-        redis[url] = c
-        return c
+        let c = try await cached(url) { .redis(try await RedisConnection.connect(RedisOptions(url: url, connectTimeout: $0))) }
+        guard case .redis(let redis) = c else { throw InfrastructureError("\(URLs.masked(url)) is not a Redis server") }
+        return redis
     }
 
     func mqttConnection(_ url: String) async throws -> MQTTConnection {
-        if let c = mqtt[url] { return c }
-        let c = try await MQTTConnection.connect(MQTTOptions(url: url, connectTimeout: timeout))
-        if let raced = mqtt[url] {
+        let c = try await cached(url) { .mqtt(try await MQTTConnection.connect(MQTTOptions(url: url, connectTimeout: $0))) }
+        guard case .mqtt(let mqtt) = c else { throw InfrastructureError("\(URLs.masked(url)) is not an MQTT broker") }
+        return mqtt
+    }
+
+    /// The connection to `url`, opened on first use. Two steps asking at once may both connect: the second one
+    /// closes its own and takes the first.
+    private func cached(_ url: String, connect: (Duration) async throws -> Connection) async throws -> Connection {
+        if let c = open[url] { return c }
+        let c = try await connect(timeout)
+        if let raced = open[url] {
             await c.close()
             return raced
         }
-        mqtt[url] = c
+        open[url] = c
         return c
     }
 
     func closeAll() async {
-        for c in nats.values { await c.close() }
-        for c in redis.values { await c.close() }
-        for c in mqtt.values { await c.close() }
-        nats = [:]
-        redis = [:]
-        mqtt = [:]
+        let all = open.values
+        open = [:]
+        for c in all { await c.close() }
     }
 }
 

@@ -103,7 +103,7 @@ struct ExitCodeTests {
             try await Task.sleep(for: .milliseconds(1200))
             broker.kill()
             try await Task.sleep(for: .milliseconds(300))
-            try broker.restart()
+            try await broker.restart()
             let finished = await run.finish(limit: .seconds(30))
             #expect(finished.status == 3, "\(finished)")
             #expect((finished.stdout + finished.stderr).contains("NATS connection lost"), "\(finished)")

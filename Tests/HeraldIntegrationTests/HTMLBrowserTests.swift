@@ -93,7 +93,7 @@ struct HTMLBrowserTests {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        let stdout = PipeReader(out.fileHandleForReading), stderr = PipeReader(err.fileHandleForReading)
+        let stdout = PipeCollector(out.fileHandleForReading), stderr = PipeCollector(err.fileHandleForReading)
         try ChildProcess.launch(process)
         if await !ChildProcess.wait(for: process, timeout: .seconds(60)) {
             ChildProcess.stop(process)
@@ -112,29 +112,5 @@ struct HTMLBrowserTests {
         let start = text.index(r.lowerBound, offsetBy: -300, limitedBy: text.startIndex) ?? text.startIndex
         let end = text.index(r.upperBound, offsetBy: 1500, limitedBy: text.endIndex) ?? text.endIndex
         return String(text[start..<end])
-    }
-}
-
-/// Reads a pipe to its end on a background thread, so the child never blocks on a full pipe.
-private final class PipeReader: @unchecked Sendable {
-    // Sound: `data` is written only by the reading thread before it signals `done`, and read only after a wait on
-    // `done` succeeded; when the wait times out, `data` is not touched.
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    /// Everything read, once the pipe closed; empty (with an issue recorded) when a leftover process keeps it open.
-    func finish() -> String {
-        guard done.wait(timeout: .now() + 15) == .success else {
-            Issue.record("a pipe stayed open 15 s after chromium exited")
-            return ""
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -174,7 +174,7 @@ struct MQTTTests {
                 #expect(!receiver.isConnected)
                 let down = await #expect(throws: MQTTError.self) { try await receiver.publish("rs/x", text: "x") }
                 #expect(down?.isConnectionLost == true, "\(String(describing: down))")
-                try server.restart()
+                try await server.restart()
                 try await log.wait(for: "the reconnect", timeout: .seconds(10)) { $0.contains { $0.isReconnected } }
                 #expect(receiver.isConnected)
                 try await withMQTTConnection(MQTTOptions(url: server.url)) { sender in
@@ -243,7 +243,7 @@ struct MQTTTests {
                 try await log.wait(for: "the disconnect") { $0.contains { $0.isDisconnected } }
                 let pending = Task { try await sender.publish("kept/1", text: "kept", qos: 1, retain: true) }
                 try await Task.sleep(for: .milliseconds(200))
-                try server.restart()
+                try await server.restart()
                 try await within(.seconds(10), "the acknowledgement after the reconnect") { try await pending.value }
                 try await withMQTTConnection(MQTTOptions(url: server.url)) { reader in
                     let readerLog = StreamRecorder(reader.events)

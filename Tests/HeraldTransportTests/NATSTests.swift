@@ -293,7 +293,7 @@ struct NATSTests {
                 server.kill()
                 try await log.wait(for: "the disconnect") { $0.contains { $0.isDisconnected } }
                 #expect(!receiver.isConnected)
-                try server.restart()
+                try await server.restart()
                 try await log.wait(for: "the reconnect", timeout: .seconds(10)) { $0.contains { $0.isReconnected } }
                 try await withNATSConnection(NATSOptions(url: server.url)) { sender in
                     // The SUB is replayed on reconnect; a flush on the receiver confirms it reached the server.

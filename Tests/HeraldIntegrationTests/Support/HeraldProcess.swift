@@ -69,8 +69,8 @@ func herald(_ arguments: [String], in directory: URL? = nil, environment: [Strin
 final class RunningHerald: Sendable {
     let process: Process
     let arguments: [String]
-    private let stdout: Collector
-    private let stderr: Collector
+    private let stdout: PipeCollector
+    private let stderr: PipeCollector
     private let start = ContinuousClock.now
 
     /// Starts the built `herald` with `arguments` in `directory` (the package root by default).
@@ -88,8 +88,8 @@ final class RunningHerald: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        stdout = Collector(out.fileHandleForReading)
-        stderr = Collector(err.fileHandleForReading)
+        stdout = PipeCollector(out.fileHandleForReading)
+        stderr = PipeCollector(err.fileHandleForReading)
         self.process = process
         self.arguments = arguments
         try ChildProcess.launch(process)
@@ -110,8 +110,9 @@ final class RunningHerald: Sendable {
 }
 
 /// Reads a pipe to its end on a background thread, so the child never blocks on a full pipe.
-private final class Collector: @unchecked Sendable {
-    // Sound: `data` is written only by the reading thread, and read only after `done` has been waited on.
+final class PipeCollector: @unchecked Sendable {
+    // Sound: `data` is written only by the reading thread before it signals `done`, and read only after a wait on
+    // `done` succeeded; when the wait times out, `data` is not touched.
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
@@ -122,27 +123,15 @@ private final class Collector: @unchecked Sendable {
         }
     }
 
+    /// Everything read, once the pipe closed; empty (with an issue recorded) when a leftover process keeps it open.
     func finish() -> String {
-        done.wait()
+        guard done.wait(timeout: .now() + 15) == .success else {
+            Issue.record("a pipe stayed open 15 s after its process exited")
+            return ""
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }
 
 /// A loopback TCP port with nothing listening on it.
-func closedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw SetupFailure("socket() failed: errno \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-            bind(fd, sa, length) == 0 && getsockname(fd, sa, &length) == 0
-        }
-    }
-    guard bound else { throw SetupFailure("bind() on 127.0.0.1 failed: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+func closedPort() throws -> Int { try LoopbackPort.free() }

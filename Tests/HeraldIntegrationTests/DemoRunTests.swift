@@ -96,6 +96,10 @@ struct DemoRunTests {
         #expect(verdict.evidence.contains { $0.role == "matched" && $0.actor == "seller[1]" })
         // The console shows it too, with the actor.
         #expect(run.stdout.contains("seller[0]"), "\(run)")
+        // The same stray delivery is caught on every channel the notification travels: WebSocket, SSE and MQTT.
+        let wrongOn = Set(report.contracts.flatMap(\.verdicts).filter { $0.reason == "wrong-recipient" }
+            .flatMap(\.evidence).filter { $0.role == "unexpected" && $0.actor == "seller[0]" }.compactMap(\.channel))
+        #expect(wrongOn == ["inbox", "feed", "phone"], "\(wrongOn)")
         try await validateAgainstSchema(dir)
     }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import HeraldCore
+import Testing
+
+/// `herald run` with NATS, Redis and MQTT channels against real brokers the tests start: a message published to one
+/// actor's subject or topic reaches that actor (green), and one published to the other actor's is a wrong recipient
+/// (red), with the frame as evidence.
+@Suite("broker channels end to end")
+struct BrokerRunTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var kind: String
+        var broker: LocalBroker
+        /// The subject or topic of instance `i`, in the contract's syntax.
+        var separator: String
+        var testDescription: String { kind }
+    }
+
+    static let cases = [
+        Case(kind: "nats", broker: .nats, separator: "."),
+        Case(kind: "redis", broker: .redis, separator: "."),
+        Case(kind: "mqtt", broker: .mosquitto, separator: "/"),
+    ]
+
+    static func contract(_ c: Case, publishTo target: Int) -> String {
+        let s = c.separator
+        return """
+            contract: \(c.kind) messages reach only their user
+            services:
+              broker: "${env.BROKER_URL}"
+            actors:
+              user: { count: 2 }
+            channels:
+              inbox: { \(c.kind): "broker users\(s)${actor.index}", for: [user] }
+            steps:
+              - publish: "broker users\(s)\(target)"
+                json: { type: hello, n: 1 }
+                events:
+                  - channel: inbox
+                    match: { type: hello }
+                    recipients: ["user[0]"]
+                    within: 500ms
+                  - channel: inbox
+                    subject: "users\(s)\(target)"
+                    match: { type: hello, n: { $gte: 1 } }
+                    within: 500ms
+              - publish: "broker users\(s)0"
+                text: not json at all
+                events:
+                  - channel: inbox
+                    as: user[0]
+                    match: { $regex: "^not json" }
+                    within: 500ms
+
+            """
+    }
+
+    @Test("the right user gets it, anyone else is a wrong recipient, and text payloads match as text", arguments: cases)
+    func deliveries(_ c: Case) async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.contract(c, publishTo: 0).write(to: dir.appendingPathComponent("green.yaml"), atomically: true, encoding: .utf8)
+        try Self.contract(c, publishTo: 1).write(to: dir.appendingPathComponent("red.yaml"), atomically: true, encoding: .utf8)
+        try await withLocalBroker(c.broker) { broker in
+            let green = try await herald(["run", "green.yaml"], in: dir, environment: ["BROKER_URL": broker.url], limit: .seconds(30))
+            #expect(green.status == 0, "\(green)")
+            #expect(green.stdout.contains("3 passed, 0 failed"), "\(green)")
+
+            let red = try await herald(["run", "red.yaml", "--report", dir.appendingPathComponent("out").path], in: dir,
+                                       environment: ["BROKER_URL": broker.url], limit: .seconds(30))
+            #expect(red.status == 1, "\(red)")
+            #expect(red.stdout.contains("recipients [wrong-recipient]"), "\(red)")
+            let report = try Report.load(dir.appendingPathComponent("out"))
+            let verdict = try #require(report.contracts.flatMap(\.verdicts).first { $0.reason == "wrong-recipient" })
+            #expect(verdict.evidence.contains { $0.role == "unexpected" && $0.actor == "user[1]" && $0.text?.contains("hello") == true },
+                    "the frame user[1] got is the evidence: \(verdict.evidence)")
+        }
+    }
+}

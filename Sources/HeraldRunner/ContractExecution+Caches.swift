@@ -3,6 +3,7 @@ import HeraldCore
 import HeraldJudge
 import HeraldPlan
 import HeraldTransport
+import Synchronization
 
 /// Cache expectations: a reading before the step, then readings after it until the cache is invalidated or the
 /// deadline passes; ``CacheJudge`` gives the verdict.
@@ -38,12 +39,16 @@ extension ContractExecution {
                 let timeline = self.timeline
                 let redactor = self.redactor
                 let service = service
+                // The key is read every 20 ms; the timeline gets a line only when its value changes.
+                let last = Mutex<(value: JSONValue?, seq: Int)?>(nil)
                 let read: @Sendable () async throws -> CacheSample = {
                     let bytes = try await connection.get(key)
                     let at = MonotonicInstant.now()
                     let value = bytes.map { JSONParser.parseIfJSON($0) ?? .string(String(decoding: $0, as: UTF8.self)) }
+                    if let seen = last.withLock({ $0 }), seen.value == value { return CacheSample(at: at, value: value, seq: seen.seq) }
                     let entry = timeline.record(.note(redactor.redact("redis GET \(key) → \(value.map { $0.encoded() } ?? "(nil)")")),
                                                 channel: service, at: at)
+                    last.withLock { $0 = (value, entry.seq) }
                     return CacheSample(at: at, value: value, seq: entry.seq)
                 }
                 probes.append(CacheProbe(expectation: e, read: read, baseline: try await onBroker(url) { try await read() },
@@ -72,7 +77,7 @@ extension ContractExecution {
                 }
                 probes.append(CacheProbe(expectation: e, read: read,
                                          baseline: CacheSample(at: MonotonicInstant.now(), value: first.body, status: first.status, seq: first.seq),
-                                         pause: .milliseconds(50)))
+                                         pause: .milliseconds(100)))
             }
         }
         return probes

@@ -75,4 +75,27 @@ struct BrokerRunTests {
                     "the frame user[1] got is the evidence: \(verdict.evidence)")
         }
     }
+
+    @Test("a NATS request nobody answers is a failed expectation (exit 1), not an infrastructure error")
+    func unansweredRequest() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let contract = """
+            contract: a request nobody answers
+            services:
+              bus: "${env.BROKER_URL}"
+            steps:
+              - request: "bus svc.echo"
+                json: { q: 1 }
+                timeout: 300ms
+                expect: { body: { ok: true } }
+
+            """
+        try contract.write(to: dir.appendingPathComponent("request.yaml"), atomically: true, encoding: .utf8)
+        try await withLocalBroker(.nats) { broker in
+            let run = try await herald(["run", "request.yaml"], in: dir, environment: ["BROKER_URL": broker.url], limit: .seconds(30))
+            #expect(run.status == 1, "\(run)")
+            #expect(run.stdout.contains("body [timeout]") && run.stdout.contains("no reply to request bus svc.echo"), "\(run)")
+        }
+    }
 }

@@ -330,6 +330,24 @@ public enum LoopbackPort {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// A loopback port that refuses connections and stays refused: it is bound, never listened on, and held until the
+    /// process ends, so no server started meanwhile (tests run in parallel) can take it. For "unreachable" tests.
+    public static func refusing() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LocalBrokerError("socket() failed: \(errno)") }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard named else {
+            close(fd)
+            throw LocalBrokerError("cannot bind a loopback port: \(errno)")
+        }
+        // Deliberately left open: the descriptor is what keeps the port from being taken.
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// Whether something accepts TCP connections on `port`.
     public static func accepts(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -133,5 +133,6 @@ final class PipeCollector: @unchecked Sendable {
     }
 }
 
-/// A loopback TCP port with nothing listening on it.
-func closedPort() throws -> Int { try LoopbackPort.free() }
+/// A loopback TCP port that refuses connections for as long as the tests run (held bound, never listened on, so
+/// no server started meanwhile can take it).
+func closedPort() throws -> Int { try LoopbackPort.refusing() }

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -55,12 +56,9 @@ final class ScriptedServer: Sendable {
         throw ScriptFailure("the server script did not finish within \(timeout)")
     }
 
-    /// A loopback port nothing listens on (bound, then closed).
-    static func closedPort() throws -> Int {
-        let (fd, port) = try listen()
-        Glibc.close(fd)
-        return port
-    }
+    /// A loopback port that refuses connections for as long as the tests run: held bound, never listened on, so
+    /// that a server another test starts meanwhile cannot take it.
+    static func closedPort() throws -> Int { try LoopbackPort.refusing() }
 
     private static func listen() throws -> (Int32, Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -23,7 +23,7 @@ final class TLSTestServer: Sendable {
         try Self.run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                       "-keyout", key, "-out", certificateFile, "-days", "2", "-subj", "/CN=localhost",
                       "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-        port = try ScriptedServer.closedPort()
+        port = try LoopbackPort.free()
         process = Process()
         process.executableURL = try Self.openssl()
         process.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", certificateFile, "-key", key, "-www", "-quiet"]

@@ -183,6 +183,13 @@ struct ContractReader {
         return .json(try node.json())
     }
 
+    /// What follows the service in each kind of target, for hints.
+    static let targetExamples = [
+        "websocket": "\"api /ws/notifications\"", "sse": "\"api /events\"", "http": "GET api /orders",
+        "nats": "\"bus orders.>\"", "redis": "\"cache news\"", "mqtt": "\"broker users/+/inbox\"",
+        "publish": "\"bus orders.created\"", "request": "\"bus svc.echo\"", "key": "\"cache order:${orderId}\"",
+    ]
+
     /// `"api /path"` → (api, /path); `"http://host/path"` → (nil, URL).
     func serviceAndTarget(_ node: YAMLNode, what: String) throws(Diagnostic) -> (String?, Template) {
         let text = try node.string(what)
@@ -193,7 +200,9 @@ struct ContractReader {
             return (parts[0], target)
         }
         guard text.contains("://") || text.hasPrefix("${") else {
-            throw node.error("'\(text)' names no service", hint: "write \"SERVICE /path\" (like \"api /ws/notifications\") or a full URL")
+            let example = Self.targetExamples[what] ?? "\"api /path\""
+            throw node.error("'\(text)' names no \(parts.count == 1 && !text.hasPrefix("/") ? "target after the service" : "service")",
+                             hint: "write SERVICE and its target, like \(what): \(example)")
         }
         return (nil, try node.template(what))
     }

@@ -18,10 +18,13 @@ public struct ObservedFrame: Sendable, Hashable {
     /// What it arrived on, for the kinds that say: a NATS subject, an MQTT topic, a Redis channel or key, an SSE
     /// event name.
     public var subject: String?
+    /// Message headers (NATS), by lowercased name.
+    public var headers: [String: String]
 
     /// Creates a frame.
     public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, value: JSONValue, text: String,
-                subject: String? = nil) {
+                subject: String? = nil, headers: [String: String] = [:]) {
+        self.headers = headers
         self.seq = seq
         self.at = at
         self.actor = actor
@@ -35,7 +38,8 @@ public struct ObservedFrame: Sendable, Hashable {
     public init?(_ entry: TimelineEntry) {
         guard let f = entry.frame, let channel = entry.channel else { return nil }
         self.init(seq: entry.seq, at: entry.at, actor: entry.actor, channel: channel,
-                  value: f.json ?? .string(f.text), text: f.text, subject: f.subject)
+                  value: f.json ?? .string(f.text), text: f.text, subject: f.subject,
+                  headers: Dictionary((f.headers ?? []).map { ($0.name.lowercased(), $0.value) }) { first, _ in first })
     }
 }
 
@@ -111,6 +115,8 @@ public struct BoundExpectation: Sendable {
     public var matcher: Matcher
     /// The subject or topic the event must arrive on (for match, count, absent).
     public var subject: Matcher?
+    /// Headers the event must carry, by lowercased name (for match, count, absent).
+    public var headers: [(name: String, matcher: Matcher)] = []
     /// The one watched connection's actor instance, if restricted.
     public var actor: String?
     /// Exactly these actor instances must receive the event.
@@ -143,6 +149,7 @@ public struct BoundExpectation: Sendable {
     /// one is asked for) and its payload match.
     public func accepts(_ frame: ObservedFrame) -> Bool {
         frame.channel == channel && (subject.map { $0.matches(frame.subject.map(JSONValue.string)) } ?? true)
+            && headers.allSatisfy { $0.matcher.matches(frame.headers[$0.name].map(JSONValue.string)) }
             && matcher.matches(frame.value)
     }
 

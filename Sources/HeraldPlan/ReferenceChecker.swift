@@ -72,6 +72,7 @@ struct ReferenceChecker {
         for e in step.events {
             refs += e.matcher.templateReferences.map { ($0, e.location) }
             if let s = e.subject { refs += s.templateReferences.map { ($0, e.location) } }
+            refs += e.headers.flatMap { $0.matcher.templateReferences.map { ($0, e.location) } }
             if case .sequence(let items, _) = e.kind {
                 refs += items.flatMap { i in (i.matcher.templateReferences + (i.subject?.templateReferences ?? [])).map { ($0, i.location) } }
             }

@@ -172,7 +172,8 @@ final class ChannelHub: Sendable {
                                              headers: headers, id: m.id, retained: m.retained)
                     let entry = timeline.record(.frame(record), actor: key.actor, channel: key.channel, at: m.receivedAt)
                     store.append(ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel,
-                                               value: json ?? .string(text), text: shown, subject: m.subject))
+                                               value: json ?? .string(text), text: shown, subject: m.subject,
+                                               headers: Dictionary(m.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }))
                 case .note(let text):
                     if text != "pong" { timeline.record(.note(text), actor: key.actor, channel: key.channel) }
                 case .dropped(let detail, let at):

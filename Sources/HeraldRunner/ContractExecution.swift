@@ -386,7 +386,7 @@ actor ContractExecution {
         case .absent: "absent"
         case .sequence: "sequence"
         }
-        return BoundExpectation(
+        var bound = BoundExpectation(
             id: "\(idPrefix) › \(kindName) #\(index + 1)", contract: contract.name, step: label, location: e.location,
             knownGap: e.knownGap, channel: e.channel, kind: kind, matcher: try e.matcher.rendered(in: scope),
             subject: try e.subject?.rendered(in: scope),
@@ -394,6 +394,8 @@ actor ContractExecution {
             recipients: e.recipients.map { refs in refs.flatMap { plan.instances($0).map(\.description) } },
             subscribers: plan.subscribers(of: channel).map(\.description),
             within: e.within ?? contract.defaults.within)
+        bound.headers = try e.headers.map { ($0.name.lowercased(), try $0.matcher.rendered(in: scope)) }
+        return bound
     }
 
     /// Waits until every event expectation of a step is decided; returns whether any failed.

@@ -120,4 +120,14 @@ struct BrokerContractTests {
             }
         }
     }
+
+    @Test("headers: is for NATS channels, whose messages carry them")
+    func headersOnlyOnNATS() throws {
+        let head = "contract: x\nservices:\n  bus: \"nats://h\"\n  cache: \"redis://h\"\nchannels:\n  o: { nats: \"bus a.>\" }\n  n: { redis: \"cache n\" }\nsteps:\n  - sleep: 1ms\n    events:\n"
+        let c = try ContractLoader.parse(head + "      - { channel: o, headers: { Trace-Id: t-1 }, match: {} }\n", file: "h.yaml")
+        #expect(c.steps[0].events[0].headers.map(\.name) == ["Trace-Id"])
+        #expect { try ContractLoader.parse(head + "      - { channel: n, headers: { Trace-Id: t-1 }, match: {} }\n", file: "h.yaml") } throws: {
+            "\($0)".contains("only NATS messages carry headers")
+        }
+    }
 }

@@ -76,6 +76,38 @@ struct BrokerRunTests {
         }
     }
 
+    @Test("NATS headers go out with a publish and can be matched, case-insensitively")
+    func natsHeaders() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let contract = """
+            contract: headers travel with the message
+            services:
+              bus: "${env.BROKER_URL}"
+            channels:
+              orders: { nats: "bus orders.>" }
+            steps:
+              - publish: "bus orders.created"
+                headers: { Trace-Id: t-42 }
+                json: { type: order.created }
+                events:
+                  - channel: orders
+                    headers: { trace-id: t-42 }
+                    match: { type: order.created }
+                  - channel: orders
+                    headers: { Trace-Id: t-43 }
+                    absent: { type: order.created }
+                    within: 300ms
+
+            """
+        try contract.write(to: dir.appendingPathComponent("headers.yaml"), atomically: true, encoding: .utf8)
+        try await withLocalBroker(.nats) { broker in
+            let run = try await herald(["run", "headers.yaml"], in: dir, environment: ["BROKER_URL": broker.url], limit: .seconds(30))
+            #expect(run.status == 0, "\(run)")
+            #expect(run.stdout.contains("2 passed, 0 failed"), "\(run)")
+        }
+    }
+
     @Test("a NATS request nobody answers is a failed expectation (exit 1), not an infrastructure error")
     func unansweredRequest() async throws {
         let dir = try Paths.temporaryFolder()

@@ -106,4 +106,23 @@ struct IncrementalJudgingTests {
         let wrongRecipient = F.expectation(recipients: ["buyer"])
         #expect(EventJudge.canDecide(wrongRecipient, trigger: F.trigger, on: F.frame(0, at: 5, "seller[0]", ["type": "offer.accepted"])))
     }
+
+    @Test("subject and headers narrow what counts as the event")
+    func subjectAndHeaders() {
+        var e = F.expectation()
+        e.subject = .regex("^orders\\.")
+        e.headers = [("trace-id", .equals("t-1"))]
+        var frame = F.frame(0, at: 5, nil, ["type": "offer.accepted"])
+        frame.subject = "orders.accepted"
+        frame.headers = ["trace-id": "t-1"]
+        #expect(e.accepts(frame))
+        var otherSubject = frame
+        otherSubject.subject = "payments.accepted"
+        #expect(!e.accepts(otherSubject))
+        var otherHeader = frame
+        otherHeader.headers = ["trace-id": "t-2"]
+        #expect(!e.accepts(otherHeader))
+        #expect(!EventJudge.canDecide(e, trigger: F.trigger, on: otherHeader))
+        #expect(F.judge(e, [otherHeader, frame], now: 10).verdict?.outcome == .passed)
+    }
 }

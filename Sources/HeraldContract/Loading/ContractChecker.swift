@@ -43,6 +43,10 @@ struct ContractChecker {
         }
         for event in step.events {
             let channel = try checkChannel(event.channel, at: event.location)
+            if !event.headers.isEmpty, channel.kind != .nats {
+                throw Diagnostic("only NATS messages carry headers, so headers: on \(channel.kind.rawValue) channel '\(channel.name)' can never match",
+                                 at: event.location, hint: "match on a field of the message instead")
+            }
             if event.subject != nil, channel.kind == .websocket {
                 throw Diagnostic("WebSocket frames have no subject, so subject: on channel '\(channel.name)' can never match",
                                  at: event.location, hint: "match on a field of the frame instead")

@@ -456,8 +456,8 @@ struct ContractReader {
 
     func eventExpectation(_ node: YAMLNode) throws(Diagnostic) -> EventExpectation {
         let f = try node.fields("an event expectation",
-                                allowed: Self.eventKinds + ["channel", "count", "recipients", "as", "within", "capture", "known_gap", "strict"]
-                                    + Self.subjectKeys)
+                                allowed: Self.eventKinds + ["channel", "count", "recipients", "as", "within", "capture", "known_gap", "strict",
+                                                            "headers"] + Self.subjectKeys)
         let channelNode = try f.required("channel", hint: "say which channel to watch, like channel: inbox")
         let kinds = f.pairs.filter { Self.eventKinds.contains($0.key) }
         guard kinds.count == 1 else {
@@ -499,11 +499,17 @@ struct ContractReader {
         if subject != nil, case .sequence = kind {
             throw node.error("a sequence names the subject of each event", hint: "write subject: on the items: - { subject: orders.created, match: {…} }")
         }
+        var headers: [(name: String, matcher: Matcher)] = []
+        if let h = f["headers"] {
+            if case .sequence = kind { throw h.error("'headers' makes no sense with sequence") }
+            headers = try h.pairs("headers").map { p throws(Diagnostic) in (p.key, try matcher(p.value)) }
+        }
         return EventExpectation(
             channel: try channelNode.string("channel"),
             kind: kind,
             matcher: m,
             subject: subject,
+            headers: headers,
             actor: try f["as"].map { n throws(Diagnostic) in try actorReference(n) },
             recipients: try f["recipients"].map { n throws(Diagnostic) in try n.itemsOrOne().map { x throws(Diagnostic) in try actorReference(x) } },
             within: try f["within"]?.duration("within"),

@@ -424,6 +424,8 @@ public struct EventExpectation: Sendable {
     public var matcher: Matcher
     /// The subject, topic, Redis channel or SSE event name the event must arrive on (`subject:`, `topic:` or `event:`).
     public var subject: Matcher?
+    /// Message headers the event must carry (NATS), by case-insensitive name.
+    public var headers: [(name: String, matcher: Matcher)] = []
     /// Only this actor's connection is watched.
     public var actor: ActorReference?
     /// Exactly these actors must receive the event; any other subscribed actor receiving it is a wrong recipient.

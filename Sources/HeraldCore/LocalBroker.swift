@@ -303,9 +303,9 @@ public func withLocalBroker<T>(
     }
 }
 
-/// Runs blocking `work` on a thread of GCD's, so that it does not hold one of the cooperative pool's threads (as
-/// many as there are cores) while it waits.
-func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+/// Runs blocking `work` (starting a server and waiting for it, say) on a thread of GCD's, so that it does not hold one
+/// of the cooperative pool's threads, which are as many as there are cores and run every task, while it waits.
+public func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
             continuation.resume(with: Result { try work() })

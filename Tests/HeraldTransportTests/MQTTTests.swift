@@ -200,7 +200,7 @@ struct MQTTTests {
 
     @Test("mqtts://: verified by default (a self-signed broker fails), a CA file or insecure gets through")
     func tls() async throws {
-        let certificate = try SelfSignedCertificate()
+        let certificate = try await offThePool { try SelfSignedCertificate() }
         defer { certificate.remove() }
         let broker = Broker.mosquitto.with("certfile \(certificate.certificateFile)", "keyfile \(certificate.keyFile)")
         try await withBroker(broker) { server in

@@ -1,3 +1,4 @@
+import HeraldCore
 import HeraldTransport
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 struct TLSTests {
     @Test("HTTPS: verified by default (fails), insecure opts out, a CA file makes it trusted")
     func https() async throws {
-        let server = try TLSTestServer()
+        let server = try await offThePool { try TLSTestServer() }
         defer { server.stop() }
         let client = HTTPClient()
         let url = "https://127.0.0.1:\(server.port)/"
@@ -26,7 +27,7 @@ struct TLSTests {
 
     @Test("WSS: verified by default (fails); insecure and a CA file get through TLS to the HTTP answer")
     func wss() async throws {
-        let server = try TLSTestServer()
+        let server = try await offThePool { try TLSTestServer() }
         defer { server.stop() }
         try await withWebSocketEngine { engine in
             let url = "wss://127.0.0.1:\(server.port)/ws"

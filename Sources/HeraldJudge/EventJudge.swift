@@ -73,6 +73,9 @@ private struct Judging {
         self.final = final
     }
 
+    /// The event as a person reads it: what it arrives on (when the contract says) and the matcher.
+    var what: String { (e.subject.map { "\($0.summary) " } ?? "") + e.matcher.summary }
+
     var deadline: MonotonicInstant { trigger.advanced(by: e.within) }
     var windowOver: Bool { now >= deadline }
     var limit: String { DurationText.format(e.within) }
@@ -100,7 +103,7 @@ private struct Judging {
         if passed, case .absent = e.kind, relevantDisconnect != nil {
             // Quiet on a closed connection proves nothing.
             passed = false
-            message = "\(e.matcher.summary) could not be watched for the whole \(limit) window"
+            message = "\(what) could not be watched for the whole \(limit) window"
         }
         if !passed, let drop = relevantDisconnect {
             reason = .connectionDropped
@@ -149,11 +152,11 @@ private struct Judging {
         let first = frames.indices.first { frames[$0].at >= trigger && hit(frames[$0]) }
         if let hit = first.map({ frames[$0] }) {
             if inWindow(hit) {
-                return .decided(verdict(true, nil, "\(e.matcher.summary) arrived\(who(hit)) after \(fmt(ms(hit))) ms",
+                return .decided(verdict(true, nil, "\(what) arrived\(who(hit)) after \(fmt(ms(hit))) ms",
                                         [evidence(hit, .matched)], latency: ms(hit)), matched: hit)
             }
             if windowOver || final {
-                return .decided(verdict(false, .late, "\(e.matcher.summary) arrived\(who(hit)) after \(fmt(ms(hit))) ms, later than the \(limit) limit",
+                return .decided(verdict(false, .late, "\(what) arrived\(who(hit)) after \(fmt(ms(hit))) ms, later than the \(limit) limit",
                                         [evidence(hit, .matched)], latency: ms(hit)), matched: hit)
             }
         }
@@ -161,7 +164,7 @@ private struct Judging {
             return final ? notRun() : .pending(until: deadline)
         }
         let near = nearest(Array(candidates.filter(inWindow)), e.matcher)
-        return .decided(verdict(false, .missing, "no \(e.matcher.summary) arrived within \(limit)" + nearestNote(near),
+        return .decided(verdict(false, .missing, "no \(what) arrived within \(limit)" + nearestNote(near),
                                 near.map { [$0] } ?? []), matched: nil)
     }
 
@@ -204,10 +207,10 @@ private struct Judging {
             evidence.insert(contentsOf: wrong.map { self.evidence($0, .unexpected) }, at: 0)
         }
         if problems.isEmpty {
-            return .decided(verdict(true, nil, "\(e.matcher.summary) reached exactly \(expected.joined(separator: ", "))",
+            return .decided(verdict(true, nil, "\(what) reached exactly \(expected.joined(separator: ", "))",
                                     evidence, latency: latency), matched: firstHit)
         }
-        return .decided(verdict(false, reason, "\(e.matcher.summary): " + problems.joined(separator: "; "), evidence, latency: latency),
+        return .decided(verdict(false, reason, "\(what): " + problems.joined(separator: "; "), evidence, latency: latency),
                         matched: firstHit)
     }
 
@@ -225,7 +228,7 @@ private struct Judging {
             let whose = key.map { " for \($0)" } ?? ""
             if got.count > n {
                 return .decided(verdict(false, .duplicate,
-                                        "expected \(n) × \(e.matcher.summary)\(whose) within \(limit), got \(got.count) (duplicates at \(got.map { "+\(fmt(ms($0))) ms" }.joined(separator: ", ")))",
+                                        "expected \(n) × \(what)\(whose) within \(limit), got \(got.count) (duplicates at \(got.map { "+\(fmt(ms($0))) ms" }.joined(separator: ", ")))",
                                         got.map { evidence($0, $0 == got.first ? .matched : .unexpected) }), matched: got.first)
             }
             if got.count < n {
@@ -233,18 +236,18 @@ private struct Judging {
                 let late = frames.filter { $0.actor == key && hit($0) && $0.at > deadline }
                 if !late.isEmpty {
                     return .decided(verdict(false, .late,
-                                            "expected \(n) × \(e.matcher.summary)\(whose) within \(limit), got \(got.count) in time and \(late.count) late (at \(late.map { "+\(fmt(ms($0))) ms" }.joined(separator: ", ")))",
+                                            "expected \(n) × \(what)\(whose) within \(limit), got \(got.count) in time and \(late.count) late (at \(late.map { "+\(fmt(ms($0))) ms" }.joined(separator: ", ")))",
                                             got.map { evidence($0, .matched) } + late.map { evidence($0, .observed) }, latency: ms(late[0])),
                                     matched: got.first)
                 }
                 let near = got.isEmpty ? nearest(frames.filter { watched($0) && inWindow($0) }, e.matcher) : nil
                 return .decided(verdict(false, got.isEmpty ? .missing : .tooFew,
-                                        "expected \(n) × \(e.matcher.summary)\(whose) within \(limit), got \(got.count)" + (got.isEmpty ? nearestNote(near) : ""),
+                                        "expected \(n) × \(what)\(whose) within \(limit), got \(got.count)" + (got.isEmpty ? nearestNote(near) : ""),
                                         got.map { evidence($0, .matched) } + (near.map { [$0] } ?? [])), matched: got.first)
             }
         }
         let all = groups.values.flatMap { $0 }.sorted { $0.at < $1.at }
-        return .decided(verdict(true, nil, "\(n) × \(e.matcher.summary) within \(limit)", all.map { evidence($0, .matched) },
+        return .decided(verdict(true, nil, "\(n) × \(what) within \(limit)", all.map { evidence($0, .matched) },
                                 latency: all.first.map(ms)), matched: all.first)
     }
 
@@ -253,11 +256,11 @@ private struct Judging {
     func absent(_ frames: [ObservedFrame]) -> Judgement {
         let hits = frames.filter { hit($0) && inWindow($0) }
         if let first = hits.first {
-            return .decided(verdict(false, .unexpected, "\(e.matcher.summary) must not arrive within \(limit), but it arrived\(who(first)) after \(fmt(ms(first))) ms",
+            return .decided(verdict(false, .unexpected, "\(what) must not arrive within \(limit), but it arrived\(who(first)) after \(fmt(ms(first))) ms",
                                     hits.map { evidence($0, .unexpected) }), matched: nil)
         }
         if !windowOver { return final ? notRun() : .pending(until: deadline) }
-        return .decided(verdict(true, nil, "no \(e.matcher.summary) within \(limit)"), matched: nil)
+        return .decided(verdict(true, nil, "no \(what) within \(limit)"), matched: nil)
     }
 
     // MARK: sequence

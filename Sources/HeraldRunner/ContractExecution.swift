@@ -234,6 +234,7 @@ actor ContractExecution {
                 try judgeResponse(step, response, label: label, idPrefix: idPrefix, scope: scope, setupOf: actor, add: add)
             }
         } catch let error as TemplateError {
+            notChecked(probes)
             if isCleanup {
                 // Typically a capture from a setup that never ran: there is nothing to clean up.
                 slots.append(.fixed(Verdict(id: "\(idPrefix) › step", contract: contract.name, step: label, kind: .step,
@@ -244,6 +245,9 @@ actor ContractExecution {
             }
             add(failure(.step, .unresolved, "cannot run \(step.action.summary): \(error)", at: error.location))
             throw Stop()
+        } catch {
+            notChecked(probes)
+            throw error
         }
         var eventsFailed = false
         // Caches are read while the events are awaited: both count from the trigger.
@@ -268,6 +272,16 @@ actor ContractExecution {
         // After a failed response assertion (or a failed setup) the system's state is unknown: stop here rather than
         // pile up follow-on failures. Failed event expectations do not change that state, so the steps go on.
         if stepFailed { throw Stop() }
+    }
+
+    /// The cache expectations of a step whose action did not complete: not run, so that the report still lists them.
+    private func notChecked(_ probes: [CacheProbe]) {
+        for p in probes {
+            let e = p.expectation
+            slots.append(.fixed(Verdict(id: e.id, contract: e.contract, step: e.step, kind: .cache, outcome: .notRun,
+                                        reason: .interrupted, message: "\(e.what) was not checked: the step did not complete",
+                                        location: e.location, knownGap: e.knownGap)))
+        }
     }
 
     func judgeResponse(_ step: Step, _ response: ObservedResponse, label: String, idPrefix: String, scope: Bindings,

@@ -181,8 +181,8 @@ public final class LocalBrokerServer: Sendable {
         try? await offThePool { self.stop() }
     }
 
-    /// Starts the server again on the same port (after `kill()`), blocking until it accepts connections.
-    public func restartBlocking() throws {
+    /// Starts the server again on the same port, blocking until it accepts connections.
+    private func restartBlocking() throws {
         kill()
         let started = try Self.start(broker, executable: executable, port: port, logFile: logFile)
         process.withLock { $0 = started }

@@ -116,7 +116,7 @@ public enum CacheJudge {
                     latencyMs: latency)
         }
         let before = baseline.map { [evidence($0, .observed, "before the step: ")] } ?? []
-        if let hit = samples.first(where: holds(e)) {
+        if let hit = samples.first(where: e.holds) {
             if hit.at <= deadline {
                 return verdict(.passed, nil, "\(e.what) \(e.expected) after \(fmt(ms(hit))) ms", before + [evidence(hit, .matched)],
                                latency: ms(hit))
@@ -135,7 +135,6 @@ public enum CacheJudge {
                        before + [evidence(last, .nearest, "stale: ")])
     }
 
-    static func holds(_ e: BoundCacheExpectation) -> (CacheSample) -> Bool { { e.holds($0) } }
 }
 
 extension BoundCacheExpectation.Condition {

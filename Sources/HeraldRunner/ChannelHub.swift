@@ -175,7 +175,7 @@ final class ChannelHub: Sendable {
                                                value: json ?? .string(text), text: shown, subject: m.subject,
                                                headers: Dictionary(m.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }))
                 case .note(let text):
-                    if text != "pong" { timeline.record(.note(text), actor: key.actor, channel: key.channel) }
+                    timeline.record(.note(text), actor: key.actor, channel: key.channel)
                 case .dropped(let detail, let at):
                     if state.closing.load(ordering: .relaxed) { continue }
                     timeline.record(.disconnected(DisconnectRecord(code: nil, reason: detail, expected: false)),
@@ -204,11 +204,7 @@ final class ChannelHub: Sendable {
         guard let link = links.withLock({ $0[key] }) else {
             throw InfrastructureError("channel '\(key.channel)'\(key.actor.map { " for \($0)" } ?? "") has no open connection")
         }
-        let text: String
-        switch payload {
-        case .json(let j): text = try j.rendered(in: scope).encoded()
-        case .text(let t): text = try t.renderString(in: scope)
-        }
+        let text = try payload.renderedText(in: scope)
         try link.send(text: text)
         timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil)), actor: key.actor, channel: key.channel)
     }

@@ -35,21 +35,20 @@ extension ContractExecution {
         }
     }
 
-    func rendered(_ payload: Payload, scope: Bindings) throws -> String {
-        switch payload {
-        case .json(let j): return try j.rendered(in: scope).encoded()
-        case .text(let t): return try t.renderString(in: scope)
-        }
+    /// A message with its variables bound, recorded on the timeline as sent (on the service's lane).
+    func sending(_ message: PublishAction, scope: Bindings) throws -> (subject: String, text: String, headers: [HTTPHeader]) {
+        let subject = try message.subject.renderString(in: scope)
+        let text = try message.payload.renderedText(in: scope)
+        let headers = try message.headers.map { HTTPHeader($0.name, try $0.value.renderString(in: scope)) }
+        timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil, subject: subject)),
+                        actor: scope.currentActor?.description, channel: message.service)
+        return (subject, text, headers)
     }
 
     /// `publish:` on NATS (flushed, so the server has it before the step's expectations start) or Redis.
     func publish(_ message: PublishAction, scope: Bindings) async throws {
         let (kind, url) = try broker(message.service, scope: scope, what: "publish")
-        let subject = try message.subject.renderString(in: scope)
-        let text = try rendered(message.payload, scope: scope)
-        let headers = try message.headers.map { HTTPHeader($0.name, try $0.value.renderString(in: scope)) }
-        timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil, subject: subject)),
-                        actor: scope.currentActor?.description, channel: message.service)
+        let (subject, text, headers) = try sending(message, scope: scope)
         try await onBroker(url) {
             switch kind {
             case .nats:
@@ -71,11 +70,8 @@ extension ContractExecution {
         guard kind == .nats else {
             throw InfrastructureError("request: is NATS request/reply; service '\(message.service ?? "")' is \(kind.rawValue)")
         }
-        let subject = try message.subject.renderString(in: scope)
-        let text = try rendered(message.payload, scope: scope)
-        let headers = try message.headers.map { HTTPHeader($0.name, try $0.value.renderString(in: scope)) }
+        let (subject, text, headers) = try sending(message, scope: scope)
         let actor = scope.currentActor?.description
-        timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil, subject: subject)), actor: actor, channel: message.service)
         let connection = try await onBroker(url) { try await brokers.natsConnection(url) }
         let reply: NATSMessage
         do {

@@ -35,16 +35,9 @@ struct HTTPExecutor: Sendable {
             headers.removeAll { $0.name.lowercased() == h.name.lowercased() }
             headers.append(HTTPHeader(h.name, try h.value.renderString(in: scope)))
         }
-        var body: [UInt8]?
-        switch action.body {
-        case .json(let j)?:
-            body = Array(try j.rendered(in: scope).encoded().utf8)
-            if !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
-                headers.append(HTTPHeader("Content-Type", "application/json"))
-            }
-        case .text(let t)?:
-            body = Array(try t.renderString(in: scope).utf8)
-        case nil: break
+        let body = try action.body.map { Array(try $0.renderedText(in: scope).utf8) }
+        if action.body?.isJSON == true, !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+            headers.append(HTTPHeader("Content-Type", "application/json"))
         }
         for h in headers where Redactor.secretHeaders.contains(h.name.lowercased()) {
             redactor.add(secret: h.value.split(separator: " ").last.map(String.init) ?? h.value)

@@ -13,13 +13,14 @@ struct WebSocketLink: ChannelLink {
         return WebSocketLink(connection: try await engine.connect(options), address: URLs.masked(url))
     }
 
-    var inbound: AsyncMapSequence<AsyncStream<WebSocketEvent>, InboundEvent> {
-        connection.events.map { @Sendable event in
+    var inbound: AsyncCompactMapSequence<AsyncStream<WebSocketEvent>, InboundEvent> {
+        // Pongs answer Herald's own pings: nothing to record.
+        connection.events.compactMap { @Sendable event in
             switch event {
             case .message(let m):
                 return .message(InboundMessage(bytes: m.bytes, isText: m.isText, text: m.isText ? m.text : nil, receivedAt: m.receivedAt))
             case .pong:
-                return .note("pong")
+                return nil
             case .closed(let code, let reason, let at, let local):
                 return .closed(code: code, reason: reason, at: at, local: local)
             }

@@ -16,18 +16,28 @@ final class ChannelHub: Sendable {
     private let engine: WebSocketEngine
     private let timeline: TimelineRecorder
     private let redactor: Redactor
-    let store: FrameStore
+    let store: EventStore
     private let links = Mutex<[Key: any ChannelLink]>([:])
     private let readers = Mutex<[Task<Void, Never>]>([])
     private let readerState = ReaderState()
+    /// Where and when each connection opened: expectations judged from the connection's start count from there.
+    private let openings = Mutex<[Key: Opening]>([:])
+
+    /// Where a connection's frames start in the store, and when it opened.
+    struct Opening: Sendable {
+        var position: Int
+        var at: MonotonicInstant
+    }
 
     /// Shared by the reader tasks: whether closing was asked for, and how many readers have ended.
     private final class ReaderState: Sendable {
         let closing = Atomic<Bool>(false)
         let finished = Atomic<Int>(0)
+        /// Signalled as each reader ends.
+        let ended = Wakeup()
     }
 
-    init(engine: WebSocketEngine, timeline: TimelineRecorder, redactor: Redactor, store: FrameStore) {
+    init(engine: WebSocketEngine, timeline: TimelineRecorder, redactor: Redactor, store: EventStore) {
         self.engine = engine
         self.timeline = timeline
         self.redactor = redactor
@@ -114,33 +124,37 @@ final class ChannelHub: Sendable {
         }
     }
 
-    /// Keeps an open link, records it on the timeline and starts reading it; returns the timeline position.
+    /// Keeps an open link, records it on the timeline and starts reading it; returns where and when it opened.
     @discardableResult
-    private func started<L: ChannelLink>(_ link: L, key: Key) async throws -> Int {
+    private func started<L: ChannelLink>(_ link: L, key: Key) async throws -> Opening {
         links.withLock { $0[key] = link }
+        let position = store.position
         let entry = timeline.record(.connected(ConnectionRecord(url: redactor.redact(link.address))), actor: key.actor, channel: key.channel)
+        let opening = Opening(position: position, at: entry.at)
+        openings.withLock { $0[key] = opening }
         startReader(link, key: key)
-        return entry.seq
+        return opening
     }
 
-    /// Waits for the frame that confirms a WebSocket subscription.
-    private func awaitReady(_ ready: Matcher, after opened: Int, key: Key, channel: Channel, who: String, scope: Bindings,
+    /// Where and when the connection `key` opened, if it did.
+    func opening(of key: Key) -> Opening? { openings.withLock { $0[key] } }
+
+    /// Waits for the frame that confirms a WebSocket subscription: a `match` expectation on this connection, judged
+    /// from the moment it opened.
+    private func awaitReady(_ ready: Matcher, after opened: Opening, key: Key, channel: Channel, who: String, scope: Bindings,
                             timeout: Duration) async throws {
         let matcher = try ready.rendered(in: scope)
-        let deadline = MonotonicInstant.now().advanced(by: timeout)
-        while true {
-            if store.frames.contains(where: { $0.channel == key.channel && $0.actor == key.actor && $0.seq > opened && matcher.matches($0.value) }) {
-                return
-            }
-            if let drop = store.disconnects.first(where: { $0.channel == key.channel && $0.actor == key.actor }) {
-                throw InfrastructureError("channel '\(channel.name)'\(who) closed before its subscription was confirmed (\(drop.detail))")
-            }
-            if MonotonicInstant.now() >= deadline {
-                throw InfrastructureError("channel '\(channel.name)'\(who): no confirmation \(matcher.summary) within \(DurationText.format(timeout))",
-                                          hint: "check the channel's on_open message and ready: matcher against what the server sends")
-            }
-            try await Task.sleep(for: .milliseconds(2))
+        let confirmation = BoundExpectation(
+            id: "ready", contract: "", step: "", location: channel.location, knownGap: nil, channel: key.channel, kind: .match,
+            matcher: matcher, actor: key.actor, recipients: nil, subscribers: [], within: timeout)
+        let judgement = try await store.decide([EventStore.Wait(expectation: confirmation, trigger: opened.at, position: opened.position)])
+        guard let verdict = judgement.first?.verdict, verdict.outcome != .passed else { return }
+        if verdict.reason == .connectionDropped,
+           let drop = store.disconnects.first(where: { $0.channel == key.channel && $0.actor == key.actor }) {
+            throw InfrastructureError("channel '\(channel.name)'\(who) closed before its subscription was confirmed (\(drop.detail))")
         }
+        throw InfrastructureError("channel '\(channel.name)'\(who): no confirmation \(matcher.summary) within \(DurationText.format(timeout))",
+                                  hint: "check the channel's on_open message and ready: matcher against what the server sends")
     }
 
     private func hint(for error: TransportError) -> String? {
@@ -157,12 +171,17 @@ final class ChannelHub: Sendable {
         let redactor = self.redactor
         let state = self.readerState
         let task = Task {
-            defer { state.finished.add(1, ordering: .relaxed) }
+            defer {
+                state.finished.add(1, ordering: .relaxed)
+                state.ended.signal()
+            }
             for await event in link.inbound {
                 switch event {
                 case .message(let m):
-                    let text = m.isText ? (m.text ?? String(decoding: m.bytes, as: UTF8.self)) : m.bytes.map { String(format: "%02x", $0) }.joined()
-                    let json = m.isText ? JSONParser.parseIfJSON(m.bytes) : nil
+                    // Text as it came; a binary message (or a broker payload) as text when it is UTF-8, and as JSON
+                    // when that parses; other bytes in their base64: form.
+                    let (text, isUTF8) = m.text.map { ($0, true) } ?? MessageText.decode(m.bytes)
+                    let json = isUTF8 ? JSONParser.parseIfJSON(m.bytes) : nil
                     // A frame with a secret-looking field (a token in a login event, say) is shown re-encoded with it
                     // masked; any other frame as it came, with known secret values masked.
                     let masked = json.flatMap { redactor.masked($0) }
@@ -231,7 +250,7 @@ final class ChannelHub: Sendable {
         // Readers end when their stream finishes; don't wait forever on a peer that never answers the close.
         let deadline = MonotonicInstant.now().advanced(by: .seconds(2))
         while readerState.finished.load(ordering: .relaxed) < tasks.count, MonotonicInstant.now() < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
+            await readerState.ended.wait(until: deadline)
         }
         for t in tasks { t.cancel() }
     }

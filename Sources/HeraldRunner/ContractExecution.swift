@@ -23,7 +23,7 @@ actor ContractExecution {
     let progress: @Sendable (String) -> Void
     let timeline: TimelineRecorder
     let redactor: Redactor
-    let store = FrameStore()
+    let store = EventStore()
     let http: HTTPExecutor
     let brokers: BrokerClients
     var bindings: Bindings
@@ -193,6 +193,8 @@ actor ContractExecution {
         timeline.record(.step(StepRecord(label: label, location: step.location)), actor: scope.currentActor?.description)
         // Caches are read once before the action, so that a failure can show what was there before.
         let probes = step.caches.isEmpty ? [] : try await cacheProbes(step, label: label, idPrefix: idPrefix, scope: scope)
+        // Frames at or after the trigger take positions from here on.
+        let position = store.position
         let trigger = MonotonicInstant.now()
         var stepFailed = false
         func add(_ v: Verdict) {
@@ -255,7 +257,7 @@ actor ContractExecution {
         if !step.events.isEmpty {
             // The step's captures are bound now: the expectations may use them.
             let scope = bindings.acting(as: scope.currentActor)
-            eventsFailed = try await awaitEvents(step, trigger: trigger, label: label, idPrefix: idPrefix, scope: scope, add: add)
+            eventsFailed = try await awaitEvents(step, trigger: trigger, position: position, label: label, idPrefix: idPrefix, scope: scope, add: add)
         }
         for v in try await cacheVerdicts {
             var v = v
@@ -413,7 +415,7 @@ actor ContractExecution {
     }
 
     /// Waits until every event expectation of a step is decided; returns whether any failed.
-    private func awaitEvents(_ step: Step, trigger: MonotonicInstant, label: String, idPrefix: String, scope: Bindings,
+    private func awaitEvents(_ step: Step, trigger: MonotonicInstant, position: Int, label: String, idPrefix: String, scope: Bindings,
                              add: (Verdict) -> Void) async throws -> Bool {
         var bound: [(EventExpectation, BoundExpectation)] = []
         for (i, e) in step.events.enumerated() {
@@ -427,41 +429,17 @@ actor ContractExecution {
         }
         // The slots go in first, so that a wait cut short still leaves its expectations to be judged at the end.
         let firstSlot = slots.count
-        for (_, b) in bound { slots.append(.event(b, trigger: trigger, decided: nil)) }
-        var decided: [Int: Judgement] = [:]
-        // Pending expectations are judged again only when something that can decide them happened (EventJudge.canDecide):
-        // a matching frame, a dropped connection, or their deadline. Other frames cost one look each, not a re-judging
-        // of everything received so far.
-        var until: [Int: MonotonicInstant] = [:]
-        var dirty = Set(bound.indices)
-        var scanned = 0
-        var drops = 0
-        while true {
-            let tail = store.tail(from: scanned)
-            let now = MonotonicInstant.now()
-            for (i, (_, b)) in bound.enumerated() where decided[i] == nil && !dirty.contains(i) {
-                if tail.disconnects != drops || until[i].map({ now >= $0 }) ?? true
-                    || tail.frames.contains(where: { EventJudge.canDecide(b, trigger: trigger, on: $0) }) {
-                    dirty.insert(i)
-                }
-            }
-            scanned = tail.end
-            drops = tail.disconnects
-            if !dirty.isEmpty {
-                let (frames, disconnects) = store.snapshot
-                for i in dirty.sorted() {
-                    let j = EventJudge.judge(bound[i].1, trigger: trigger, frames: frames, disconnects: disconnects, now: now, final: false)
-                    if case .pending(let deadline) = j { until[i] = deadline } else { decided[i] = j }
-                }
-                dirty.removeAll()
-            }
-            if decided.count == bound.count { break }
-            try await Task.sleep(for: .milliseconds(5))
+        let waits = bound.map { e, b in
+            (e.from == .connect ? connectWait(b) : nil) ?? EventStore.Wait(expectation: b, trigger: trigger, position: position)
         }
+        for w in waits { slots.append(.event(w.expectation, trigger: w.trigger, decided: nil)) }
+        // Each is judged again only when a frame that can decide it arrives, a connection drops, or its deadline
+        // passes (EventStore.decide); other frames never reach it.
+        let decided = try await store.decide(waits)
         var failed = false
         for (i, (e, b)) in bound.enumerated() {
-            guard case .decided(let v, let frame)? = decided[i] else { continue }
-            slots[firstSlot + i] = .event(b, trigger: trigger, decided: v)
+            guard case .decided(let v, let frame) = decided[i] else { continue }
+            slots[firstSlot + i] = .event(b, trigger: waits[i].trigger, decided: v)
             if v.outcome == .failed { failed = true }
             if let frame {
                 for c in e.captures {
@@ -472,6 +450,15 @@ actor ContractExecution {
             }
         }
         return failed
+    }
+
+    /// The wait of an expectation judged from when its connection opened (the earliest of the connections it
+    /// watches), or `nil` when none of them is open.
+    private func connectWait(_ b: BoundExpectation) -> EventStore.Wait? {
+        guard let hub else { return nil }
+        let openings = hub.keys(of: b.channel).filter { b.actor == nil || $0.actor == b.actor }.compactMap { hub.opening(of: $0) }
+        guard let first = openings.min(by: { $0.at < $1.at }) else { return nil }
+        return EventStore.Wait(expectation: b, trigger: first.at, position: openings.map(\.position).min()!)
     }
 
     // MARK: - Result

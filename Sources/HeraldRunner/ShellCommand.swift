@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import Synchronization
 
 /// Runs `/bin/sh -c` commands for `shell:` steps, with a deadline.
 enum ShellCommand {
@@ -15,24 +16,43 @@ enum ShellCommand {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
+        let exit = Exit()
+        process.terminationHandler = { _ in exit.mark() }
         try ChildProcess.launch(process)
         let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        var timedOut = false
         let group = -process.processIdentifier
-        while process.isRunning {
-            if ContinuousClock.now >= deadline || Task.isCancelled {
-                timedOut = true
-                kill(group, SIGTERM)
-                _ = await ChildProcess.wait(for: process, timeout: .seconds(2))
-                break
-            }
-            try? await Task.sleep(for: .milliseconds(10))
+        await exit.wait(until: MonotonicInstant.now().advanced(by: timeout))
+        let timedOut = !exit.happened
+        if timedOut {
+            kill(group, SIGTERM)
+            await exit.wait(until: MonotonicInstant.now().advanced(by: .seconds(2)))
         }
         // Nothing the step started outlives it (a background `cmd &` would also hold the output pipe open).
         kill(group, SIGKILL)
-        _ = await ChildProcess.wait(for: process, timeout: .seconds(5))
+        await exit.wait(until: MonotonicInstant.now().advanced(by: .seconds(5)))
         let data = await reader.value
         return (timedOut ? nil : process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// A child's exit, told by its termination handler to the task that waits for it.
+private final class Exit: Sendable {
+    private let exited = Atomic<Bool>(false)
+    private let wakeup = Wakeup()
+
+    /// Whether the child has exited.
+    var happened: Bool { exited.load(ordering: .acquiring) }
+
+    /// Called once the child has exited.
+    func mark() {
+        exited.store(true, ordering: .releasing)
+        wakeup.signal()
+    }
+
+    /// Waits until the child exits, `deadline` passes, or the task is cancelled.
+    func wait(until deadline: MonotonicInstant) async {
+        while !happened, !Task.isCancelled, MonotonicInstant.now() < deadline {
+            await wakeup.wait(until: deadline)
+        }
     }
 }

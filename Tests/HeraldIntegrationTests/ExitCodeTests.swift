@@ -97,10 +97,13 @@ struct ExitCodeTests {
         let dir = try Paths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         try await withLocalBroker(.nats) { broker in
-            let run = try RunningHerald(["run", "run/broker-restart.yaml", "--report", dir.path], in: Paths.fixtures,
-                                        environment: ["NATS_URL": broker.url])
-            // The first step takes milliseconds; the second sleeps 3 s: restart the broker inside it.
-            try await Task.sleep(for: .milliseconds(1200))
+            let trace = dir.appendingPathComponent("trace.jsonl")
+            let run = try RunningHerald(["run", "run/broker-restart.yaml", "--report", dir.path, "--trace", trace.path],
+                                        in: Paths.fixtures, environment: ["NATS_URL": broker.url])
+            // The first step takes milliseconds; the second sleeps 3 s: restart the broker once it has begun.
+            try await waitUntil("the second step started", within: .seconds(30)) {
+                (try? String(contentsOf: trace, encoding: .utf8))?.contains("a long wait, during which the broker restarts") == true
+            }
             broker.kill()
             try await Task.sleep(for: .milliseconds(300))
             try await broker.restart()

@@ -28,7 +28,13 @@ struct IncrementalJudgingTests {
         return (0..<rng.next(12)).map { seq in
             at += 5 * rng.next(18)
             let channel = rng.next(5) == 0 ? "orders" : "inbox"
-            return F.frame(seq, at: at, actors[rng.next(actors.count)], ["type": types[rng.next(types.count)]], channel: channel)
+            let actor = actors[rng.next(actors.count)]
+            let type = types[rng.next(types.count)]
+            // A number, its text, another number, or nothing: the index must treat 1 and "1" as one key.
+            let n: [JSONValue?] = [1, "1", 2, nil]
+            var value: [String: JSONValue] = ["type": type]
+            value["n"] = n[rng.next(n.count)]
+            return F.frame(seq, at: at, actor, .object(value), channel: channel)
         }
     }
 
@@ -45,6 +51,9 @@ struct IncrementalJudgingTests {
             ("sequence", F.expectation(.sequence([.init("inbox", a), .init("orders", b)], strict: false), within: .milliseconds(400))),
             ("strict sequence", F.expectation(.sequence([.init("inbox", a), .init("inbox", b)], strict: true), actor: "buyer",
                                               within: .milliseconds(400))),
+            ("match on a number", F.expectation(matcher: .object([F.member("type", "a"), F.member("n", 1)]), within: .milliseconds(400))),
+            ("match with an operator", F.expectation(matcher: .object([
+                Matcher.Member(key: "n", path: JSONPath(fields: ["n"]), matcher: .compare(.gte, 2))]), within: .milliseconds(400))),
         ]
     }()
 
@@ -76,6 +85,45 @@ struct IncrementalJudgingTests {
             }
         }
         return nil
+    }
+
+    /// The same, the way the runner's store does it: each frame offered to the expectation only when the index names
+    /// it as a candidate, kept in an ``EventWatch``, judged from its hits when due. Also checks that the index never
+    /// withholds a frame that can decide the expectation.
+    static func throughTheIndex(_ e: BoundExpectation, _ frames: [ObservedFrame]) -> (Int, Verdict)? {
+        var index = ExpectationIndex<Int>()
+        // Other expectations filed beside it, so that the discriminating field is chosen among several: `n` differs
+        // more than `type` among them, so it files "match on a number" (where 1 and "1" must meet).
+        let others: [(JSONValue, JSONValue)] = [("b", 2), ("other", 3), ("b", 4)]
+        index.insert([(0, e)] + others.enumerated().map { i, o in
+            (i + 1, F.expectation(matcher: .object([F.member("type", o.0), F.member("n", o.1)])))
+        })
+        var watch = EventWatch(e, trigger: F.trigger)
+        var offered = 0
+        for ms in ticks {
+            let seen = frames.filter { $0.at <= F.t(ms) }
+            for f in seen[offered...] {
+                let candidate = index.candidates(for: f).contains(0)
+                #expect(candidate || !EventJudge.canDecide(e, trigger: F.trigger, on: f), "the index withheld \(f.text) on \(f.channel)")
+                if candidate { watch.offer(f) }
+            }
+            offered = seen.count
+            guard watch.isDue(at: F.t(ms)) else { continue }
+            if let v = watch.judge(now: F.t(ms), disconnects: [], all: { seen }).verdict { return (ms, v) }
+        }
+        return nil
+    }
+
+    @Test("the runner's watches judge as eagerly judging does, for every kind of expectation", arguments: kinds.indices)
+    func indexedWatches(kind: Int) {
+        let (name, e) = Self.kinds[kind]
+        for seed in UInt64(1)...150 {
+            let frames = Self.stream(seed: seed)
+            let full = Self.everyInstant(e, frames)
+            let watched = Self.throughTheIndex(e, frames)
+            #expect(full?.0 == watched?.0, "\(name), seed \(seed): decided at \(String(describing: full?.0)) ms, not \(String(describing: watched?.0))")
+            #expect(full?.1 == watched?.1, "\(name), seed \(seed)")
+        }
     }
 
     @Test("the same verdict at the same instant, for every kind of expectation", arguments: kinds.indices)

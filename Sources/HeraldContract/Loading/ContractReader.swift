@@ -231,6 +231,17 @@ struct ContractReader {
     func step(_ node: YAMLNode) throws(Diagnostic) -> Step {
         let f = try node.fields("a step", allowed: Self.stepKeys)
         let kinds = f.pairs.filter { Self.stepKinds.contains($0.key) }
+        if kinds.isEmpty, f.has("events") {
+            // A step that only waits for events (pushed on connect, or after an earlier step).
+            if let other = f.pairs.first(where: { $0.key != "name" && $0.key != "events" }) {
+                throw other.keyNode.error("'\(other.key)' needs an action in its step",
+                                          hint: "a step without an action only waits for its events:; add http:, publish:, … or remove '\(other.key)'")
+            }
+            return Step(name: try f["name"]?.string("name") ?? "wait for events", action: .sleep(.zero), actor: nil,
+                        response: ResponseExpectations(), captures: [],
+                        events: try f["events"]!.items("events").map { x throws(Diagnostic) in try eventExpectation(x) },
+                        location: node.location)
+        }
         guard kinds.count == 1 else {
             if kinds.isEmpty {
                 throw node.error("a step needs an action",
@@ -457,7 +468,7 @@ struct ContractReader {
     func eventExpectation(_ node: YAMLNode) throws(Diagnostic) -> EventExpectation {
         let f = try node.fields("an event expectation",
                                 allowed: Self.eventKinds + ["channel", "count", "recipients", "as", "within", "capture", "known_gap", "strict",
-                                                            "headers"] + Self.subjectKeys)
+                                                            "headers", "from"] + Self.subjectKeys)
         let channelNode = try f.required("channel", hint: "say which channel to watch, like channel: inbox")
         let kinds = f.pairs.filter { Self.eventKinds.contains($0.key) }
         guard kinds.count == 1 else {
@@ -515,7 +526,14 @@ struct ContractReader {
             within: try f["within"]?.duration("within"),
             captures: try f["capture"].map { n throws(Diagnostic) in try captures(n) } ?? [],
             knownGap: try f["known_gap"]?.string("known_gap"),
-            location: node.location
+            location: node.location,
+            from: try f["from"].map { n throws(Diagnostic) in
+                guard let origin = EventExpectation.Origin(rawValue: try n.string("from")) else {
+                    throw n.error("from: is 'trigger' or 'connect'",
+                                  hint: "from: connect counts the window from when the channel connected, for messages pushed on connect")
+                }
+                return origin
+            } ?? .trigger
         )
     }
 

@@ -438,6 +438,17 @@ public struct EventExpectation: Sendable {
     public var knownGap: String?
     /// Where it is written.
     public var location: SourceLocation
+    /// Where its window opens: at the step's trigger, or when the watched connection opened (`from: connect`), for
+    /// what a server pushes as soon as a client connects (a welcome, a snapshot).
+    public var from: Origin = .trigger
+
+    /// Where an expectation's window opens.
+    public enum Origin: String, Sendable {
+        /// When the step's action starts.
+        case trigger
+        /// When the watched connection opened (the earliest of them, when several are watched).
+        case connect
+    }
 }
 
 /// One element of a `sequence`: a matcher, optionally on another channel.

@@ -136,3 +136,12 @@ final class PipeCollector: @unchecked Sendable {
 /// A loopback TCP port that refuses connections for as long as the tests run (held bound, never listened on, so
 /// no server started meanwhile can take it).
 func closedPort() throws -> Int { try LoopbackPort.refusing() }
+
+/// Waits until `condition` holds, looking every 50 ms; fails the test (throws) when it still does not after `within`.
+func waitUntil(_ what: String, within: Duration, _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now.advanced(by: within)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw SetupFailure("\(what): not within \(within)") }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}

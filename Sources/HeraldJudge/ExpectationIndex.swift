@@ -1,0 +1,150 @@
+import HeraldContract
+import HeraldCore
+
+/// Pending expectations indexed by channel and by the literal value of one discriminating field, so that a frame is
+/// offered to a handful of candidates instead of every pending expectation.
+///
+/// An expectation whose matcher says `type: offer.accepted` (a member compared with a literal scalar) is filed under
+/// that path and value; a frame is looked up by evaluating each indexed path once. Which of an expectation's literals
+/// files it is chosen per batch: the path whose literals differ most among the expectations of the channel (`n: 17`
+/// over `type: tick` when a hundred expectations all say `type: tick`). Expectations without a usable literal (an
+/// operator, a strict sequence, a channel-wide watch) are candidates for every frame of their channel.
+///
+/// The index never loses a frame that can decide an expectation: every frame for which `EventJudge.canDecide` holds is
+/// among the candidates (it may give more, which the caller checks).
+public struct ExpectationIndex<ID: Hashable & Sendable>: Sendable {
+    /// Where one expectation (or one item of a sequence) is filed.
+    struct Key: Hashable, Sendable {
+        var channel: String
+        var path: JSONPath?
+        var value: JSONValue?
+    }
+
+    /// The expectations filed under one channel.
+    private struct Channel: Sendable {
+        var unindexed: [ID: Int] = [:]
+        var byPath: [JSONPath: [JSONValue: [ID: Int]]] = [:]
+        var isEmpty: Bool { unindexed.isEmpty && byPath.isEmpty }
+    }
+
+    private var channels: [String: Channel] = [:]
+    private var keys: [ID: [Key]] = [:]
+
+    /// An empty index.
+    public init() {}
+
+    /// The number of expectations filed.
+    public var count: Int { keys.count }
+
+    /// Files a batch of expectations (a step's). Choosing keys per batch lets the discriminating field win.
+    public mutating func insert(_ batch: [(id: ID, expectation: BoundExpectation)]) {
+        // How many distinct literals each (channel, path) has across the batch and what is filed already.
+        var distinct: [String: [JSONPath: Set<JSONValue>]] = [:]
+        let options = batch.map { Self.options(for: $0.expectation) }
+        for list in options {
+            for option in list {
+                for (path, value) in option.literals { distinct[option.channel, default: [:]][path, default: []].insert(value) }
+            }
+        }
+        for (channel, paths) in distinct {
+            for path in paths.keys {
+                if let filed = channels[channel]?.byPath[path]?.keys { distinct[channel]![path]!.formUnion(filed) }
+            }
+        }
+        for ((id, _), list) in zip(batch, options) {
+            var filed: [Key] = []
+            for option in list {
+                let best = option.literals.max { a, b in
+                    (distinct[option.channel]?[a.path]?.count ?? 0) < (distinct[option.channel]?[b.path]?.count ?? 0)
+                }
+                filed.append(Key(channel: option.channel, path: best?.path, value: best?.value))
+            }
+            add(id, filed)
+        }
+    }
+
+    /// Removes an expectation.
+    public mutating func remove(_ id: ID) {
+        guard let filed = keys.removeValue(forKey: id) else { return }
+        for key in filed {
+            guard var channel = channels[key.channel] else { continue }
+            if let path = key.path, let value = key.value {
+                channel.byPath[path]?[value]?[id] = nil
+                if channel.byPath[path]?[value]?.isEmpty == true { channel.byPath[path]![value] = nil }
+                if channel.byPath[path]?.isEmpty == true { channel.byPath[path] = nil }
+            } else {
+                channel.unindexed[id] = nil
+            }
+            channels[key.channel] = channel.isEmpty ? nil : channel
+        }
+    }
+
+    /// The expectations `frame` may decide, each once, in no particular order.
+    public func candidates(for frame: ObservedFrame) -> [ID] {
+        guard let channel = channels[frame.channel] else { return [] }
+        var out = Array(channel.unindexed.keys)
+        for (path, buckets) in channel.byPath {
+            guard let value = path.evaluate(in: frame.value), let ids = buckets[Self.normalised(value)] else { continue }
+            out.append(contentsOf: ids.keys)
+        }
+        // An expectation filed twice (two items of a sequence) is offered once.
+        if channel.byPath.count > 1 || !channel.unindexed.isEmpty, out.count > 1 {
+            var seen = Set<ID>()
+            out = out.filter { seen.insert($0).inserted }
+        }
+        return out
+    }
+
+    private mutating func add(_ id: ID, _ filed: [Key]) {
+        keys[id, default: []].append(contentsOf: filed)
+        for key in filed {
+            if let path = key.path, let value = key.value {
+                channels[key.channel, default: Channel()].byPath[path, default: [:]][value, default: [:]][id, default: 0] += 1
+            } else {
+                channels[key.channel, default: Channel()].unindexed[id, default: 0] += 1
+            }
+        }
+    }
+
+    /// One place an expectation must be filed (a channel), with the literals it could be filed under there.
+    struct Option {
+        var channel: String
+        var literals: [(path: JSONPath, value: JSONValue)]
+    }
+
+    /// Where `e` must be filed: its channel, or for a sequence each item's channel. A strict sequence is decided by
+    /// any frame between its items, so it is filed under its channels without a literal.
+    static func options(for e: BoundExpectation) -> [Option] {
+        switch e.kind {
+        case .sequence(let items, let strict):
+            return items.map { Option(channel: $0.channel, literals: strict ? [] : literals(of: $0.matcher)) }
+        case .match, .count, .absent:
+            return [Option(channel: e.channel, literals: literals(of: e.matcher))]
+        }
+    }
+
+    /// The members of `matcher` that compare a single-valued path with a literal scalar.
+    static func literals(of matcher: Matcher) -> [(path: JSONPath, value: JSONValue)] {
+        switch matcher {
+        case .object(let members):
+            return members.compactMap { m in
+                guard !m.path.isMulti, case .equals(let v) = m.matcher else { return nil }
+                switch v {
+                case .string, .number, .bool, .null: return (m.path, normalised(v))
+                case .array, .object: return nil
+                }
+            }
+        case .all(let ms):
+            return ms.flatMap(literals(of:))
+        default:
+            return []
+        }
+    }
+
+    /// The key a value is filed and looked up under: values that `Matcher.equal` holds equal share one (a number and
+    /// its text, `42` and `"42"`). Different values may share one too; candidates are checked with the matcher.
+    static func normalised(_ value: JSONValue) -> JSONValue {
+        if case .string(let s) = value, let n = Double(s) { return .number(n) }
+        return value
+    }
+}

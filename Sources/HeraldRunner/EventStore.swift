@@ -1,0 +1,141 @@
+import HeraldContract
+import HeraldCore
+import HeraldJudge
+import Synchronization
+
+/// The frames and unexpected disconnects of a contract's channels, appended once by the reader tasks, and the event
+/// expectations waiting on them.
+///
+/// A frame is offered only to the pending expectations the ``ExpectationIndex`` names for it; one that can decide an
+/// expectation wakes the task waiting on it. A waiting task is woken by such a frame, by a dropped connection, or by
+/// the earliest deadline of its expectations, and never looks again on a timer.
+final class EventStore: Sendable {
+    private struct State {
+        var frames: [ObservedFrame] = []
+        var disconnects: [ObservedDisconnect] = []
+        var watches: [Int: EventWatch] = [:]
+        /// The wakeup of the wait each watch belongs to.
+        var wakeups: [Int: Wakeup] = [:]
+        var index = ExpectationIndex<Int>()
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// The position the next frame will take: frames that arrive from now on are at or after it.
+    var position: Int { state.withLock { $0.frames.count } }
+
+    /// Appends a frame and offers it to the expectations that it may decide.
+    func append(_ frame: ObservedFrame) {
+        let wake = state.withLock { s -> [Wakeup] in
+            s.frames.append(frame)
+            var wake: [Wakeup] = []
+            for id in s.index.candidates(for: frame) where s.watches[id]?.offer(frame) == true {
+                if let w = s.wakeups[id], !wake.contains(where: { $0 === w }) { wake.append(w) }
+            }
+            return wake
+        }
+        for w in wake { w.signal() }
+    }
+
+    /// Appends an unexpected disconnect: every waiting expectation is judged again.
+    func append(_ disconnect: ObservedDisconnect) {
+        let wake = state.withLock { s in
+            s.disconnects.append(disconnect)
+            for id in s.watches.keys { s.watches[id]!.changed = true }
+            var wake: [Wakeup] = []
+            for w in s.wakeups.values where !wake.contains(where: { $0 === w }) { wake.append(w) }
+            return wake
+        }
+        for w in wake { w.signal() }
+    }
+
+    /// Every frame so far.
+    var frames: [ObservedFrame] { state.withLock { $0.frames } }
+    /// Every unexpected disconnect so far.
+    var disconnects: [ObservedDisconnect] { state.withLock { $0.disconnects } }
+    /// Both, at one instant.
+    var snapshot: (frames: [ObservedFrame], disconnects: [ObservedDisconnect]) { state.withLock { ($0.frames, $0.disconnects) } }
+
+    /// The frames from `position` on, copied.
+    func frames(from position: Int) -> [ObservedFrame] {
+        state.withLock { s in position < s.frames.count ? Array(s.frames[max(position, 0)...]) : [] }
+    }
+
+    /// One expectation to wait for: its window opens at `trigger`, and the frames that can decide it are at or after
+    /// `position` (the store's position at that instant).
+    struct Wait: Sendable {
+        var expectation: BoundExpectation
+        var trigger: MonotonicInstant
+        var position: Int
+    }
+
+    /// Waits until every expectation is decided, and returns their judgements in order. Throws `CancellationError`
+    /// when the task is cancelled first.
+    func decide(_ waits: [Wait]) async throws -> [Judgement] {
+        let wakeup = Wakeup()
+        let ids = register(waits, wakeup: wakeup)
+        defer { unregister(ids) }
+        var decided: [Judgement?] = Array(repeating: nil, count: waits.count)
+        while true {
+            try Task.checkCancellation()
+            let now = MonotonicInstant.now()
+            let (due, disconnects) = takeDue(ids, decided: decided, now: now)
+            var next: MonotonicInstant?
+            for (i, var watch) in due {
+                let start = waits[i].position
+                let j = watch.judge(now: now, disconnects: disconnects) { self.frames(from: start) }
+                if case .pending(let until) = j { setUntil(ids[i], until) } else { decided[i] = j }
+            }
+            if !decided.contains(where: { $0 == nil }) { return decided.map { $0! } }
+            for (i, id) in ids.enumerated() where decided[i] == nil {
+                if let until = state.withLock({ $0.watches[id]?.until }) { next = min(next ?? until, until) }
+            }
+            await wakeup.wait(until: next)
+        }
+    }
+
+    /// Files the waits, offers them the frames that arrived since their positions, and returns their ids.
+    private func register(_ waits: [Wait], wakeup: Wakeup) -> [Int] {
+        state.withLock { s in
+            let ids = waits.indices.map { s.nextID + $0 }
+            s.nextID += waits.count
+            for (id, w) in zip(ids, waits) {
+                var watch = EventWatch(w.expectation, trigger: w.trigger)
+                for f in s.frames[min(w.position, s.frames.count)...] { watch.offer(f) }
+                s.watches[id] = watch
+                s.wakeups[id] = wakeup
+            }
+            s.index.insert(zip(ids, waits).map { ($0, $1.expectation) })
+            return ids
+        }
+    }
+
+    private func unregister(_ ids: [Int]) {
+        state.withLock { s in
+            for id in ids {
+                s.watches[id] = nil
+                s.wakeups[id] = nil
+                s.index.remove(id)
+            }
+        }
+    }
+
+    /// Copies of the undecided watches that must be judged at `now` (marked as judged), by position in `ids`.
+    private func takeDue(_ ids: [Int], decided: [Judgement?], now: MonotonicInstant)
+        -> (due: [(Int, EventWatch)], disconnects: [ObservedDisconnect]) {
+        state.withLock { s in
+            var due: [(Int, EventWatch)] = []
+            for (i, id) in ids.enumerated() where decided[i] == nil {
+                guard let w = s.watches[id], w.isDue(at: now) else { continue }
+                due.append((i, w))
+                s.watches[id]!.changed = false
+            }
+            return (due, s.disconnects)
+        }
+    }
+
+    private func setUntil(_ id: Int, _ until: MonotonicInstant) {
+        state.withLock { $0.watches[id]?.until = until }
+    }
+}

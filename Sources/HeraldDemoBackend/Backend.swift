@@ -96,7 +96,7 @@ struct Backend: Sendable {
         NotificationRoutes(store: store, notifier: notifier).register(on: router)
         EventStreamRoutes(store: store, notifier: notifier, heartbeat: config.sseHeartbeat).register(on: router)
 
-        let upgrade = WebSocketUpgrade(store: store, notifier: notifier)
+        let upgrade = WebSocketUpgrade(store: store, notifier: notifier, defects: config.defects)
         let shouldUpgrade: @Sendable (HTTPRequest, any Channel, Logger) throws
             -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> = upgrade.shouldUpgrade
         let server = HTTPServerBuilder.http1WebSocketUpgrade(

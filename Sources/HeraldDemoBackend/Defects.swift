@@ -18,6 +18,9 @@ public enum DemoDefect: String, CaseIterable, Sendable {
     /// The accepted seller's `offer.accepted` is also mirrored to a rejected seller's MQTT topic
     /// (`users/<rejectedSellerId>/notifications`). The WebSocket, SSE and NATS are unaffected.
     case wrongTopic = "wrong-topic"
+    /// The market feed (`/ws/market`) does not send its welcome when a client connects; the snapshot and the
+    /// heartbeat still come.
+    case noWelcome = "no-welcome"
 
     /// A one-line description of what the defect does, for help texts.
     public var summary: String {
@@ -29,6 +32,7 @@ public enum DemoDefect: String, CaseIterable, Sendable {
         case .slow: "offer.accepted is delivered late (--slow-ms)"
         case .staleCache: "GET /orders/{id} keeps serving the cached body"
         case .wrongTopic: "offer.accepted also goes to a rejected seller's MQTT topic"
+        case .noWelcome: "the market feed does not greet a client on connect"
         }
     }
 }

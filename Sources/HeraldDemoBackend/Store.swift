@@ -76,6 +76,13 @@ final class Store: Sendable {
 
     // MARK: Requests and offers
 
+    /// How many open purchase requests `userID` takes part in, as buyer or addressed seller.
+    func openRequestCount(of userID: String) -> Int {
+        state.withLock { s in
+            s.requests.values.filter { $0.status == .open && ($0.buyerId == userID || $0.sellerIds.contains(userID)) }.count
+        }
+    }
+
     /// A buyer asks the given sellers for offers.
     func createRequest(by buyer: User, title: String, sellerIds: [String]) throws -> PurchaseRequest {
         guard buyer.role == .buyer else { throw APIError.forbidden("only buyers can create requests") }

@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Decides on WebSocket upgrade requests: only `/ws/notifications` with a valid token is upgraded.
+/// Decides on WebSocket upgrade requests: only `/ws/notifications` and `/ws/market` with a valid token are upgraded.
 ///
 /// HummingbirdWebSocket answers every refused upgrade with an empty 400. To refuse with a proper status
 /// (401 for a bad token, 404 for another path) and a JSON body, a refusal installs a
@@ -16,13 +16,14 @@ struct WebSocketUpgrade: Sendable {
 
     let store: Store
     let notifier: Notifier
+    let defects: Set<DemoDefect>
 
     /// The HummingbirdWebSocket `shouldUpgrade` callback; runs on the connection's event loop.
     func shouldUpgrade(
         _ head: HTTPRequest, channel: any Channel, logger: Logger
     ) throws -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>> {
         let uri = URI(head.path ?? "/")
-        guard uri.path == Self.path else {
+        guard uri.path == Self.path || uri.path == MarketFeedSocket.path else {
             try refuse(channel, status: .notFound, message: "not found")
             return .dontUpgrade
         }
@@ -30,6 +31,12 @@ struct WebSocketUpgrade: Sendable {
             logger.debug("refused WebSocket upgrade without a valid token")
             try refuse(channel, status: .unauthorized, message: "unauthorized")
             return .dontUpgrade
+        }
+        if uri.path == MarketFeedSocket.path {
+            let feed = MarketFeedSocket(user: user, store: store, defects: defects)
+            return .upgrade([:]) { inbound, outbound, context in
+                await feed.run(inbound: inbound, outbound: outbound, logger: context.logger)
+            }
         }
         let socket = NotificationSocket(user: user, channel: channel, notifier: notifier)
         return .upgrade([:]) { inbound, outbound, context in

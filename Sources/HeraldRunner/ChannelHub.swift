@@ -90,24 +90,27 @@ final class ChannelHub: Sendable {
             clientName: "herald-\(channel.name)\(actor.map { "-\($0)" } ?? "")-\(UInt32.random(in: 0...UInt32.max))")
         for secret in [context.password, context.token].compactMap({ $0 }) { redactor.add(secret: secret) }
         let key = Key(channel: channel.name, actor: actor?.description)
+        // Taken before connecting: a server that speaks first can send before the connection is on the timeline, and
+        // the transport stamps that frame when it arrives.
+        let attempt = Opening(position: store.position, at: MonotonicInstant.now())
         do {
             switch channel.kind {
             case .websocket:
                 let link = try await WebSocketLink.open(context, engine: engine, subprotocol: channel.subprotocol)
-                let opened = try await started(link, key: key)
+                let opened = try await started(link, key: key, attempt: attempt)
                 for payload in channel.onOpen { try send(payload, on: key, scope: scope) }
                 if let ready = channel.ready {
                     try await awaitReady(ready, after: opened, key: key, channel: channel, who: who, scope: scope, timeout: timeout)
                 }
             case .nats:
-                try await started(try await NATSLink.open(context, queue: channel.broker.queue), key: key)
+                try await started(try await NATSLink.open(context, queue: channel.broker.queue), key: key, attempt: attempt)
             case .redis:
                 try await started(try await RedisChannelLink.open(context, keyspace: channel.broker.keyspace,
-                                                                  enableKeyspaceEvents: channel.broker.enableKeyspaceEvents), key: key)
+                                                                  enableKeyspaceEvents: channel.broker.enableKeyspaceEvents), key: key, attempt: attempt)
             case .mqtt:
-                try await started(try await MQTTLink.open(context, qos: channel.broker.qos ?? 1), key: key)
+                try await started(try await MQTTLink.open(context, qos: channel.broker.qos ?? 1), key: key, attempt: attempt)
             case .sse:
-                try await started(try await SSELink.open(context), key: key)
+                try await started(try await SSELink.open(context), key: key, attempt: attempt)
             }
         } catch let error as TransportError {
             throw InfrastructureError("channel '\(channel.name)'\(who): \(redactor.redact(error.description))", hint: hint(for: error))
@@ -124,16 +127,15 @@ final class ChannelHub: Sendable {
         }
     }
 
-    /// Keeps an open link, records it on the timeline and starts reading it; returns where and when it opened.
+    /// Keeps an open link, records it on the timeline and starts reading it; returns where and when it opened: the
+    /// store's position and the instant taken before it was connected (`attempt`), which no frame of it precedes.
     @discardableResult
-    private func started<L: ChannelLink>(_ link: L, key: Key) async throws -> Opening {
+    private func started<L: ChannelLink>(_ link: L, key: Key, attempt: Opening) async throws -> Opening {
         links.withLock { $0[key] = link }
-        let position = store.position
-        let entry = timeline.record(.connected(ConnectionRecord(url: redactor.redact(link.address))), actor: key.actor, channel: key.channel)
-        let opening = Opening(position: position, at: entry.at)
-        openings.withLock { $0[key] = opening }
+        timeline.record(.connected(ConnectionRecord(url: redactor.redact(link.address))), actor: key.actor, channel: key.channel)
+        openings.withLock { $0[key] = attempt }
         startReader(link, key: key)
-        return opening
+        return attempt
     }
 
     /// Where and when the connection `key` opened, if it did.

@@ -239,13 +239,12 @@ actor ContractExecution {
             notChecked(probes)
             if isCleanup {
                 // Typically a capture from a setup that never ran: there is nothing to clean up.
-                slots.append(.fixed(Verdict(id: "\(idPrefix) › step", contract: contract.name, step: label, kind: .step,
-                                            outcome: .notRun, reason: .unresolved,
-                                            message: redactor.redact("skipped \(step.action.summary): \(error)"),
-                                            location: step.location, evidence: [])))
+                slots.append(.fixed(StepJudge.skipped(step.action.summary, error, contract: contract.name, step: label,
+                                                      idPrefix: idPrefix, location: step.location, mask: { redactor.redact($0) })))
                 return
             }
-            add(failure(.step, .unresolved, "cannot run \(step.action.summary): \(error)", at: error.location))
+            add(StepJudge.cannotRun(step.action.summary, error, contract: contract.name, step: label, idPrefix: idPrefix,
+                                    location: step.location, mask: { redactor.redact($0) }))
             throw Stop()
         } catch {
             notChecked(probes)
@@ -278,12 +277,7 @@ actor ContractExecution {
 
     /// The cache expectations of a step whose action did not complete: not run, so that the report still lists them.
     private func notChecked(_ probes: [CacheProbe]) {
-        for p in probes {
-            let e = p.expectation
-            slots.append(.fixed(Verdict(id: e.id, contract: e.contract, step: e.step, kind: .cache, outcome: .notRun,
-                                        reason: .interrupted, message: "\(e.what) was not checked: the step did not complete",
-                                        location: e.location, knownGap: e.knownGap)))
-        }
+        for p in probes { slots.append(.fixed(CacheJudge.notChecked(p.expectation))) }
     }
 
     func judgeResponse(_ step: Step, _ response: ObservedResponse, label: String, idPrefix: String, scope: Bindings,
@@ -298,9 +292,8 @@ actor ContractExecution {
         }
         for c in step.captures {
             guard let value = ResponseJudge.capture(c, body: response.body, status: response.status, header: response.header) else {
-                add(Verdict(id: "\(idPrefix) › capture \(c.name)", contract: contract.name, step: label, kind: .body, outcome: .failed,
-                            reason: .missing, message: "capture \(c.name): nothing found in the response",
-                            location: c.location, evidence: [Evidence(role: .observed, seq: response.seq, text: redactor.redact(response.body.plainText))]))
+                add(ResponseJudge.missingCapture(c.name, at: c.location, response: response, contract: contract.name, step: label,
+                                                 idPrefix: idPrefix, mask: { redactor.redact($0) }))
                 throw Stop()
             }
             bind(c.name, value, for: actor)
@@ -333,41 +326,18 @@ actor ContractExecution {
                          scope: Bindings) async throws -> (ObservedResponse?, Verdict) {
         let until = try poll.until.rendered(in: scope)
         let deadline = MonotonicInstant.now().advanced(by: poll.within)
-        var seen: [JSONValue] = []
-        var attempts = 0
-        var last: ObservedResponse?
-        var reached = false
+        var observations = PollObservations(until: until, record: poll.record)
         while true {
-            attempts += 1
             let r = try await http.perform(poll.request, contract: contract, scope: scope)
-            last = r
-            if let path = poll.record, let v = path.evaluate(in: r.body), seen.last != v { seen.append(v) }
-            if until.matches(r.body) { reached = true; break }
+            if observations.observe(r) { break }
             if MonotonicInstant.now().advanced(by: poll.every) > deadline { break }
             try await Task.sleep(for: poll.every)
         }
-        let seenText = seen.map { redactor.redact($0.plainText) }.joined(separator: " → ")
-        let id = "\(idPrefix) › poll"
-        let evidence = [Evidence(role: .observed, seq: last?.seq, text: seenText.isEmpty ? nil : "seen: \(seenText)",
-                                 differences: reached ? [] : until.differences(last?.body))]
-        if !reached {
-            return (nil, Verdict(id: id, contract: contract.name, step: label, kind: .poll, outcome: .failed, reason: .timeout,
-                                 message: "\(until.summary) did not hold within \(DurationText.format(poll.within)) (\(attempts) attempts; seen: \(seenText.isEmpty ? "nothing" : seenText))",
-                                 location: step.location, evidence: evidence))
-        }
-        if let expected = poll.seen {
-            let want = try expected.map { try $0.rendered(in: scope) }
-            var i = 0
-            for v in seen where i < want.count && Matcher.equals(want[i]).matches(v) { i += 1 }
-            if i < want.count {
-                return (last, Verdict(id: id, contract: contract.name, step: label, kind: .poll, outcome: .failed, reason: .mismatch,
-                                      message: "expected to see \(want.map(\.plainText).joined(separator: " → ")), saw \(seenText)",
-                                      location: step.location, evidence: evidence))
-            }
-        }
-        return (last, Verdict(id: id, contract: contract.name, step: label, kind: .poll, outcome: .passed,
-                              message: "\(until.summary) after \(attempts) attempt\(attempts == 1 ? "" : "s")\(seenText.isEmpty ? "" : "; seen: \(seenText)")",
-                              location: step.location, evidence: evidence))
+        // `seen:` is rendered only when the state was reached, as before: the judge does not look at it otherwise.
+        let expected = observations.reached ? try poll.seen.map { try $0.map { try $0.rendered(in: scope) } } : nil
+        let outcome = PollJudge.judge(observations, expectedSeen: expected, within: poll.within, contract: contract.name,
+                                      step: label, idPrefix: idPrefix, location: step.location, mask: { redactor.redact($0) })
+        return (outcome.response, outcome.verdict)
     }
 
     private func runShell(_ shell: ShellAction, label: String, idPrefix: String, scope: Bindings,
@@ -375,12 +345,8 @@ actor ContractExecution {
         let command = try shell.command.renderString(in: scope)
         timeline.record(.note("shell: \(redactor.redact(command))"))
         let (status, output) = try await ShellCommand.run(command, timeout: shell.timeout)
-        let ok = status == 0
-        return Verdict(id: "\(idPrefix) › command", contract: contract.name, step: label, kind: .command,
-                       outcome: ok ? .passed : .failed, reason: ok ? nil : (status == nil ? .timeout : .mismatch),
-                       message: ok ? "exited 0" : (status == nil ? "timed out after \(DurationText.format(shell.timeout))" : "exited \(status!)"),
-                       location: location,
-                       evidence: ok ? [] : [Evidence(role: .observed, text: redactor.redact(String(output.suffix(2000))))])
+        return ShellJudge.judge(status: status, output: output, timeout: shell.timeout, contract: contract.name, step: label,
+                                idPrefix: idPrefix, location: location, mask: { redactor.redact($0) })
     }
 
     // MARK: - Events
@@ -483,20 +449,9 @@ actor ContractExecution {
                 }
             }
         }
-        for (i, drop) in drops.enumerated() {
-            let whose = drop.actor.map { " of \($0)" } ?? ""
-            verdicts.append(Verdict(
-                id: "\(contract.name) › channel \(drop.channel)\(drop.actor.map { " \($0)" } ?? "") › connection #\(i + 1)",
-                contract: contract.name, step: "channel \(drop.channel)", kind: .connection, outcome: .failed,
-                reason: .connectionDropped,
-                message: "the connection\(whose) on '\(drop.channel)' dropped at +\(DurationText.format(timeline.origin.duration(to: drop.at))) (\(drop.detail))",
-                location: contract.channels.first { $0.name == drop.channel }?.location,
-                evidence: [Evidence(role: .disconnect, actor: drop.actor, channel: drop.channel, text: drop.detail)]))
-        }
-        var infra = infrastructureError
-        if infra == nil, let drop = drops.first {
-            infra = "the connection\(drop.actor.map { " of \($0)" } ?? "") on channel '\(drop.channel)' dropped at +\(DurationText.format(timeline.origin.duration(to: drop.at))) (\(drop.detail))"
-        }
+        verdicts += ConnectionJudge.judge(drops, origin: timeline.origin, contract: contract.name,
+                                          location: { name in contract.channels.first { $0.name == name }?.location })
+        let infra = infrastructureError ?? ConnectionJudge.infrastructureError(drops, origin: timeline.origin)
         return ContractResult(name: contract.name, file: contract.file, location: contract.location, verdicts: verdicts,
                               timeline: timeline.entries, origin: timeline.origin, duration: started.duration(to: now),
                               infrastructureError: infra, interrupted: interrupted, actors: plan.actors.map(\.description))

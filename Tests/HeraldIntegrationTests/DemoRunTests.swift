@@ -25,6 +25,14 @@ struct DemoRunTests {
         for kind in ["status", "body", "poll", "match", "sequence", "count", "absent", "recipients", "cache"] {
             #expect(verdicts.contains { $0.kind == kind }, "no \(kind) verdict in the report")
         }
+        // What the market feed pushes on connect passes, judged from the connection: the welcome, the binary snapshot
+        // (UTF-8, matched as text) and the binary heartbeat (not UTF-8, matched in its base64: form).
+        let greeted = verdicts.filter { $0.step.contains("greets each actor as it connects") }
+        #expect(greeted.count == 2 && greeted.allSatisfy { $0.outcome == "passed" }, "\(greeted.map { "\($0.kind) \($0.outcome): \($0.message)" })")
+        let frames = report.contracts.flatMap(\.timeline).filter { $0.channel == "market" && $0.type == "frame" }
+        #expect(frames.contains { $0.text?.hasPrefix("MSG market.snapshot 1 ") == true && $0.binary == true },
+                "the binary snapshot is shown as its text")
+        #expect(frames.contains { $0.text == "base64:AP8B" && $0.binary == true }, "the heartbeat is shown in its base64: form")
         // A passing recipients verdict names the frame per recipient, with its latency.
         let accepted = try #require(verdicts.first { $0.kind == "recipients" && $0.message.contains("offer.accepted") })
         #expect(accepted.evidence.contains { $0.role == "matched" && $0.actor == "seller[1]" && $0.sinceTriggerMs != nil })
@@ -57,6 +65,8 @@ struct DemoRunTests {
         Case(defect: "slow", kind: "recipients", reason: "late", actor: "seller[1]", role: "matched"),
         Case(defect: "stale-cache", kind: "cache", reason: "stale", actor: nil, role: "nearest"),
         Case(defect: "wrong-topic", kind: "recipients", reason: "wrong-recipient", actor: "seller[0]", role: "unexpected", channel: "phone"),
+        // Judged from the connection (from: connect): the snapshot that came instead is the nearest frame.
+        Case(defect: "no-welcome", kind: "sequence", reason: "missing", actor: "buyer", role: "nearest", channel: "market"),
     ]
 
     @Test("each defect turns the run red with the right verdict", arguments: defects)
@@ -124,6 +134,7 @@ struct Report: Decodable {
         var sinceTriggerMs: Double?
     }
     struct Verdict: Decodable {
+        var step: String
         var kind: String
         var outcome: String
         var reason: String?
@@ -135,6 +146,29 @@ struct Report: Decodable {
     struct Entry: Decodable {
         var seq: Int
         var actor: String?
+        var channel: String?
+        var type: String
+        /// A frame's text (`data.text`), for frames.
+        var text: String?
+        var binary: Bool?
+
+        private enum Keys: String, CodingKey { case seq, actor, channel, type, data }
+        private struct FrameData: Decodable {
+            var text: String?
+            var binary: Bool?
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Keys.self)
+            seq = try c.decode(Int.self, forKey: .seq)
+            actor = try c.decodeIfPresent(String.self, forKey: .actor)
+            channel = try c.decodeIfPresent(String.self, forKey: .channel)
+            type = try c.decode(String.self, forKey: .type)
+            // Notes carry a string, not an object.
+            let data = type == "frame" ? try c.decode(FrameData.self, forKey: .data) : nil
+            text = data?.text
+            binary = data?.binary
+        }
     }
     struct Contract: Decodable {
         var name: String

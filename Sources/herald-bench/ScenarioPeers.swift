@@ -1,4 +1,4 @@
-/// The Python peers of the idle benchmark: whole scripts (no ingest prelude), each printing one JSON
+/// The Python peers of the idle and trigger benchmarks: whole scripts (no ingest prelude), each printing one JSON
 /// line at the end.
 enum ScenarioPeers {
     /// `websockets` (asyncio client, ≥ 14 API or the legacy one) holding N idle connections; reports VmRSS before
@@ -7,6 +7,11 @@ enum ScenarioPeers {
         module: "websockets", distribution: "websockets",
         installHint: "apt-get install python3-websockets (for /usr/bin/python3) or pip install websockets",
         body: idleScript, prelude: "")
+
+    /// `aiohttp`: one session (a kept-alive connection for the POSTs) and one WebSocket; each cycle POSTs, awaits the
+    /// frame, `json.loads` it and checks its id.
+    static let trigger = PythonPeer.Library(
+        module: "aiohttp", distribution: "aiohttp", installHint: "pip install aiohttp", body: triggerScript, prelude: "")
 
     /// Arguments: port, WebSocket URL, connections, seconds to hold before measuring.
     private static let idleScript = #"""
@@ -49,6 +54,39 @@ enum ScenarioPeers {
             await asyncio.gather(*(ws.close() for ws in sockets))
             print(json.dumps({"api": api, "connections": len(sockets), "rss_before_kib": before, "rss_open_kib": held,
                               "open_on_server": server, "connect_s": connect_s}))
+
+        asyncio.run(main())
+        """#
+
+    /// Arguments: port, WebSocket URL, warm-up cycles, measured cycles.
+    private static let triggerScript = #"""
+        import asyncio, json, sys, time
+        import aiohttp
+
+        port, url, warmup, cycles = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        endpoint = f"http://127.0.0.1:{port}/echo"
+
+        async def main():
+            async with aiohttp.ClientSession() as session:
+                async with session.ws_connect(url, autoping=True, compress=0) as ws:
+                    async def cycle(k):
+                        t0 = time.perf_counter_ns()
+                        async with session.post(endpoint, json={"id": k}) as response:
+                            await response.read()
+                            if response.status != 200:
+                                sys.exit(f"POST {k}: status {response.status}")
+                        message = await ws.receive()
+                        event = json.loads(message.data)
+                        if event.get("type") != "echo" or event.get("id") != k:
+                            sys.exit(f"cycle {k}: unexpected frame {message.data!r}")
+                        return time.perf_counter_ns() - t0
+
+                    for k in range(warmup):
+                        await cycle(k)
+                    cpu0 = time.process_time()
+                    ns = [await cycle(warmup + k) for k in range(cycles)]
+                    cpu = time.process_time() - cpu0
+            print(json.dumps({"api": "asyncio", "cycles": cycles, "cpu": cpu, "ns": ns}))
 
         asyncio.run(main())
         """#

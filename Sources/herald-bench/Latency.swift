@@ -17,6 +17,12 @@ struct Latency {
     /// The duration at `percentile` (0–100), in microseconds.
     func microseconds(at percentile: Double) -> Double { Double(histogram.valueAtPercentile(percentile)) / 1_000 }
 
+    /// The share (0–1) of durations longer than `microseconds`.
+    func share(above microseconds: Double) -> Double {
+        guard count > 0 else { return 0 }
+        return 1 - histogram.percentileAtOrBelowValue(UInt64(microseconds * 1_000)) / 100
+    }
+
     /// The longest recorded duration, in microseconds (exact, not rounded to a bucket).
     var maxMicroseconds: Double { Double(histogram.maxRecorded) / 1_000 }
 }

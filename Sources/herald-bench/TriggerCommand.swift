@@ -114,10 +114,11 @@ struct TriggerCommand: AsyncParsableCommand {
             peerRow = Row(label: peer.label(api: report["api"] as? String ?? "?") + " (POST → frame checked)", latency: latency, cpu: cpu)
         }
 
-        var rows = [["side", "p50 µs", "p90 µs", "p99 µs", "max µs", "CPU µs/cycle"]]
+        var rows = [["side", "p50 µs", "p90 µs", "p99 µs", "max µs", "> 1 ms", "CPU µs/cycle"]]
         for row in [heraldRow, floorRow, peerRow].compactMap({ $0 }) {
             rows.append([row.label] + [50.0, 90, 99].map { Format.fixed(row.latency.microseconds(at: $0), 1) }
-                        + [Format.fixed(row.latency.maxMicroseconds, 1), Format.fixed(row.cpu / Double(cycles) * 1e6, 1)])
+                        + [Format.fixed(row.latency.maxMicroseconds, 1), Format.fixed(row.latency.share(above: 1_000) * 100, 1) + "%",
+                           Format.fixed(row.cpu / Double(cycles) * 1e6, 1)])
         }
         let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
         console.say()

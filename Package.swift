@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries, reached through system library targets.
@@ -68,9 +69,18 @@ let package = Package(
         .executableTarget(name: "herald-bench",
                           dependencies: [
                               "HeraldCore", "HeraldContract", "HeraldPlan", "HeraldRunner", "HeraldTransport",
+                              "CBenchEpoll",
+                              // Not linked: a dependency so that building herald-bench builds the floor beside it.
+                              "herald-bench-floor",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                              .product(name: "Histogram", package: "hdrhistogram-swift"),
                           ],
                           swiftSettings: strict),
+        // epoll for the idle benchmark's server (not in Swift's Glibc module).
+        .systemLibrary(name: "CBenchEpoll"),
+        // The C floors herald-bench runs as child processes: a bare libwebsockets client that counts a burst's
+        // frames, and sequential keep-alive POSTs on one libcurl easy handle.
+        .executableTarget(name: "herald-bench-floor", dependencies: ["CLibWebSockets", "CCurl"]),
 
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldContractTests", dependencies: ["HeraldContract", "HeraldPlan"], swiftSettings: strict),

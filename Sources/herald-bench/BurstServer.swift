@@ -13,8 +13,12 @@ protocol BurstOutlet: Sendable {
     /// Readies one burst: the function that sends it, which the server calls on the trigger's connection thread
     /// once the 202 is out; or why there is nobody to send it to (answered 409).
     func prepareBurst() -> Result<@Sendable () -> Void, BurstUnavailable>
-    /// Takes over a connection that asks for a WebSocket upgrade, until it ends.
+    /// Takes over a connection that asks for a WebSocket upgrade, until it ends (or hands it on).
     func serveUpgrade(_ stream: inout SocketStream, _ request: SocketStream.Request)
+    /// Sends one text message to the newest subscriber; false when there is none.
+    func push(_ text: [UInt8]) -> Bool
+    /// How many WebSocket subscribers are open now.
+    var openCount: Int { get }
 }
 
 extension BurstOutlet {
@@ -23,6 +27,12 @@ extension BurstOutlet {
         _ = SocketStream.writeAll(stream.fd, Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
         close(stream.fd)
     }
+
+    /// No subscribers of its own: nothing to push to.
+    func push(_ text: [UInt8]) -> Bool { false }
+
+    /// No subscribers of its own.
+    var openCount: Int { 0 }
 }
 
 /// Why a burst cannot go out now (the 409's message).
@@ -36,6 +46,9 @@ struct BurstUnavailable: Error {
 /// - `GET /health` answers 200.
 /// - A WebSocket upgrade on any path goes to the outlet.
 /// - `POST /burst` answers 202, then has the outlet send every pre-encoded frame, back to back (409 when it cannot).
+/// - `POST /echo` with `{"id":k}` answers 200 with `{"id":k}`, then pushes `{"type":"echo","id":k,…}` to the newest
+///   WebSocket subscriber, if there is one (the trigger benchmark's cycle).
+/// - `GET /stats` answers `{"open":n}`: how many WebSocket subscribers are open.
 ///
 /// It runs in a process of its own (`herald-bench serve`) so that its CPU time is not counted against the client.
 final class BurstServer: Sendable {
@@ -49,7 +62,8 @@ final class BurstServer: Sendable {
     /// Listens on an ephemeral loopback port for triggers of bursts that go to `outlet`.
     init(outlet: any BurstOutlet) throws {
         self.outlet = outlet
-        (listener, port) = try Loopback.listen()
+        // A deep backlog: the idle benchmark opens thousands of connections at once.
+        (listener, port) = try Loopback.listen(backlog: 4_096)
     }
 
     /// Accepts connections forever, each served on a thread of its own.
@@ -80,6 +94,13 @@ final class BurstServer: Sendable {
             switch (request.method, request.path.split(separator: "?").first.map(String.init) ?? request.path) {
             case ("GET", "/health"):
                 (status, body) = ("200 OK", #"{"status":"ok"}"#)
+            case ("GET", "/stats"):
+                (status, body) = ("200 OK", #"{"open":\#(outlet.openCount)}"#)
+            case ("POST", "/echo"):
+                let id = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["id"] as? Int ?? -1
+                let frame = Array(#"{"type":"echo","id":\#(id),"status":"ACCEPTED","note":"pushed after the answer"}"#.utf8)
+                send = { [outlet] in _ = outlet.push(frame) }
+                (status, body) = ("200 OK", #"{"id":\#(id)}"#)
             case ("POST", "/burst"):
                 switch outlet.prepareBurst() {
                 case .success(let sender):

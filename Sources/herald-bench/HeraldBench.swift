@@ -9,6 +9,6 @@ struct HeraldBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-bench",
         abstract: "Benchmarks of Herald's pipeline (build with -c release).",
-        subcommands: [IngestCommand.self, ServeCommand.self]
+        subcommands: [IngestCommand.self, IdleCommand.self, TriggerCommand.self, ServeCommand.self]
     )
 }

@@ -24,6 +24,9 @@ struct HeraldSide {
         var cpuToDecided: Double
         /// CPU seconds of this process for the whole `Runner.run`.
         var cpuToEnd: Double
+        /// Peak resident set of this process during `Runner.run` (`VmHWM`, reset just before), in KiB: the
+        /// receiving process's whole footprint, bench included.
+        var peakRSSKiB: Int?
     }
 
     /// Instants the runner's progress callback saw, by activity.
@@ -55,16 +58,18 @@ struct HeraldSide {
         let plans = try Planner.plan(contracts, options: RunOptions(environment: [:]))
         let marks = Marks()
         let options = RunnerOptions(progress: { marks.see($0.activity) })
+        let peakReset = ProcessMemory.resetPeak()
         let cpuStart = CPUClock.seconds()
         let result = await Runner.run(plans, options: options)
         let end = MonotonicInstant.now()
         let cpuEnd = CPUClock.seconds()
+        let peak = peakReset ? ProcessMemory.peakKiB() : nil
         try Self.check(result)
         let (trigger, decided) = marks.state.withLock { ($0.trigger, $0.decided) }
         guard let trigger, let decided else { throw BenchFailure("the runner never reported the burst step and the one after it") }
         let lastFrame = result.contracts[0].timeline.lazy.filter { $0.frame != nil }.map(\.at).max() ?? trigger.0
         return Measurement(toLastFrame: trigger.0.duration(to: lastFrame), toDecided: trigger.0.duration(to: decided.0), toEnd: trigger.0.duration(to: end),
-                           cpuToDecided: decided.1 - cpuStart, cpuToEnd: cpuEnd - cpuStart)
+                           cpuToDecided: decided.1 - cpuStart, cpuToEnd: cpuEnd - cpuStart, peakRSSKiB: peak)
     }
 
     /// Fails loudly unless the run passed with every one of the burst's expectations passed.

@@ -20,7 +20,10 @@ struct IngestCommand: AsyncParsableCommand {
             always stops. Herald runs a generated contract through ContractLoader, Planner and Runner: one channel of \
             the transport's kind, a POST /burst step with 100 expectations that must all pass. The peer (Python \
             websockets, nats-py, redis or paho-mqtt) subscribes, triggers the same burst, and calls json.loads on each \
-            frame. Each side runs R times, interleaved; the table shows medians and the spread.
+            frame. For the WebSocket transport a C floor (herald-bench-floor: libwebsockets alone, counting frames) \
+            runs too. Each side runs R times, interleaved; the table shows medians and the spread. With --json the \
+            table goes to stderr and stdout carries one JSON line: {"scenario":"ingest","transport",…,"frames",…, \
+            "herald":{"events_per_s","cpu_us_per_event","peak_rss_mib"},"floor":{…}|null,"python":{…}|null}.
             """
     )
 
@@ -38,8 +41,16 @@ struct IngestCommand: AsyncParsableCommand {
     var repetitions: Int = 3
 
     /// Skip the Python peer.
-    @Flag(name: .customLong("no-peer"), help: "Measure Herald only.")
+    @Flag(name: .customLong("no-peer"), help: "Skip the Python peer.")
     var noPeer = false
+
+    /// Skip the C floor.
+    @Flag(name: .customLong("no-floor"), help: "Skip the C floor (WebSocket transport only).")
+    var noFloor = false
+
+    /// JSON lines on stdout, the table on stderr.
+    @Flag(help: "Print one JSON line per scenario on stdout; the human table goes to stderr.")
+    var json = false
 
     /// Rejects impossible options.
     func validate() throws {
@@ -67,6 +78,8 @@ struct IngestCommand: AsyncParsableCommand {
                                                                                  transport: transport, brokerURL: broker?.url))
         let library = transport.peerLibrary
         let peer = noPeer ? nil : await PythonPeer.find(library, folder: folder)
+        let floor = noFloor || transport != .websocket ? nil : try CFloor.find()
+        let console = Console(json: json)
         // What the peer subscribes to: the WebSocket of the burst server, or the broker.
         let peerURL = broker?.url ?? "ws://127.0.0.1:\(server.port)\(transport.subscription)"
         let frameBytes = TickFeed.json(frames / 2).utf8.count
@@ -76,9 +89,9 @@ struct IngestCommand: AsyncParsableCommand {
         } else {
             "burst at \(transport.carrier) (server pid \(server.pid), port \(server.port))"
         }
-        print("herald-bench ingest: \(Format.grouped(Double(frames))) frames of ~\(frameBytes) bytes \(route); "
+        console.say("herald-bench ingest: \(Format.grouped(Double(frames))) frames of ~\(frameBytes) bytes \(route); "
               + "Herald judges \(BurstContract.expectationCount) expectations")
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, shared and noisy; "
+        console.say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, shared and noisy; "
               + "figures are medians of \(repetitions) run\(repetitions == 1 ? "" : "s") per side, interleaved")
 
         var report = IngestReport(frames: frames, transport: transport)
@@ -88,17 +101,23 @@ struct IngestCommand: AsyncParsableCommand {
             var line = "  run \(round)/\(repetitions): herald last frame in at \(Format.fixed(h.toLastFrame.seconds, 3)) s, "
                 + "\(Format.fixed(h.toDecided.seconds, 3)) s to decided, "
                 + "\(Format.fixed(h.toEnd.seconds, 3)) s to end, CPU \(Format.fixed(h.cpuToDecided, 2))/\(Format.fixed(h.cpuToEnd, 2)) s"
+            if let floor {
+                let f = try await floor.ingest(port: server.port, path: transport.subscription, frames: frames)
+                report.add(f)
+                line += "; C floor \(Format.fixed(f.wall.seconds, 3)) s, CPU \(Format.fixed(f.cpu, 2)) s"
+            }
             if let peer {
                 let p = try await peer.run(triggerPort: server.port, url: peerURL, target: transport.subscription, frames: frames)
                 report.add(p, from: peer)
                 line += "; python \(Format.fixed(p.wall.seconds, 3)) s, CPU \(Format.fixed(p.cpu, 2)) s"
             }
-            print(line)
+            console.say(line)
         }
-        print("")
-        report.print()
+        console.say()
+        report.print(to: console)
+        console.emit(report.json)
         if peer == nil && !noPeer {
-            print("no Python peer: neither \(PythonPeer.candidates.joined(separator: " nor ")) can import \(library.module); "
+            console.say("no Python peer: neither \(PythonPeer.candidates.joined(separator: " nor ")) can import \(library.module); "
                   + "to compare, \(library.installHint)")
         }
     }

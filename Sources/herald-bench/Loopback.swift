@@ -5,8 +5,8 @@ import Glibc
 
 /// TCP on 127.0.0.1: listening on an ephemeral port.
 enum Loopback {
-    /// A socket listening on `port` (0: an ephemeral one) and the port it got.
-    static func listen(port: UInt16 = 0) throws -> (fd: Int32, port: UInt16) {
+    /// A socket listening on `port` (0: an ephemeral one) with room for `backlog` pending connections, and the port it got.
+    static func listen(port: UInt16 = 0, backlog: Int32 = 128) throws -> (fd: Int32, port: UInt16) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ServerError("socket: \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
@@ -15,7 +15,7 @@ enum Loopback {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                bind(fd, sa, length) == 0 && Glibc.listen(fd, 128) == 0 && getsockname(fd, sa, &length) == 0
+                bind(fd, sa, length) == 0 && Glibc.listen(fd, backlog) == 0 && getsockname(fd, sa, &length) == 0
             }
         }
         guard bound else {

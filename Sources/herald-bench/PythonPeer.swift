@@ -13,8 +13,10 @@ struct PythonPeer {
         let distribution: String
         /// How to get it.
         let installHint: String
-        /// The script's part that subscribes, triggers, receives, and reports (after `PythonPeer.prelude`).
+        /// The script's part that subscribes, triggers, receives, and reports (after `prelude`).
         let body: String
+        /// What the script starts with: the ingest prelude (arguments, trigger, report), unless the body stands alone.
+        var prelude: String = PythonPeer.prelude
     }
 
     /// The library.
@@ -34,6 +36,8 @@ struct PythonPeer {
         var cpu: Double
         /// Which client API ran (`sync`, `asyncio`, …).
         var api: String
+        /// The peer's own peak resident set (`VmHWM`) when the last frame was parsed, in KiB.
+        var peakRSSKiB: Int?
     }
 
     /// The interpreters tried, in order.
@@ -55,10 +59,10 @@ struct PythonPeer {
                 print(getattr(module, "__version__", "?"))
             """
         for candidate in candidates {
-            guard let out = try? await runCaptured(candidate, ["-c", probe], timeout: .seconds(20)), out.status == 0 else { continue }
+            guard let out = try? await CapturedRun.run(candidate, ["-c", probe], timeout: .seconds(20)), out.status == 0 else { continue }
             let version = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             let path = (folder as NSString).appendingPathComponent("peer-\(library.distribution).py")
-            guard (try? (prelude + library.body).write(toFile: path, atomically: true, encoding: .utf8)) != nil else { return nil }
+            guard (try? (library.prelude + library.body).write(toFile: path, atomically: true, encoding: .utf8)) != nil else { return nil }
             return PythonPeer(library: library, interpreter: candidate, version: version, scriptPath: path)
         }
         return nil
@@ -67,52 +71,29 @@ struct PythonPeer {
     /// Runs the peer once: it subscribes to `target` at `url`, triggers the burst at the burst server on
     /// `triggerPort`, and must receive and parse all `frames` frames, or this throws.
     func run(triggerPort: UInt16, url: String, target: String, frames: Int) async throws -> Measurement {
-        let timeout = Duration.seconds(120 + frames / 1_000)
-        let out = try await Self.runCaptured(interpreter, [scriptPath, String(triggerPort), url, target, String(frames)],
-                                             timeout: timeout)
+        let report = try await runScript([String(triggerPort), url, target, String(frames)], timeout: .seconds(120 + frames / 1_000))
+        guard let wall = report["wall"] as? Double, let cpu = report["cpu"] as? Double,
+              let received = report["frames"] as? Int, received == frames else {
+            throw BenchFailure("the Python peer reported \(report), not all \(frames) frames; the measurement is void")
+        }
+        return Measurement(wall: .nanoseconds(Int64(wall * 1e9)), cpu: cpu, api: report["api"] as? String ?? "?",
+                           peakRSSKiB: report["peak_rss_kib"] as? Int)
+    }
+
+    /// Runs the script with `arguments` and returns the JSON object on the last line of its output; throws, with its
+    /// output, when it fails or prints no such line.
+    func runScript(_ arguments: [String], timeout: Duration) async throws -> [String: Any] {
+        let out = try await CapturedRun.run(interpreter, [scriptPath] + arguments, timeout: timeout)
         guard out.status == 0,
               let data = out.stdout.split(separator: "\n").last.map({ Data($0.utf8) }),
-              let report = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let wall = report["wall"] as? Double, let cpu = report["cpu"] as? Double,
-              let received = report["frames"] as? Int, received == frames else {
+              let report = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw BenchFailure("""
                 the Python peer failed (exit status \(out.status.map(String.init) ?? "none: killed after \(timeout)")); the measurement is void
                 stdout: \(out.stdout.suffix(500))
                 stderr: \(out.stderr.suffix(1500))
                 """)
         }
-        return Measurement(wall: .nanoseconds(Int64(wall * 1e9)), cpu: cpu, api: report["api"] as? String ?? "?")
-    }
-
-    /// Runs `executable` (looked up on PATH when it has no slash) and collects its output through temporary files;
-    /// `status` is nil when it was killed after `timeout`.
-    private static func runCaptured(_ executable: String, _ arguments: [String],
-                                    timeout: Duration) async throws -> (status: Int32?, stdout: String, stderr: String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outURL = folder.appendingPathComponent("out"), errURL = folder.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        let stdout = try FileHandle(forWritingTo: outURL), stderr = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try Interruption.shared.launch(process)
-        let exited = await ChildProcess.wait(for: process, timeout: timeout)
-        Interruption.shared.stop(process, grace: .seconds(1))
-        try? stdout.close()
-        try? stderr.close()
-        let read = { (url: URL) in (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
-        return (exited ? process.terminationStatus : nil, read(outURL), read(errURL))
+        return report
     }
 
     /// What every peer script starts with: its arguments, the trigger, and the report line.
@@ -127,9 +108,16 @@ struct PythonPeer {
             with urllib.request.urlopen(request, timeout=10) as response:
                 response.read()
 
+        def status_kib(field):
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith(field + ":"):
+                        return int(line.split()[1])
+            return None
+
         def report(api, cpu0, t0):
             wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-            print(json.dumps({"api": api, "frames": frames, "wall": wall, "cpu": cpu}))
+            print(json.dumps({"api": api, "frames": frames, "wall": wall, "cpu": cpu, "peak_rss_kib": status_kib("VmHWM")}))
 
 
         """#

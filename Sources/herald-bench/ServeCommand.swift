@@ -23,6 +23,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "websocket (to this server's own subscribers), nats, redis or mqtt (published to --broker).")
     var transport: IngestTransport = .websocket
 
+    /// Park WebSocket connections on one epoll thread and never burst (the idle benchmark).
+    @Flag(help: "Hold WebSocket connections quietly on one thread, for the idle benchmark.")
+    var idle = false
+
     /// The broker's URL, for a broker transport.
     @Option(help: "The broker's URL (nats://, redis://, mqtt://).")
     var broker: String?
@@ -35,7 +39,10 @@ struct ServeCommand: AsyncParsableCommand {
     /// Connects to the broker if there is one, starts the server, and serves until the parent is gone.
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
-        let outlet: any BurstOutlet = if let broker, transport != .websocket {
+        _ = ProcessMemory.raiseFileLimit()
+        let outlet: any BurstOutlet = if idle {
+            try IdleOutlet()
+        } else if let broker, transport != .websocket {
             try await BrokerOutlet(transport, url: broker, frames: frames)
         } else {
             WebSocketOutlet(frames: frames)

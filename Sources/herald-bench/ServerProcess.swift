@@ -14,12 +14,12 @@ final class ServerProcess {
     let port: UInt16
 
     /// Starts the server for bursts of `frames` frames over `transport` (published to the broker at `brokerURL`,
-    /// for a broker transport) and waits for it to say its port.
-    init(frames: Int, transport: IngestTransport = .websocket, brokerURL: String? = nil) throws {
+    /// for a broker transport), or an idle server with `idle`, and waits for it to say its port.
+    init(frames: Int, transport: IngestTransport = .websocket, brokerURL: String? = nil, idle: Bool = false) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.ownExecutable())
         process.arguments = ["serve", "--frames", String(frames), "--transport", transport.rawValue]
-            + (brokerURL.map { ["--broker", $0] } ?? [])
+            + (brokerURL.map { ["--broker", $0] } ?? []) + (idle ? ["--idle"] : [])
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardInput = stdin
@@ -46,7 +46,7 @@ final class ServerProcess {
     func stop() { Interruption.shared.stop(process, grace: .seconds(2)) }
 
     /// The path of this executable, from `/proc/self/exe`.
-    private static func ownExecutable() throws -> String {
+    static func ownExecutable() throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard n > 0 else { throw ServerError("cannot read /proc/self/exe: \(String(cString: strerror(errno)))") }

@@ -38,4 +38,24 @@ enum WebSocketFraming {
         }
         out.append(contentsOf: payload)
     }
+
+    /// The first whole client frame in `bytes` (unmasked) and how many bytes it took; nil until it is all there.
+    static func clientFrame(in bytes: [UInt8]) -> (SocketStream.Frame, Int)? {
+        guard bytes.count >= 2 else { return nil }
+        var offset = 2
+        var length = Int(bytes[1] & 0x7F)
+        let extra = length == 126 ? 2 : length == 127 ? 8 : 0
+        guard bytes.count >= offset + extra else { return nil }
+        if extra > 0 {
+            length = bytes[offset..<offset + extra].reduce(0) { $0 << 8 | Int($1) }
+            offset += extra
+        }
+        let masked = bytes[1] & 0x80 != 0
+        let maskAt = offset
+        if masked { offset += 4 }
+        guard length >= 0, length < 1 << 24, bytes.count >= offset + length else { return nil }
+        var payload = Array(bytes[offset..<offset + length])
+        if masked { for i in payload.indices { payload[i] ^= bytes[maskAt + (i & 3)] } }
+        return (SocketStream.Frame(opcode: bytes[0] & 0x0F, payload: payload), offset + length)
+    }
 }

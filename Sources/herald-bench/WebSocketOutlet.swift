@@ -60,6 +60,17 @@ final class WebSocketOutlet: BurstOutlet {
         return .success { [burst] in _ = subscriber.write(burst) }
     }
 
+    /// Sends one text message to the newest subscriber.
+    func push(_ text: [UInt8]) -> Bool {
+        guard let subscriber = subscribers.withLock({ $0.last }) else { return false }
+        var frame: [UInt8] = []
+        WebSocketFraming.appendFrame(.text, payload: text, to: &frame)
+        return subscriber.write(frame)
+    }
+
+    /// How many subscribers are open.
+    var openCount: Int { subscribers.withLock { $0.count } }
+
     /// Completes the upgrade, registers the subscriber, and answers pings and the close handshake until it ends.
     func serveUpgrade(_ stream: inout SocketStream, _ request: SocketStream.Request) {
         guard let key = request.headers["sec-websocket-key"] else {

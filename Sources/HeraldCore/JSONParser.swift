@@ -79,9 +79,13 @@ public struct JSONParser {
 
         mutating func object(depth: Int) throws(Failure) -> JSONValue {
             index += 1
-            var members: [String: JSONValue] = [:]
+            // Members are gathered first and hashed into a dictionary of the right size once (a later duplicate key
+            // wins), rather than grown one key at a time.
+            var members: [(String, JSONValue)] = []
+            members.reserveCapacity(8)
+            func made() -> JSONValue { .object(Dictionary(members, uniquingKeysWith: { _, last in last })) }
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object([:]) }
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
@@ -90,11 +94,11 @@ public struct JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 index += 1
                 skipWhitespace()
-                members[key] = try value(depth: depth + 1)
+                members.append((key, try value(depth: depth + 1)))
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unexpected end of input") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return made() }
                 throw fail("expected ',' or '}'")
             }
         }

@@ -32,15 +32,26 @@ public final class Redactor: Sendable {
 
     /// Whether a field or variable name looks secret (`token`, `password`, `apiKey`, `client_secret`, …).
     public func isSecretName(_ name: String) -> Bool {
-        if let known = state.withLock({ $0.names[name] }) { return known }
+        let (known, fields) = state.withLock { ($0.names[name], $0.fields) }
+        if let known { return known }
+        let secret = Self.isSecret(name, fields: fields)
+        remember([name: secret])
+        return secret
+    }
+
+    /// Whether `name` is secret: listed under `redact:`, or containing a secret-looking part.
+    private static func isSecret(_ name: String, fields: Set<String>) -> Bool {
         let n = name.lowercased()
-        let secret = state.withLock { $0.fields.contains(n) } || Self.secretParts.contains { n.contains($0) }
+        return fields.contains(n) || secretParts.contains { n.contains($0) }
+    }
+
+    /// Keeps answers of `isSecretName` for the next frames.
+    private func remember(_ answers: [String: Bool]) {
         state.withLock { s in
             // Bounded: a stream of frames with ever new keys must not grow it without end.
-            if s.names.count >= 4096 { s.names.removeAll(keepingCapacity: true) }
-            s.names[name] = secret
+            if s.names.count + answers.count > 4096 { s.names.removeAll(keepingCapacity: true) }
+            s.names.merge(answers) { _, new in new }
         }
-        return secret
     }
 
     /// Adds a value to mask wherever it appears. Values shorter than 4 characters are ignored (they would mask noise).
@@ -85,7 +96,17 @@ public final class Redactor: Sendable {
     /// `value` with secret-looking fields and known secret values masked, or `nil` when nothing in it needed masking
     /// (the common case for a stream of frames, which then costs one walk and no copy).
     public func masked(_ value: JSONValue) -> JSONValue? {
-        let values = state.withLock { $0.values }
+        // One look at the shared state per value, not one per field: the names answered so far are read from a copy,
+        // and what this walk learns is added back at the end.
+        let (values, fields, known) = state.withLock { ($0.values, $0.fields, $0.names) }
+        var learnt: [String: Bool] = [:]
+        func isSecretName(_ name: String) -> Bool {
+            if let answer = known[name] ?? learnt[name] { return answer }
+            let answer = Self.isSecret(name, fields: fields)
+            learnt[name] = answer
+            return answer
+        }
+        defer { if !learnt.isEmpty { remember(learnt) } }
         func walk(_ v: JSONValue) -> JSONValue? {
             switch v {
             case .string(let s):

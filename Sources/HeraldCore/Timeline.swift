@@ -160,7 +160,7 @@ public struct ResponseRecord: Sendable, Codable, Hashable {
 
 /// A message on a channel.
 public struct FrameRecord: Sendable, Codable, Hashable {
-    /// The payload as text (binary payloads as lowercase hex).
+    /// The payload as text: UTF-8 as it came (binary messages too), other bytes as `base64:` and their Base64 text.
     public var text: String
     /// The payload parsed as JSON, when it is JSON.
     public var json: JSONValue?

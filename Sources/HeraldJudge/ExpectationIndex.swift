@@ -12,7 +12,10 @@ import HeraldCore
 ///
 /// The index never loses a frame that can decide an expectation: every frame for which `EventJudge.canDecide` holds is
 /// among the candidates (it may give more, which the caller checks).
-public struct ExpectationIndex<ID: Hashable & Sendable>: Sendable {
+public struct ExpectationIndex: Sendable {
+    /// An expectation's number, given by the caller.
+    public typealias ID = Int
+
     /// Where one expectation (or one item of a sequence) is filed.
     struct Key: Hashable, Sendable {
         var channel: String
@@ -24,6 +27,8 @@ public struct ExpectationIndex<ID: Hashable & Sendable>: Sendable {
     private struct Channel: Sendable {
         var unindexed: [ID: Int] = [:]
         var byPath: [JSONPath: [JSONValue: [ID: Int]]] = [:]
+        /// How many expectations are filed here more than once (items of a sequence): their candidates need deduplicating.
+        var repeated = 0
         var isEmpty: Bool { unindexed.isEmpty && byPath.isEmpty }
     }
 
@@ -66,6 +71,9 @@ public struct ExpectationIndex<ID: Hashable & Sendable>: Sendable {
     /// Removes an expectation.
     public mutating func remove(_ id: ID) {
         guard let filed = keys.removeValue(forKey: id) else { return }
+        for name in Set(filed.map(\.channel)) where filed.filter({ $0.channel == name }).count > 1 {
+            channels[name]?.repeated -= 1
+        }
         for key in filed {
             guard var channel = channels[key.channel] else { continue }
             if let path = key.path, let value = key.value {
@@ -81,22 +89,38 @@ public struct ExpectationIndex<ID: Hashable & Sendable>: Sendable {
 
     /// The expectations `frame` may decide, each once, in no particular order.
     public func candidates(for frame: ObservedFrame) -> [ID] {
-        guard let channel = channels[frame.channel] else { return [] }
-        var out = Array(channel.unindexed.keys)
+        var out: [ID] = []
+        candidates(for: frame, into: &out)
+        return out
+    }
+
+    /// The expectations `frame` may decide, each once, written into `out` (emptied first, its storage kept: the
+    /// caller offers every frame of a burst through one buffer).
+    public func candidates(for frame: ObservedFrame, into out: inout [ID]) {
+        out.removeAll(keepingCapacity: true)
+        guard let channel = channels[frame.channel] else { return }
+        out.append(contentsOf: channel.unindexed.keys)
         for (path, buckets) in channel.byPath {
             guard let value = path.evaluate(in: frame.value), let ids = buckets[Self.normalised(value)] else { continue }
             out.append(contentsOf: ids.keys)
         }
         // An expectation filed twice (two items of a sequence) is offered once.
-        if channel.byPath.count > 1 || !channel.unindexed.isEmpty, out.count > 1 {
-            var seen = Set<ID>()
-            out = out.filter { seen.insert($0).inserted }
+        if channel.repeated > 0, out.count > 1 {
+            out.sort()
+            var kept = 1
+            for i in 1..<out.count where out[i] != out[kept - 1] {
+                out[kept] = out[i]
+                kept += 1
+            }
+            out.removeLast(out.count - kept)
         }
-        return out
     }
 
     private mutating func add(_ id: ID, _ filed: [Key]) {
         keys[id, default: []].append(contentsOf: filed)
+        for name in Set(filed.map(\.channel)) where filed.filter({ $0.channel == name }).count > 1 {
+            channels[name, default: Channel()].repeated += 1
+        }
         for key in filed {
             if let path = key.path, let value = key.value {
                 channels[key.channel, default: Channel()].byPath[path, default: [:]][value, default: [:]][id, default: 0] += 1

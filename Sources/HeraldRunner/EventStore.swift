@@ -16,7 +16,9 @@ final class EventStore: Sendable {
         var watches: [Int: EventWatch] = [:]
         /// The wakeup of the wait each watch belongs to.
         var wakeups: [Int: Wakeup] = [:]
-        var index = ExpectationIndex<Int>()
+        var index = ExpectationIndex()
+        /// The candidates of the frame being appended (one buffer for every frame).
+        var candidates: [Int] = []
         var nextID = 0
     }
 
@@ -30,7 +32,8 @@ final class EventStore: Sendable {
         let wake = state.withLock { s -> [Wakeup] in
             s.frames.append(frame)
             var wake: [Wakeup] = []
-            for id in s.index.candidates(for: frame) where s.watches[id]?.offer(frame) == true {
+            s.index.candidates(for: frame, into: &s.candidates)
+            for id in s.candidates where s.watches[id]?.offer(frame) == true {
                 if let w = s.wakeups[id], !wake.contains(where: { $0 === w }) { wake.append(w) }
             }
             return wake

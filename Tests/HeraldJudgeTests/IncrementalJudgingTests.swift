@@ -91,7 +91,7 @@ struct IncrementalJudgingTests {
     /// it as a candidate, kept in an ``EventWatch``, judged from its hits when due. Also checks that the index never
     /// withholds a frame that can decide the expectation.
     static func throughTheIndex(_ e: BoundExpectation, _ frames: [ObservedFrame]) -> (Int, Verdict)? {
-        var index = ExpectationIndex<Int>()
+        var index = ExpectationIndex()
         // Other expectations filed beside it, so that the discriminating field is chosen among several: `n` differs
         // more than `type` among them, so it files "match on a number" (where 1 and "1" must meet).
         let others: [(JSONValue, JSONValue)] = [("b", 2), ("other", 3), ("b", 4)]

@@ -159,11 +159,14 @@ public struct ResponseRecord: Sendable, Codable, Hashable {
 }
 
 /// A message on a channel.
-public struct FrameRecord: Sendable, Codable, Hashable {
+///
+/// It keeps the payload as text only: ``json`` parses it when asked (a report, a capture), so that a long run keeps
+/// about the size of what it received, not a parsed tree per frame.
+public struct FrameRecord: Sendable, Hashable {
     /// The payload as text: UTF-8 as it came (binary messages too), other bytes as `base64:` and their Base64 text.
     public var text: String
-    /// The payload parsed as JSON, when it is JSON.
-    public var json: JSONValue?
+    /// Whether ``text`` is JSON.
+    public var isJSON: Bool
     /// Whether the payload was binary.
     public var binary: Bool
     /// What it arrived on: a NATS subject, an MQTT topic, a Redis channel or key, an SSE event name.
@@ -174,16 +177,45 @@ public struct FrameRecord: Sendable, Codable, Hashable {
     public var id: String?
     /// MQTT: the broker kept it as the topic's retained message.
     public var retained: Bool?
-    /// Creates the record.
+
+    /// Creates the record. `json` says that `text` is JSON (and is that text parsed: pass the value `text` encodes).
     public init(text: String, json: JSONValue?, binary: Bool = false, subject: String? = nil, headers: [RecordedHeader]? = nil,
                 id: String? = nil, retained: Bool? = nil) {
         self.text = text
-        self.json = json
+        self.isJSON = json != nil
         self.binary = binary
         self.subject = subject
         self.headers = headers
         self.id = id
         self.retained = retained
+    }
+
+    /// The payload parsed as JSON, when it is JSON (parsed anew at each call).
+    public var json: JSONValue? { isJSON ? try? JSONParser.parse(text) : nil }
+}
+
+extension FrameRecord: Codable {
+    private enum Keys: String, CodingKey { case text, json, binary, subject, headers, id, retained }
+
+    /// Encodes the record, with its payload parsed under `json` when it is JSON.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(text, forKey: .text)
+        try c.encodeIfPresent(json, forKey: .json)
+        try c.encode(binary, forKey: .binary)
+        try c.encodeIfPresent(subject, forKey: .subject)
+        try c.encodeIfPresent(headers, forKey: .headers)
+        try c.encodeIfPresent(id, forKey: .id)
+        try c.encodeIfPresent(retained, forKey: .retained)
+    }
+
+    /// Decodes what ``encode(to:)`` writes.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        self.init(text: try c.decode(String.self, forKey: .text), json: try c.decodeIfPresent(JSONValue.self, forKey: .json),
+                  binary: try c.decode(Bool.self, forKey: .binary), subject: try c.decodeIfPresent(String.self, forKey: .subject),
+                  headers: try c.decodeIfPresent([RecordedHeader].self, forKey: .headers), id: try c.decodeIfPresent(String.self, forKey: .id),
+                  retained: try c.decodeIfPresent(Bool.self, forKey: .retained))
     }
 }
 

@@ -30,7 +30,7 @@ public struct EventWatch: Sendable {
     @discardableResult
     public mutating func offer(_ frame: ObservedFrame) -> Bool {
         guard EventJudge.canDecide(expectation, trigger: trigger, on: frame) else { return false }
-        hits.append(frame)
+        hits.append(frame.compacted())
         changed = true
         return true
     }

@@ -11,34 +11,74 @@ public struct ObservedFrame: Sendable, Hashable {
     public var actor: String?
     /// The channel.
     public var channel: String
-    /// The payload: parsed JSON, or the text as a JSON string.
-    public var value: JSONValue
-    /// The payload as text.
+    /// The payload as text, as it may be shown (secrets masked).
     public var text: String
     /// What it arrived on, for the kinds that say: a NATS subject, an MQTT topic, a Redis channel or key, an SSE
     /// event name.
     public var subject: String?
     /// Message headers (NATS), by lowercased name.
     public var headers: [String: String]
+    private var payload: Payload
+
+    /// How the payload is held: parsed, or as the JSON text it is parsed from when asked. A frame is parsed once when
+    /// it arrives, offered to the expectations it may decide, and then kept as text (``compacted()``), so that a long
+    /// run does not keep a tree per frame.
+    private enum Payload: Sendable, Hashable {
+        case parsed(JSONValue, json: String?)
+        case json(String)
+    }
+
+    /// The payload: parsed JSON, or the text as a JSON string.
+    public var value: JSONValue {
+        get {
+            switch payload {
+            case .parsed(let v, _): return v
+            case .json(let text): return (try? JSONParser.parse(text)) ?? .string(text)
+            }
+        }
+        set { payload = .parsed(newValue, json: nil) }
+    }
 
     /// Creates a frame.
     public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, value: JSONValue, text: String,
                 subject: String? = nil, headers: [String: String] = [:]) {
-        self.headers = headers
+        self.init(seq: seq, at: at, actor: actor, channel: channel, payload: .parsed(value, json: nil), text: text,
+                  subject: subject, headers: headers)
+    }
+
+    /// Creates a frame whose payload is `json` (its raw text, secrets unmasked) parsed as `value`; ``compacted()``
+    /// keeps only the text.
+    public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, json: String, parsed value: JSONValue, text: String,
+                subject: String? = nil, headers: [String: String] = [:]) {
+        self.init(seq: seq, at: at, actor: actor, channel: channel, payload: .parsed(value, json: json), text: text,
+                  subject: subject, headers: headers)
+    }
+
+    private init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, payload: Payload, text: String,
+                 subject: String?, headers: [String: String]) {
         self.seq = seq
         self.at = at
         self.actor = actor
         self.channel = channel
-        self.value = value
+        self.payload = payload
         self.text = text
         self.subject = subject
+        self.headers = headers
+    }
+
+    /// The same frame holding its JSON payload as text only (parsed again when ``value`` is read).
+    public func compacted() -> ObservedFrame {
+        guard case .parsed(_, let json?) = payload else { return self }
+        var f = self
+        f.payload = .json(json)
+        return f
     }
 
     /// The frame of a timeline entry, if it is one.
     public init?(_ entry: TimelineEntry) {
         guard let f = entry.frame, let channel = entry.channel else { return nil }
         self.init(seq: entry.seq, at: entry.at, actor: entry.actor, channel: channel,
-                  value: f.json ?? .string(f.text), text: f.text, subject: f.subject,
+                  payload: f.isJSON ? .json(f.text) : .parsed(.string(f.text), json: nil), text: f.text, subject: f.subject,
                   headers: Dictionary((f.headers ?? []).map { ($0.name.lowercased(), $0.value) }) { first, _ in first })
     }
 }

@@ -192,9 +192,12 @@ final class ChannelHub: Sendable {
                     let record = FrameRecord(text: shown, json: masked ?? json, binary: !m.isText, subject: m.subject,
                                              headers: headers, id: m.id, retained: m.retained)
                     let entry = timeline.record(.frame(record), actor: key.actor, channel: key.channel, at: m.receivedAt)
-                    store.append(ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel,
-                                               value: json ?? .string(text), text: shown, subject: m.subject,
-                                               headers: Dictionary(m.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }))
+                    let headerMap = Dictionary(m.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
+                    store.append(json.map {
+                        ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, json: text, parsed: $0,
+                                      text: shown, subject: m.subject, headers: headerMap)
+                    } ?? ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, value: .string(text),
+                                       text: shown, subject: m.subject, headers: headerMap))
                 case .note(let text):
                     timeline.record(.note(text), actor: key.actor, channel: key.channel)
                 case .dropped(let detail, let at):

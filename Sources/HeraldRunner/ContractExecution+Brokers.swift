@@ -92,8 +92,11 @@ extension ContractExecution {
         }
         let body = JSONParser.parseIfJSON(reply.payload) ?? .string(reply.text ?? "")
         let recorded = reply.headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) }
-        let entry = timeline.record(.frame(FrameRecord(text: redactor.redact(reply.text ?? ""), json: body.objectValue != nil ? redactor.redact(body) : nil,
-                                                       subject: reply.subject, headers: recorded.isEmpty ? nil : recorded)),
+        // A JSON object is recorded as its masked encoding (secret-looking fields masked), anything else as its text.
+        let masked: JSONValue? = body.objectValue != nil ? redactor.redact(body) : nil
+        let shown = masked.map { redactor.redact($0.encoded()) } ?? redactor.redact(reply.text ?? "")
+        let entry = timeline.record(.frame(FrameRecord(text: shown, json: masked, subject: reply.subject,
+                                                       headers: recorded.isEmpty ? nil : recorded)),
                                     actor: actor, channel: message.service, at: reply.receivedAt)
         return ObservedResponse(status: 200, headers: recorded, body: body, seq: entry.seq)
     }

@@ -27,10 +27,11 @@ final class EventStore: Sendable {
     /// The position the next frame will take: frames that arrive from now on are at or after it.
     var position: Int { state.withLock { $0.frames.count } }
 
-    /// Appends a frame and offers it to the expectations that it may decide.
+    /// Appends a frame (kept compacted: its payload as text) and offers it, parsed, to the expectations that it may
+    /// decide.
     func append(_ frame: ObservedFrame) {
         let wake = state.withLock { s -> [Wakeup] in
-            s.frames.append(frame)
+            s.frames.append(frame.compacted())
             var wake: [Wakeup] = []
             s.index.candidates(for: frame, into: &s.candidates)
             for id in s.candidates where s.watches[id]?.offer(frame) == true {

@@ -152,7 +152,8 @@ struct Report: Decodable {
         var text: String?
         var binary: Bool?
 
-        private enum Keys: String, CodingKey { case seq, actor, channel, type, data }
+        private enum Keys: String, CodingKey { case seq, actor, channel, event }
+        private enum EventKeys: String, CodingKey { case type, data }
         private struct FrameData: Decodable {
             var text: String?
             var binary: Bool?
@@ -163,9 +164,10 @@ struct Report: Decodable {
             seq = try c.decode(Int.self, forKey: .seq)
             actor = try c.decodeIfPresent(String.self, forKey: .actor)
             channel = try c.decodeIfPresent(String.self, forKey: .channel)
-            type = try c.decode(String.self, forKey: .type)
+            let event = try c.nestedContainer(keyedBy: EventKeys.self, forKey: .event)
+            type = try event.decode(String.self, forKey: .type)
             // Notes carry a string, not an object.
-            let data = type == "frame" ? try c.decode(FrameData.self, forKey: .data) : nil
+            let data = type == "frame" ? try event.decode(FrameData.self, forKey: .data) : nil
             text = data?.text
             binary = data?.binary
         }

@@ -94,6 +94,8 @@ extension ContractExecution {
                         let sample = try await probe.read()
                         samples.append(sample)
                         if probe.expectation.holds(sample) || sample.at >= deadline { break }
+                        // A cache says nothing when it changes (a Redis without keyspace events, an HTTP resource):
+                        // it is read again after the probe's pause.
                         try await Task.sleep(for: min(probe.pause, MonotonicInstant.now().duration(to: deadline)))
                     }
                     return (i, CacheJudge.judge(probe.expectation, trigger: trigger, baseline: probe.baseline, samples: samples))

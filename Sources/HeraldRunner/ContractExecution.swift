@@ -126,9 +126,8 @@ actor ContractExecution {
         }
         if let tail {
             progress("listening")
-            if let duration = tail.duration { try await Task.sleep(for: duration) } else {
-                while true { try await Task.sleep(for: .seconds(3600)) }
-            }
+            // Listens for the duration asked for, or until Ctrl-C cancels the task.
+            if let duration = tail.duration { try await Task.sleep(for: duration) } else { await Wakeup().wait() }
             return
         }
         for (i, step) in contract.steps.enumerated() {
@@ -181,6 +180,7 @@ actor ContractExecution {
                     throw InfrastructureError("service '\(service.name)' (\(URLs.masked(url))) is not healthy after \(DurationText.format(timeout)): \(last)",
                                               hint: "start the service, or check its url and health path (\(service.location))")
                 }
+                // The service is another process that says nothing when it becomes healthy: it is asked again.
                 try await Task.sleep(for: .milliseconds(100))
             }
         }

@@ -85,6 +85,10 @@ let package = Package(
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldContractTests", dependencies: ["HeraldContract", "HeraldPlan"], swiftSettings: strict),
         .testTarget(name: "HeraldJudgeTests", dependencies: ["HeraldJudge", "HeraldContract"], swiftSettings: strict),
+        // The real runner against fake channel links (through RunnerOptions.connector): no sockets.
+        .testTarget(name: "HeraldRunnerTests",
+                    dependencies: ["HeraldRunner", "HeraldPlan", "HeraldContract", "HeraldCore"],
+                    swiftSettings: strict),
         .testTarget(name: "HeraldReportTests", dependencies: ["HeraldReport", "HeraldCore"], swiftSettings: strict),
         .testTarget(name: "HeraldTransportTests",
                     dependencies: ["HeraldTransport", "HeraldDemoBackend"],

@@ -94,23 +94,33 @@ final class ChannelHub: Sendable {
         // the transport stamps that frame when it arrives.
         let attempt = Opening(position: store.position, at: MonotonicInstant.now())
         do {
-            switch channel.kind {
-            case .websocket:
-                let link = try await WebSocketLink.open(context, engine: engine, subprotocol: channel.subprotocol)
-                let opened = try await started(link, key: key, attempt: attempt)
+            let opened: Opening
+            if let connector = ChannelConnector.current {
+                // Links supplied by a test (RunnerOptions.connector) are treated as the channel's kind says, below.
+                opened = try await started(try await connector.open(channel, context, actor), key: key, attempt: attempt)
+            } else {
+                // Each real link is started as its concrete type, so that its reader is specialised.
+                switch channel.kind {
+                case .websocket:
+                    opened = try await started(try await WebSocketLink.open(context, engine: engine, subprotocol: channel.subprotocol),
+                                               key: key, attempt: attempt)
+                case .nats:
+                    opened = try await started(try await NATSLink.open(context, queue: channel.broker.queue), key: key, attempt: attempt)
+                case .redis:
+                    opened = try await started(try await RedisChannelLink.open(context, keyspace: channel.broker.keyspace,
+                                                                               enableKeyspaceEvents: channel.broker.enableKeyspaceEvents),
+                                               key: key, attempt: attempt)
+                case .mqtt:
+                    opened = try await started(try await MQTTLink.open(context, qos: channel.broker.qos ?? 1), key: key, attempt: attempt)
+                case .sse:
+                    opened = try await started(try await SSELink.open(context), key: key, attempt: attempt)
+                }
+            }
+            if channel.kind == .websocket {
                 for payload in channel.onOpen { try send(payload, on: key, scope: scope) }
                 if let ready = channel.ready {
                     try await awaitReady(ready, after: opened, key: key, channel: channel, who: who, scope: scope, timeout: timeout)
                 }
-            case .nats:
-                try await started(try await NATSLink.open(context, queue: channel.broker.queue), key: key, attempt: attempt)
-            case .redis:
-                try await started(try await RedisChannelLink.open(context, keyspace: channel.broker.keyspace,
-                                                                  enableKeyspaceEvents: channel.broker.enableKeyspaceEvents), key: key, attempt: attempt)
-            case .mqtt:
-                try await started(try await MQTTLink.open(context, qos: channel.broker.qos ?? 1), key: key, attempt: attempt)
-            case .sse:
-                try await started(try await SSELink.open(context), key: key, attempt: attempt)
             }
         } catch let error as TransportError {
             throw InfrastructureError("channel '\(channel.name)'\(who): \(redactor.redact(error.description))", hint: hint(for: error))

@@ -15,6 +15,8 @@ public struct RunnerOptions: Sendable {
     public var progress: (@Sendable (Progress) -> Void)?
     /// Sees every timeline entry as it is recorded (for live traces).
     public var onEntry: (@Sendable (LiveEntry) -> Void)?
+    /// Opens channel connections in place of the real transports (tests); `nil`, the default, for the real ones.
+    var connector: ChannelConnector?
 
     /// Creates options.
     public init(failFast: Bool = false, strict: Bool = false, insecure: Bool = false,
@@ -57,7 +59,9 @@ public enum Runner {
             let report: @Sendable (String) -> Void = { activity in
                 options.progress?(.init(contractIndex: i + 1, contractCount: plans.count, contract: plan.contract.name, activity: activity))
             }
-            let result = await ContractExecution.run(plan, client: client, options: options, progress: report)
+            let result = await ChannelConnector.$current.withValue(options.connector) {
+                await ContractExecution.run(plan, client: client, options: options, progress: report)
+            }
             interrupted = interrupted || result.interrupted
             results.append(result)
         }
@@ -89,9 +93,11 @@ public enum Runner {
                                           hint: "its actors: \(subscribers.map(\.description).joined(separator: ", "))")
             }
         }
-        return await ContractExecution.run(
-            plan, client: HTTPClient(), options: options, tail: .init(channels: Set(channels), actor: instance, duration: duration), progress: { activity in
-                options.progress?(.init(contractIndex: 1, contractCount: 1, contract: contract.name, activity: activity))
-            })
+        return await ChannelConnector.$current.withValue(options.connector) {
+            await ContractExecution.run(
+                plan, client: HTTPClient(), options: options, tail: .init(channels: Set(channels), actor: instance, duration: duration), progress: { activity in
+                    options.progress?(.init(contractIndex: 1, contractCount: 1, contract: contract.name, activity: activity))
+                })
+        }
     }
 }

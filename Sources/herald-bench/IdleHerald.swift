@@ -90,15 +90,7 @@ struct IdleHerald {
         guard let before = ProcessMemory.residentKiB() else { throw BenchFailure("cannot read VmRSS from /proc/self/status") }
         let start = MonotonicInstant.now()
         let result = await Runner.run(plans, options: options)
-        guard let contract = result.contracts.first else { throw BenchFailure("the idle contract did not run") }
-        if let infra = contract.infrastructureError {
-            throw BenchFailure("Herald could not hold \(connections) connections: \(infra)")
-        }
-        let failed = contract.verdicts.filter { $0.outcome != .passed }
-        guard result.exitStatus == .passed, failed.isEmpty else {
-            throw BenchFailure("the idle contract did not pass (exit status \(result.exitStatus)): "
-                               + failed.prefix(3).map { "\($0.id): \($0.message)" }.joined(separator: "; "))
-        }
+        _ = try result.passedContract("idle")
         let (connected, rss) = sample.state.withLock { ($0.connected, $0.rss) }
         guard let connected, let rss else { throw BenchFailure("RSS was not read while the connections were open") }
         return Measurement(rssBeforeKiB: before, rssOpenKiB: rss, connectTime: start.duration(to: connected))

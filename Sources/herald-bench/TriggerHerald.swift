@@ -94,13 +94,7 @@ struct TriggerHerald {
             }
         })
         let result = await Runner.run(plans, options: options)
-        guard let contract = result.contracts.first else { throw BenchFailure("the trigger contract did not run") }
-        if let infra = contract.infrastructureError { throw BenchFailure("the Herald run hit an infrastructure error: \(infra)") }
-        let failed = contract.verdicts.filter { $0.outcome != .passed }
-        guard result.exitStatus == .passed, failed.isEmpty else {
-            throw BenchFailure("the trigger contract did not pass (exit status \(result.exitStatus)): "
-                               + failed.prefix(3).map { "\($0.id): \($0.message)" }.joined(separator: "; "))
-        }
+        let contract = try result.passedContract("trigger")
         let (cpuFirst, cpuMarker) = marks.state.withLock { ($0.first, $0.marker) }
         guard let cpuFirst, let cpuMarker else { throw BenchFailure("the runner never reported the measured steps") }
         return Measurement(latency: try latencies(contract.timeline), cpu: cpuMarker - cpuFirst)

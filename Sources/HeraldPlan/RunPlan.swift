@@ -55,7 +55,8 @@ public struct ActorInstance: Hashable, Sendable, CustomStringConvertible {
     public var description: String { index.map { "\(actor)[\($0)]" } ?? actor }
 }
 
-/// A contract ready to run: actors instanced, every reference checked.
+/// A contract ready to run: actors instanced, every reference checked, and what does not depend on run-time values
+/// resolved: the connections of each channel and, for each event expectation, whom it watches and for how long.
 public struct ContractPlan: Sendable {
     /// The contract.
     public var contract: Contract
@@ -63,6 +64,24 @@ public struct ContractPlan: Sendable {
     public var actors: [ActorInstance]
     /// The options it runs with.
     public var options: RunOptions
+    /// The instances with a connection of their own on each channel, by channel name (empty: one shared connection).
+    public private(set) var subscribersByChannel: [String: [ActorInstance]] = [:]
+    /// Each event expectation's watch, by where the expectation is written.
+    public private(set) var watches: [SourceLocation: WatchPlan] = [:]
+
+    /// Plans `contract` with these actor instances: resolves the channels' subscribers and the expectations' watches.
+    public init(contract: Contract, actors: [ActorInstance], options: RunOptions) {
+        self.contract = contract
+        self.actors = actors
+        self.options = options
+        for channel in contract.channels {
+            var out: [ActorInstance] = []
+            for ref in channel.actors { for i in instances(ref) where !out.contains(i) { out.append(i) } }
+            subscribersByChannel[channel.name] = out
+        }
+        let steps = contract.steps + contract.cleanup + contract.actors.flatMap(\.setup)
+        for e in steps.flatMap(\.events) { watches[e.location] = watch(of: e) }
+    }
 
     /// The instances a reference names (`seller` gives them all, `seller[1]` one; `buyer[0]` is `buyer`).
     public func instances(_ ref: ActorReference) -> [ActorInstance] {
@@ -76,10 +95,52 @@ public struct ContractPlan: Sendable {
     }
 
     /// The instances that get their own connection on `channel` (empty for a shared connection).
-    public func subscribers(of channel: Channel) -> [ActorInstance] {
-        var out: [ActorInstance] = []
-        for ref in channel.actors { for i in instances(ref) where !out.contains(i) { out.append(i) } }
-        return out
+    public func subscribers(of channel: Channel) -> [ActorInstance] { subscribersByChannel[channel.name] ?? [] }
+
+    /// The connections of `channel`: one per subscribed instance, or a single shared one (`nil`).
+    public func connections(of channel: Channel) -> [ActorInstance?] {
+        let subscribers = subscribers(of: channel)
+        return subscribers.isEmpty ? [nil] : subscribers
+    }
+
+    /// What the plan resolved of `e` (planned for every expectation of the contract).
+    public func watch(_ e: EventExpectation) -> WatchPlan { watches[e.location] ?? watch(of: e) }
+
+    private func watch(of e: EventExpectation) -> WatchPlan {
+        let kindName: String = switch e.kind {
+        case .match: e.recipients == nil ? "match" : "recipients"
+        case .count: "count"
+        case .absent: "absent"
+        case .sequence: "sequence"
+        }
+        return WatchPlan(kindName: kindName, actor: e.actor.flatMap { instances($0).first?.description },
+                         recipients: e.recipients.map { refs in refs.flatMap { instances($0).map(\.description) } },
+                         subscribers: (subscribersByChannel[e.channel] ?? []).map(\.description),
+                         within: e.within ?? contract.defaults.within)
+    }
+}
+
+/// What the planner resolves of an event expectation before the run: its verdict kind, the connections it watches,
+/// whom it expects, and its window (the contract's default when it names none).
+public struct WatchPlan: Sendable, Hashable {
+    /// The verdict kind's name in ids: `match`, `recipients`, `count`, `absent`, `sequence`.
+    public var kindName: String
+    /// The one watched connection's actor instance (`as:`), if restricted.
+    public var actor: String?
+    /// Exactly these actor instances must receive the event.
+    public var recipients: [String]?
+    /// The instances subscribed to its channel (empty for a shared connection).
+    public var subscribers: [String]
+    /// Its timeout or window.
+    public var within: Duration
+
+    /// Creates the value.
+    public init(kindName: String, actor: String?, recipients: [String]?, subscribers: [String], within: Duration) {
+        self.kindName = kindName
+        self.actor = actor
+        self.recipients = recipients
+        self.subscribers = subscribers
+        self.within = within
     }
 }
 

@@ -49,11 +49,7 @@ final class ChannelHub: Sendable {
     /// `only` picks a subset of (channel, actor) connections (for `herald tail`).
     func openAll(plan: ContractPlan, bindings: Bindings, insecure: Bool,
                  only: ((Channel, ActorInstance?) -> Bool)? = nil) async throws {
-        var jobs: [(Channel, ActorInstance?)] = []
-        for channel in plan.contract.channels {
-            let subscribers = plan.subscribers(of: channel)
-            if subscribers.isEmpty { jobs.append((channel, nil)) } else { jobs += subscribers.map { (channel, $0) } }
-        }
+        var jobs = plan.contract.channels.flatMap { channel in plan.connections(of: channel).map { (channel, $0) } }
         if let only { jobs = jobs.filter { only($0.0, $0.1) } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (channel, actor) in jobs {

@@ -351,8 +351,9 @@ actor ContractExecution {
 
     // MARK: - Events
 
+    /// The expectation with its templates rendered; whom it watches and for how long the plan resolved.
     private func bind(_ e: EventExpectation, index: Int, label: String, idPrefix: String, scope: Bindings) throws -> BoundExpectation {
-        let channel = contract.channel(e.channel)!
+        let watch = plan.watch(e)
         let kind: BoundExpectation.Kind
         switch e.kind {
         case .match: kind = .match
@@ -362,20 +363,11 @@ actor ContractExecution {
             kind = .sequence(try items.map { .init($0.channel ?? e.channel, try $0.matcher.rendered(in: scope),
                                                    subject: try $0.subject?.rendered(in: scope)) }, strict: strict)
         }
-        let kindName: String = switch e.kind {
-        case .match: e.recipients == nil ? "match" : "recipients"
-        case .count: "count"
-        case .absent: "absent"
-        case .sequence: "sequence"
-        }
         var bound = BoundExpectation(
-            id: "\(idPrefix) › \(kindName) #\(index + 1)", contract: contract.name, step: label, location: e.location,
+            id: "\(idPrefix) › \(watch.kindName) #\(index + 1)", contract: contract.name, step: label, location: e.location,
             knownGap: e.knownGap, channel: e.channel, kind: kind, matcher: try e.matcher.rendered(in: scope),
-            subject: try e.subject?.rendered(in: scope),
-            actor: e.actor.flatMap { plan.instances($0).first?.description },
-            recipients: e.recipients.map { refs in refs.flatMap { plan.instances($0).map(\.description) } },
-            subscribers: plan.subscribers(of: channel).map(\.description),
-            within: e.within ?? contract.defaults.within)
+            subject: try e.subject?.rendered(in: scope), actor: watch.actor, recipients: watch.recipients,
+            subscribers: watch.subscribers, within: watch.within)
         bound.headers = try e.headers.map { ($0.name.lowercased(), try $0.matcher.rendered(in: scope)) }
         return bound
     }

@@ -1,0 +1,45 @@
+import HeraldContract
+import HeraldCore
+import HeraldPlan
+import Testing
+
+/// The planner resolves before the run what does not depend on run-time values.
+@Suite("planner") struct PlannerTests {
+    static let contract = """
+        contract: planned
+        defaults: { within: 750ms }
+        services:
+          api: { url: "http://127.0.0.1:1" }
+          bus: "nats://127.0.0.1:2"
+        actors:
+          buyer: {}
+          seller: { count: 2 }
+        channels:
+          inbox: { websocket: "api /ws", for: [buyer, seller] }
+          orders: { nats: "bus orders.>" }
+        steps:
+          - http: POST api /orders
+            events:
+              - { channel: inbox, match: { type: a }, recipients: [seller] }
+              - { channel: inbox, as: "seller[1]", absent: { type: b }, within: 2s }
+              - { channel: orders, sequence: [ { type: a }, { type: b } ] }
+        """
+
+    @Test("connections per channel and each expectation's watch: actor, recipients, subscribers, window")
+    func resolvesWatches() throws {
+        let c = try ContractLoader.parse(Self.contract, file: "p.yaml")
+        let plan = try Planner.plan(c, options: RunOptions(environment: [:]))
+        #expect(plan.connections(of: c.channels[0]).map { $0?.description } == ["buyer", "seller[0]", "seller[1]"])
+        #expect(plan.connections(of: c.channels[1]).map { $0?.description } == [nil], "a shared connection")
+
+        let events = c.steps[0].events
+        let recipients = plan.watch(events[0])
+        #expect(recipients == WatchPlan(kindName: "recipients", actor: nil, recipients: ["seller[0]", "seller[1]"],
+                                        subscribers: ["buyer", "seller[0]", "seller[1]"], within: .milliseconds(750)))
+        let absent = plan.watch(events[1])
+        #expect(absent.kindName == "absent" && absent.actor == "seller[1]" && absent.recipients == nil && absent.within == .seconds(2))
+        let sequence = plan.watch(events[2])
+        #expect(sequence.kindName == "sequence" && sequence.subscribers.isEmpty && sequence.within == .milliseconds(750))
+        #expect(plan.watches.count == 3, "every expectation is planned before the run")
+    }
+}

@@ -13,21 +13,57 @@ struct WebSocketLink: ChannelLink {
         return WebSocketLink(connection: try await engine.connect(options), address: URLs.masked(url))
     }
 
-    var inbound: AsyncCompactMapSequence<AsyncStream<WebSocketEvent>, InboundEvent> {
-        // Pongs answer Herald's own pings: nothing to record.
-        connection.events.compactMap { @Sendable event in
-            switch event {
-            case .message(let m):
-                return .message(InboundMessage(bytes: m.bytes, isText: m.isText, text: m.isText ? m.text : nil, receivedAt: m.receivedAt))
-            case .pong:
-                return nil
-            case .closed(let code, let reason, let at, let local):
-                return .closed(code: code, reason: reason, at: at, local: local)
-            }
-        }
-    }
+    var inbound: WebSocketInbound { WebSocketInbound(events: connection.events) }
 
     func send(text: String) throws { connection.send(text: text) }
 
     func close() async { connection.close(code: 1000, reason: "run finished") }
+}
+
+/// A WebSocket connection's events as the runner records them; pongs answer Herald's own pings and are left out.
+///
+/// The same as `events.compactMap { … }`, but the mapping is synchronous and the iterator holds nothing besides the
+/// stream's: a reader suspended in `next` keeps one small async frame on its task instead of the generic adapter's
+/// frames for itself and for its `async` transform, and thousands of idle connections each keep one.
+struct WebSocketInbound: AsyncSequence, Sendable {
+    /// Every event but pongs.
+    typealias Element = InboundEvent
+    /// The stream ends; it never throws.
+    typealias Failure = Never
+
+    /// The transport's stream.
+    let events: AsyncStream<WebSocketEvent>
+
+    /// Reads the transport's stream and maps as it goes.
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncStream<WebSocketEvent>.Iterator
+
+        mutating func next() async -> InboundEvent? {
+            while let event = await base.next() {
+                if let mapped = WebSocketInbound.map(event) { return mapped }
+            }
+            return nil
+        }
+
+        mutating func next(isolation actor: isolated (any Actor)?) async -> InboundEvent? {
+            while let event = await base.next(isolation: actor) {
+                if let mapped = WebSocketInbound.map(event) { return mapped }
+            }
+            return nil
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: events.makeAsyncIterator()) }
+
+    /// The runner's view of one event; nil for a pong.
+    static func map(_ event: WebSocketEvent) -> InboundEvent? {
+        switch event {
+        case .message(let m):
+            return .message(InboundMessage(bytes: m.bytes, isText: m.isText, text: m.isText ? m.text : nil, receivedAt: m.receivedAt))
+        case .pong:
+            return nil
+        case .closed(let code, let reason, let at, let local):
+            return .closed(code: code, reason: reason, at: at, local: local)
+        }
+    }
 }

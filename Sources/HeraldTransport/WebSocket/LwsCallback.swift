@@ -13,6 +13,16 @@ func heraldLwsCallback(_ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ 
     return core.handle(wsi, reason, user, input, len)
 }
 
+/// The connect-deadline timer of every Herald lws context; lws calls it on the service thread.
+///
+/// The timer is the `lws_sorted_usec_list_t` at the start of the core's `deadlineTimer` block, whose next word
+/// is the core's address.
+func heraldLwsDeadlineTimer(_ sul: UnsafeMutablePointer<lws_sorted_usec_list_t>?) {
+    guard let sul else { return }
+    let raw = UnsafeRawPointer(sul).load(fromByteOffset: LwsEngineCore.timerOffsetOfCore, as: UnsafeRawPointer.self)
+    Unmanaged<LwsEngineCore>.fromOpaque(raw).takeUnretainedValue().deadlinesDue()
+}
+
 extension LwsEngineCore {
     /// The reasons Herald acts on; every other callback returns 0 without touching the wsi.
     static func handles(_ reason: lws_callback_reasons) -> Bool {
@@ -109,7 +119,10 @@ extension LwsEngineCore {
     private func established(_ session: WebSocketSession, _ wsi: OpaquePointer) -> Int32 {
         let status = Int(lws_http_client_http_response(wsi))
         let handshake = Handshake(status: status == 0 ? 101 : status, subprotocol: session.acceptedSubprotocol ?? Self.header(wsi, WSI_TOKEN_PROTOCOL))
+        deadlineSettled()
+        releaseSlot(session)
         session.phase = .open
+        session.releaseConnectState()
         guard session.outcome.complete(.success(handshake)) else {
             // The caller gave up (deadline or cancellation) just before: drop the connection quietly.
             forgetAttempt(session.token)

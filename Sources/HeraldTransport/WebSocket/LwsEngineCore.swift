@@ -13,15 +13,19 @@ import Darwin
 /// Threading: `lws_cancel_service` is the only lws call made off the service thread. Other threads talk to the
 /// loop through `inbox` (behind a `Mutex`) and wake it with `lws_cancel_service`; the loop drains the inbox in
 /// `LWS_CALLBACK_EVENT_WAIT_CANCELLED`. Everything else here — the context's tables, sessions, vhosts, the scratch
-/// buffer — is read and written only on the service thread, which is why `@unchecked Sendable` is sound.
-/// `context` is written once, before the service thread starts and before the core is shared, and is never used
-/// after `lws_context_destroy` because `post` checks `accepting` under the same lock the teardown takes first.
+/// buffer, the connect deadlines and the attempts waiting for a slot — is read and written only on the service
+/// thread, which is why `@unchecked Sendable` is sound. `context` is written once, before the service thread starts
+/// and before the core is shared, and is never used after `lws_context_destroy` because `post` checks `accepting`
+/// under the same lock the teardown takes first; `deadlineTimer` is filled in `init` and then touched only by lws
+/// and the service thread.
 final class LwsEngineCore: @unchecked Sendable {
     /// Work for the service thread.
     enum Command {
         case connect(WebSocketSession)
         case flush(id: Int)
         case abort(id: Int)
+        /// A handshake slot came free inside a connection's callback: start waiting attempts from the inbox.
+        case pump
         case shutdown
     }
 
@@ -57,6 +61,37 @@ final class LwsEngineCore: @unchecked Sendable {
     private var ownedCStrings: [UnsafeMutablePointer<CChar>] = []
     /// Reused buffer for writes: `LWS_PRE` bytes of headroom, then the payload.
     var writeBuffer: [UInt8] = []
+    /// Sessions still connecting, earliest deadline first. One lws timer (`deadlineTimer`) stands for all of them,
+    /// so a pending connect costs an array slot rather than a sleeping task and a dispatch timer.
+    private var deadlines: [(at: MonotonicInstant, session: WebSocketSession)] = []
+    /// How many entries of `deadlines` belong to sessions that stopped connecting (pruned in bulk).
+    private var settledDeadlines = 0
+    /// When the armed `deadlineTimer` fires, if it is armed.
+    private var timerDue: MonotonicInstant?
+    /// An `lws_sorted_usec_list_t` followed by this core's address, which the C timer callback reads back.
+    private let deadlineTimer: UnsafeMutableRawPointer
+
+    /// Connection attempts (TCP, TLS and upgrade) in flight at once; later ones wait their turn, in order, within
+    /// their own deadline. Ten thousand actors connecting at once would otherwise hold ten thousand handshakes'
+    /// header tables at the same moment, and overflow a server's accept queue.
+    static let maxAttemptsInFlight = 128
+    /// Sessions waiting for a handshake slot, oldest first from `waitingHead`.
+    private var waiting: [WebSocketSession] = []
+    private var waitingHead = 0
+    /// Attempts holding a slot.
+    private var attemptsInFlight = 0
+    /// Set while `pumpWaiting` runs (lws can call back into the core from inside `lws_client_connect_via_info`).
+    private var pumping = false
+    /// Set when a `.pump` command is on its way.
+    private var pumpPosted = false
+
+    /// Bytes of lws's per-connection receive buffer. lws allocates it (plus `LWS_PRE`) when a connection opens and
+    /// keeps it until it closes, so it is most of what an idle connection costs; a larger message simply arrives
+    /// in several callbacks and is assembled.
+    static let receiveBufferSize = 1024
+    /// Where the core's address sits in `deadlineTimer`: after one `lws_sorted_usec_list_t`, rounded up to keep it
+    /// aligned.
+    static let timerOffsetOfCore = (MemoryLayout<lws_sorted_usec_list_t>.size + 15) & ~15
 
     init() {
         cProtocolName = strdup(Self.protocolName)
@@ -65,9 +100,12 @@ final class LwsEngineCore: @unchecked Sendable {
         protocols.initialize(repeating: lws_protocols(), count: 2)
         protocols[0].name = UnsafePointer(cProtocolName)
         protocols[0].callback = heraldLwsCallback
-        // Per-connection receive buffer. Small keeps hundreds of connections cheap; larger messages simply
-        // arrive in several callbacks and are assembled.
-        protocols[0].rx_buffer_size = 4096
+        protocols[0].rx_buffer_size = Self.receiveBufferSize
+        let timerBytes = Self.timerOffsetOfCore + MemoryLayout<UnsafeRawPointer>.size
+        deadlineTimer = .allocate(byteCount: timerBytes, alignment: 16)
+        deadlineTimer.initializeMemory(as: UInt8.self, repeating: 0, count: timerBytes)
+        deadlineTimer.storeBytes(of: UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()),
+                                 toByteOffset: Self.timerOffsetOfCore, as: UnsafeRawPointer.self)
     }
 
     deinit {
@@ -76,6 +114,8 @@ final class LwsEngineCore: @unchecked Sendable {
         free(cProtocolName)
         free(cALPN)
         for s in ownedCStrings { free(s) }
+        // The context (and with it the timer list) was destroyed before the core can go away.
+        deadlineTimer.deallocate()
     }
 
     /// Creates the context and starts the service thread.
@@ -91,6 +131,7 @@ final class LwsEngineCore: @unchecked Sendable {
         info.fd_limit_per_thread = UInt32(fdLimit)
         // The client handshake is built in this buffer: room for long Authorization headers (JWTs).
         info.pt_serv_buf_size = 16 * 1024
+        Self.leaveDeadlinesToHerald(&info)
         info.user = Unmanaged.passUnretained(self).toOpaque()
         guard let ctx = lws_create_context(&info) else {
             throw .systemFailure(url: "websocket engine", detail: "lws_create_context failed")
@@ -149,6 +190,13 @@ final class LwsEngineCore: @unchecked Sendable {
         for session in sessions.values {
             endSession(session, code: nil, reason: "the WebSocket engine shut down", initiatedLocally: true)
         }
+        // Nothing is left to settle a connect still waiting (its attempt was destroyed between retries, say).
+        for entry in deadlines where entry.session.phase == .connecting {
+            fail(entry.session, .closed(url: entry.session.url, detail: "the WebSocket engine shut down"))
+        }
+        deadlines = []
+        waiting = []
+        waitingHead = 0
         sessions = [:]
         attempts = [:]
         caVhosts = [:]
@@ -164,6 +212,9 @@ final class LwsEngineCore: @unchecked Sendable {
         for command in commands {
             switch command {
             case .connect(let session): startAttempt(session)
+            case .pump:
+                pumpPosted = false
+                pumpWaiting()
             case .flush(let id):
                 guard let session = sessions[id] else { continue }
                 session.outbox.wakeDelivered()
@@ -178,14 +229,60 @@ final class LwsEngineCore: @unchecked Sendable {
         }
     }
 
-    /// Starts (or retries, with the next address) the lws connection of `session`.
+    /// Queues the first (or, with the next address, a further) attempt of `session` for a handshake slot, and starts
+    /// what the free slots allow. Service thread, from the inbox only.
     func startAttempt(_ session: WebSocketSession) {
         guard let ctx = context else { return }
-        if session.outcome.isCompleted || session.aborted {
-            // Timed out or cancelled before the loop got to it.
-            finishWithoutOpening(session)
-            return
+        if !session.deadlineArmed, !session.outcome.isCompleted, !session.aborted {
+            session.deadlineArmed = true
+            addDeadline(session, context: ctx)
         }
+        waiting.append(session)
+        pumpWaiting()
+    }
+
+    /// Starts waiting attempts while slots are free. Never re-entered: a slot freed from inside a start is taken by
+    /// this same loop.
+    private func pumpWaiting() {
+        guard !pumping else { return }
+        pumping = true
+        defer { pumping = false }
+        while attemptsInFlight < Self.maxAttemptsInFlight, waitingHead < waiting.count {
+            let session = waiting[waitingHead]
+            waitingHead += 1
+            if session.phase != .connecting { continue }
+            if session.outcome.isCompleted || session.aborted {
+                // Timed out or cancelled while it waited.
+                finishWithoutOpening(session)
+                continue
+            }
+            launch(session)
+        }
+        if waitingHead == waiting.count {
+            waiting.removeAll(keepingCapacity: waiting.count <= 1024)
+            waitingHead = 0
+        } else if waitingHead >= 1024, waitingHead * 2 >= waiting.count {
+            waiting.removeFirst(waitingHead)
+            waitingHead = 0
+        }
+    }
+
+    /// An attempt of `session` ended (it opened or failed): its slot goes to the next waiting session, started from
+    /// the inbox rather than from inside the callback that reported the end.
+    func releaseSlot(_ session: WebSocketSession) {
+        guard session.holdsSlot else { return }
+        session.holdsSlot = false
+        attemptsInFlight -= 1
+        if waitingHead < waiting.count, !pumping, !pumpPosted {
+            pumpPosted = post(.pump)
+        }
+    }
+
+    /// Starts the lws connection of `session` in a free slot.
+    private func launch(_ session: WebSocketSession) {
+        guard let ctx = context else { return }
+        session.holdsSlot = true
+        attemptsInFlight += 1
         sessions[session.id] = session
         let token = nextToken
         nextToken += 1
@@ -230,6 +327,7 @@ final class LwsEngineCore: @unchecked Sendable {
     func attemptFailed(_ session: WebSocketSession, status: Int, message: String) {
         session.wsi = nil
         session.token = 0
+        releaseSlot(session)
         if session.aborted || session.outcome.isCompleted {
             fail(session, .timeout(url: session.url, detail: message))
             return
@@ -250,6 +348,8 @@ final class LwsEngineCore: @unchecked Sendable {
     }
 
     private func finishWithoutOpening(_ session: WebSocketSession) {
+        releaseSlot(session)
+        if session.phase == .connecting { deadlineSettled() }
         session.phase = .ended
         session.outbox.markEnded()
         session.continuation.finish()
@@ -286,6 +386,69 @@ final class LwsEngineCore: @unchecked Sendable {
         return attempts[Int(bitPattern: raw)]
     }
 
+    // MARK: - Connect deadlines
+
+    /// Files `session` under its deadline and arms the timer if that deadline is now the earliest.
+    private func addDeadline(_ session: WebSocketSession, context ctx: OpaquePointer) {
+        let at = session.deadline
+        // Connects mostly arrive in deadline order: search from the end.
+        var index = deadlines.count
+        while index > 0, at < deadlines[index - 1].at { index -= 1 }
+        deadlines.insert((at, session), at: index)
+        if index == 0 { armTimer(context: ctx) }
+    }
+
+    /// A session that was connecting opened or ended: its deadline entry is dead weight until pruned.
+    func deadlineSettled() {
+        settledDeadlines += 1
+        if settledDeadlines >= 32, settledDeadlines * 2 >= deadlines.count {
+            deadlines.removeAll { $0.session.phase != .connecting || $0.session.outcome.isCompleted }
+            settledDeadlines = 0
+        }
+    }
+
+    /// Schedules the lws timer for the earliest deadline (or cancels it when none is left).
+    private func armTimer(context ctx: OpaquePointer) {
+        let sul = deadlineTimer.assumingMemoryBound(to: lws_sorted_usec_list_t.self)
+        guard let first = deadlines.first?.at else {
+            if timerDue != nil { lws_sul_cancel(sul) }
+            timerDue = nil
+            return
+        }
+        if let due = timerDue, due <= first { return }
+        let now = MonotonicInstant.now()
+        let micros = now < first ? Int64(now.duration(to: first).nanoseconds / 1_000) + 1 : 0
+        timerDue = first
+        lws_sul_schedule(ctx, 0, sul, heraldLwsDeadlineTimer, micros)
+    }
+
+    /// The timer fired (service thread): every attempt past its deadline gets `.timeout` and is killed.
+    func deadlinesDue() {
+        timerDue = nil
+        guard let ctx = context else { return }
+        let now = MonotonicInstant.now()
+        var due = 0
+        while due < deadlines.count, deadlines[due].at <= now { due += 1 }
+        let expired = deadlines[..<due].map(\.session)
+        deadlines.removeFirst(due)
+        for session in expired where session.phase == .connecting {
+            session.outcome.complete(.failure(.timeout(url: session.url, after: session.connectTimeout)))
+            session.aborted = true
+            // Its callbacks (CONNECTION_ERROR or WSI_DESTROY) then end it; while it waits for a slot, `pumpWaiting` does.
+            if let wsi = session.wsi { herald_lws_kill(wsi) }
+        }
+        armTimer(context: ctx)
+    }
+
+    /// lws gives each stage of a connection attempt a timeout of its own (5 s for the TCP connect and for the
+    /// upgrade answer, 20 s for the connect response) and ends the attempt when one passes. The caller's
+    /// `connectTimeout` is the deadline (see `deadlinesDue`), so these are pushed out of its way: a loaded server
+    /// that takes 6 s to answer within a 60 s connect timeout is not a failure.
+    private static func leaveDeadlinesToHerald(_ info: inout lws_context_creation_info) {
+        info.timeout_secs = 24 * 3600
+        info.connect_timeout_secs = 24 * 3600
+    }
+
     // MARK: - Vhosts
 
     /// A client vhost that verifies peers with `path` (created on first use; service thread only).
@@ -299,6 +462,7 @@ final class LwsEngineCore: @unchecked Sendable {
         info.options = herald_lws_client_options()
         info.vhost_name = UnsafePointer(cString("herald-ca-\(caVhosts.count + 1)"))
         info.client_ssl_ca_filepath = UnsafePointer(cString(path))
+        Self.leaveDeadlinesToHerald(&info)
         guard let vhost = lws_create_vhost(ctx, &info) else { return nil }
         caVhosts[path] = vhost
         return vhost

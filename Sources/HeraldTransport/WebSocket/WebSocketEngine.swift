@@ -20,6 +20,9 @@ public final class WebSocketEngine: Sendable {
 
     /// Opens a connection: DNS, TCP, TLS and the HTTP upgrade, all within `options.connectTimeout`.
     ///
+    /// An engine runs at most 128 attempts at once; further connects wait their turn in order, and the wait counts
+    /// against their timeout.
+    ///
     /// - Throws: `TransportError` — `invalidURL`, `dnsFailure`, `connectionRefused`, `tlsFailure`,
     ///   `upgradeRefused(status:)`, `timeout`, `protocolFailure`, or `closed` once the engine shut down;
     ///   `CancellationError` when the calling task is cancelled.
@@ -48,27 +51,29 @@ public final class WebSocketEngine: Sendable {
         let (events, continuation) = AsyncStream.makeStream(of: WebSocketEvent.self, bufferingPolicy: .unbounded)
         let outbox = Outbox()
         let id = core.makeID()
+        // The service thread enforces the deadline (one lws timer for all pending connects): it settles the outcome
+        // with `.timeout` and kills the attempt.
         let session = WebSocketSession(id: id, url: url, parts: parts, addresses: addresses, headers: options.headers,
-                                       subprotocol: options.subprotocol, tls: options.tls, outbox: outbox,
-                                       continuation: continuation)
+                                       subprotocol: options.subprotocol, tls: options.tls, connectTimeout: timeout,
+                                       deadline: started.advanced(by: timeout), outbox: outbox, continuation: continuation)
         guard core.post(.connect(session)) else {
             continuation.finish()
             throw TransportError.closed(url: url, detail: "the WebSocket engine is shut down")
         }
-        let remaining = timeout - started.duration(to: .now())
-        let outcome = await session.outcome.wait(
-            timeout: max(remaining, .zero),
-            timedOut: { .failure(.timeout(url: url, after: timeout)) },
-            cancelled: { .failure(.closed(url: url, detail: "cancelled")) })
+        let outcome = await withTaskCancellationHandler {
+            await session.outcome.wait()
+        } onCancel: {
+            session.outcome.complete(.failure(.closed(url: url, detail: "cancelled")))
+        }
         switch outcome {
         case .success(let handshake):
             return WebSocketConnection(id: id, url: url, handshake: handshake, events: events, outbox: outbox, core: core)
         case .failure(let error):
-            if error.isTimeout || Task.isCancelled {
+            if Task.isCancelled {
                 // Kill the half-open attempt; the service thread ignores this if it already ended.
                 core.post(.abort(id: id))
+                throw CancellationError()
             }
-            if Task.isCancelled { throw CancellationError() }
             throw error
         }
     }

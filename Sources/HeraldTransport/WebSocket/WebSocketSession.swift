@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HeraldCore
 
 /// What a successful handshake tells the caller.
 struct Handshake: Sendable {
@@ -26,8 +27,12 @@ final class WebSocketSession: @unchecked Sendable {
     /// The URL as given (error messages mask its password).
     let url: String
     let parts: URLParts
-    let headers: [HTTPHeader]
+    /// Extra handshake headers; dropped once the connection is open.
+    private(set) var headers: [HTTPHeader]
     let tls: TLSOptions
+    /// How long connecting may take, and the instant it runs out (enforced on the service thread).
+    let connectTimeout: Duration
+    let deadline: MonotonicInstant
     let useTLS: Bool
     let outcome: OneShot<Result<Handshake, TransportError>>
     let outbox: Outbox
@@ -37,11 +42,12 @@ final class WebSocketSession: @unchecked Sendable {
     let addresses: [String]
     var addressIndex = 0
 
-    /// C strings handed to `lws_client_connect_via_info`, owned here and freed in `deinit`.
-    let cPath: UnsafeMutablePointer<CChar>
-    let cHost: UnsafeMutablePointer<CChar>
-    let cSubprotocol: UnsafeMutablePointer<CChar>?
-    let cAddresses: [UnsafeMutablePointer<CChar>]
+    /// C strings handed to `lws_client_connect_via_info`, owned here and freed by `releaseConnectState()` (once
+    /// the connection is open: lws copied what it keeps) or in `deinit`.
+    private(set) var cPath: UnsafeMutablePointer<CChar>?
+    private(set) var cHost: UnsafeMutablePointer<CChar>?
+    private(set) var cSubprotocol: UnsafeMutablePointer<CChar>?
+    private(set) var cAddresses: [UnsafeMutablePointer<CChar>]
 
     // Service-thread state.
     var phase = Phase.connecting
@@ -51,6 +57,10 @@ final class WebSocketSession: @unchecked Sendable {
     var token = 0
     /// Set when the deadline passed and the attempt was killed.
     var aborted = false
+    /// Whether the session is on the engine's deadline list.
+    var deadlineArmed = false
+    /// Whether an attempt of this session holds one of the engine's handshake slots.
+    var holdsSlot = false
     var assembling = false
     /// The `Sec-WebSocket-Protocol` the server answered, read before the handshake headers are released.
     var acceptedSubprotocol: String?
@@ -60,13 +70,16 @@ final class WebSocketSession: @unchecked Sendable {
     var localClose: (code: Int, reason: String)?
 
     init(id: Int, url: String, parts: URLParts, addresses: [String], headers: [HTTPHeader], subprotocol: String?,
-         tls: TLSOptions, outbox: Outbox, continuation: AsyncStream<WebSocketEvent>.Continuation) {
+         tls: TLSOptions, connectTimeout: Duration, deadline: MonotonicInstant, outbox: Outbox,
+         continuation: AsyncStream<WebSocketEvent>.Continuation) {
         self.id = id
         self.url = url
         self.parts = parts
         self.addresses = addresses
         self.headers = headers
         self.tls = tls
+        self.connectTimeout = connectTimeout
+        self.deadline = deadline
         self.useTLS = parts.scheme == "wss"
         self.outcome = OneShot()
         self.outbox = outbox
@@ -78,10 +91,21 @@ final class WebSocketSession: @unchecked Sendable {
     }
 
     deinit {
+        releaseConnectState()
+    }
+
+    /// Frees what only connection attempts need (the C strings and the extra headers). Service thread only, once
+    /// the connection is open or has ended: an idle connection keeps no more than it uses.
+    func releaseConnectState() {
         free(cPath)
         free(cHost)
-        if let cSubprotocol { free(cSubprotocol) }
+        free(cSubprotocol)
         for a in cAddresses { free(a) }
+        cPath = nil
+        cHost = nil
+        cSubprotocol = nil
+        cAddresses = []
+        headers = []
     }
 
     /// Whether another address is left to try after the current one.

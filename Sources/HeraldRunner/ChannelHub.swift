@@ -30,7 +30,7 @@ final class ChannelHub: Sendable {
     }
 
     /// Shared by the reader tasks: whether closing was asked for, and how many readers have ended.
-    private final class ReaderState: Sendable {
+    final class ReaderState: Sendable {
         let closing = Atomic<Bool>(false)
         let finished = Atomic<Int>(0)
         /// Signalled as each reader ends.
@@ -52,7 +52,11 @@ final class ChannelHub: Sendable {
         var jobs = plan.contract.channels.flatMap { channel in plan.connections(of: channel).map { (channel, $0) } }
         if let only { jobs = jobs.filter { only($0.0, $0.1) } }
         try await withThrowingTaskGroup(of: Void.self) { group in
+            // At most 128 connections are being opened at once: thousands of waiting opens at a time would leave the
+            // memory of their tasks and handshakes scattered between the connections that stay.
+            var opening = 0
             for (channel, actor) in jobs {
+                if opening == 128 { try await group.next() } else { opening += 1 }
                 let scope = bindings.acting(as: actor)
                 let service = channel.service.flatMap { plan.contract.service($0) }
                 let timeout = plan.contract.defaults.connectTimeout
@@ -174,57 +178,15 @@ final class ChannelHub: Sendable {
     }
 
     private func startReader<L: ChannelLink>(_ link: L, key: Key) {
-        let timeline = self.timeline
-        let store = self.store
-        let redactor = self.redactor
-        let state = self.readerState
+        let reader = Reader(key: key, address: link.address, timeline: timeline, store: store, redactor: redactor, state: readerState)
         let task = Task {
             defer {
-                state.finished.add(1, ordering: .relaxed)
-                state.ended.signal()
+                reader.state.finished.add(1, ordering: .relaxed)
+                reader.state.ended.signal()
             }
-            for await event in link.inbound {
-                switch event {
-                case .message(let m):
-                    // Text as it came; a binary message (or a broker payload) as text when it is UTF-8, and as JSON
-                    // when that parses; other bytes in their base64: form.
-                    let (text, isUTF8) = m.text.map { ($0, true) } ?? MessageText.decode(m.bytes)
-                    let json = isUTF8 ? JSONParser.parseIfJSON(m.bytes) : nil
-                    // A frame with a secret-looking field (a token in a login event, say) is shown re-encoded with it
-                    // masked; any other frame as it came, with known secret values masked.
-                    let masked = json.flatMap { redactor.masked($0) }
-                    let shown = masked.map { $0.encoded() } ?? redactor.redact(text)
-                    let headers = m.headers.isEmpty ? nil : m.headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) }
-                    let record = FrameRecord(text: shown, json: masked ?? json, binary: !m.isText, subject: m.subject,
-                                             headers: headers, id: m.id, retained: m.retained)
-                    let entry = timeline.record(.frame(record), actor: key.actor, channel: key.channel, at: m.receivedAt)
-                    let headerMap = Dictionary(m.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
-                    store.append(json.map {
-                        ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, json: text, parsed: $0,
-                                      text: shown, subject: m.subject, headers: headerMap)
-                    } ?? ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, value: .string(text),
-                                       text: shown, subject: m.subject, headers: headerMap))
-                case .note(let text):
-                    timeline.record(.note(text), actor: key.actor, channel: key.channel)
-                case .dropped(let detail, let at):
-                    if state.closing.load(ordering: .relaxed) { continue }
-                    timeline.record(.disconnected(DisconnectRecord(code: nil, reason: detail, expected: false)),
-                                    actor: key.actor, channel: key.channel, at: at)
-                    store.append(ObservedDisconnect(channel: key.channel, actor: key.actor, at: at, detail: detail))
-                case .restored(let at):
-                    timeline.record(.connected(ConnectionRecord(url: redactor.redact(link.address) + " (reconnected)")),
-                                    actor: key.actor, channel: key.channel, at: at)
-                case .closed(let code, let reason, let at, let local):
-                    let expected = local || state.closing.load(ordering: .relaxed)
-                    timeline.record(.disconnected(DisconnectRecord(code: code, reason: reason, expected: expected)),
-                                    actor: key.actor, channel: key.channel, at: at)
-                    if !expected {
-                        let said = reason.isEmpty || reason == "connection lost" ? "" : ": \(reason)"
-                        let detail = code.map { "close code \($0)\(said)" } ?? (said.isEmpty ? "connection lost" : reason)
-                        store.append(ObservedDisconnect(channel: key.channel, actor: key.actor, at: at, detail: detail))
-                    }
-                }
-            }
+            // The loop only awaits; the work is in a synchronous function, so that each reader's task stays small
+            // (thousands of idle connections hold one each).
+            for await event in link.inbound { reader.record(event) }
         }
         readers.withLock { $0.append(task) }
     }
@@ -264,5 +226,59 @@ final class ChannelHub: Sendable {
             await readerState.ended.wait(until: deadline)
         }
         for t in tasks { t.cancel() }
+    }
+}
+
+/// What a connection's reader task needs to record what arrives on it: on the timeline and in the event store.
+private struct Reader: Sendable {
+    let key: ChannelHub.Key
+    let address: String
+    let timeline: TimelineRecorder
+    let store: EventStore
+    let redactor: Redactor
+    let state: ChannelHub.ReaderState
+
+    /// Records one event of the connection.
+    func record(_ event: InboundEvent) {
+        switch event {
+        case .message(let m):
+            // Text as it came; a binary message (or a broker payload) as text when it is UTF-8, and as JSON
+            // when that parses; other bytes in their base64: form.
+            let (text, isUTF8) = m.text.map { ($0, true) } ?? MessageText.decode(m.bytes)
+            let json = isUTF8 ? JSONParser.parseIfJSON(m.bytes) : nil
+            // A frame with a secret-looking field (a token in a login event, say) is shown re-encoded with it
+            // masked; any other frame as it came, with known secret values masked.
+            let masked = json.flatMap { redactor.masked($0) }
+            let shown = masked.map { $0.encoded() } ?? redactor.redact(text)
+            let headers = m.headers.isEmpty ? nil : m.headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) }
+            let record = FrameRecord(text: shown, json: masked ?? json, binary: !m.isText, subject: m.subject,
+                                     headers: headers, id: m.id, retained: m.retained)
+            let entry = timeline.record(.frame(record), actor: key.actor, channel: key.channel, at: m.receivedAt)
+            let headerMap = Dictionary(m.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
+            store.append(json.map {
+                ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, json: text, parsed: $0,
+                              text: shown, subject: m.subject, headers: headerMap)
+            } ?? ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, value: .string(text),
+                               text: shown, subject: m.subject, headers: headerMap))
+        case .note(let text):
+            timeline.record(.note(text), actor: key.actor, channel: key.channel)
+        case .dropped(let detail, let at):
+            if state.closing.load(ordering: .relaxed) { return }
+            timeline.record(.disconnected(DisconnectRecord(code: nil, reason: detail, expected: false)),
+                            actor: key.actor, channel: key.channel, at: at)
+            store.append(ObservedDisconnect(channel: key.channel, actor: key.actor, at: at, detail: detail))
+        case .restored(let at):
+            timeline.record(.connected(ConnectionRecord(url: redactor.redact(address) + " (reconnected)")),
+                            actor: key.actor, channel: key.channel, at: at)
+        case .closed(let code, let reason, let at, let local):
+            let expected = local || state.closing.load(ordering: .relaxed)
+            timeline.record(.disconnected(DisconnectRecord(code: code, reason: reason, expected: expected)),
+                            actor: key.actor, channel: key.channel, at: at)
+            if !expected {
+                let said = reason.isEmpty || reason == "connection lost" ? "" : ": \(reason)"
+                let detail = code.map { "close code \($0)\(said)" } ?? (said.isEmpty ? "connection lost" : reason)
+                store.append(ObservedDisconnect(channel: key.channel, actor: key.actor, at: at, detail: detail))
+            }
+        }
     }
 }

@@ -31,13 +31,8 @@ struct IdleCommand: AsyncParsableCommand {
     @Option(help: "Seconds between all connections open and reading RSS.")
     var settle: Double = 2
 
-    /// Skip the Python peer.
-    @Flag(name: .customLong("no-peer"), help: "Skip the Python peer.")
-    var noPeer = false
-
-    /// JSON line on stdout, the table on stderr.
-    @Flag(help: "Print one JSON line on stdout; the human table goes to stderr.")
-    var json = false
+    /// The peer and output options.
+    @OptionGroup var sides: SideOptions
 
     /// Descriptors kept free besides the connections (the server's listener, pipes, libraries' own).
     static let margin = 64
@@ -66,12 +61,12 @@ struct IdleCommand: AsyncParsableCommand {
 
     /// Starts the server, runs Herald then the peer, prints the table and the JSON line.
     private func measure(in folder: String, fileLimit: Int) async throws {
-        let console = Console(json: json)
+        let console = Console(json: sides.json)
         let server = try ServerProcess(frames: 0, idle: true)
         defer { server.stop() }
         let settleTime = Duration.milliseconds(Int64(settle * 1000))
         let herald = try IdleHerald(folder: folder, port: server.port, connections: connections, settle: settleTime)
-        let peer = noPeer ? nil : await PythonPeer.find(ScenarioPeers.idle, folder: folder)
+        let peer = sides.noPeer ? nil : await PythonPeer.find(ScenarioPeers.idle, folder: folder)
         console.say("herald-bench idle: \(Format.grouped(Double(connections))) idle WebSocket connections per side to one quiet "
                     + "server (pid \(server.pid), port \(server.port)); open-file limit \(fileLimit)")
 
@@ -105,7 +100,7 @@ struct IdleCommand: AsyncParsableCommand {
                    before connecting) ÷ connections. Herald's includes each actor instance's runner state; both sides checked
                    that the server held exactly \(connections) connections. 'connect s' = time to open them all.
             """)
-        if peer == nil && !noPeer {
+        if peer == nil && !sides.noPeer {
             console.say("no Python peer: \(PythonPeer.candidates.joined(separator: " nor ")) cannot import websockets; "
                         + "to compare, \(ScenarioPeers.idle.installHint)")
         }

@@ -40,17 +40,12 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(name: .customLong("repeat"), help: "Runs per side; the table shows the median.")
     var repetitions: Int = 3
 
-    /// Skip the Python peer.
-    @Flag(name: .customLong("no-peer"), help: "Skip the Python peer.")
-    var noPeer = false
+    /// The peer and output options.
+    @OptionGroup var sides: SideOptions
 
     /// Skip the C floor.
     @Flag(name: .customLong("no-floor"), help: "Skip the C floor (WebSocket transport only).")
     var noFloor = false
-
-    /// JSON lines on stdout, the table on stderr.
-    @Flag(help: "Print one JSON line per scenario on stdout; the human table goes to stderr.")
-    var json = false
 
     /// Rejects impossible options.
     func validate() throws {
@@ -77,9 +72,9 @@ struct IngestCommand: AsyncParsableCommand {
         let herald = try HeraldSide(folder: folder, contract: BurstContract.yaml(port: server.port, frames: frames,
                                                                                  transport: transport, brokerURL: broker?.url))
         let library = transport.peerLibrary
-        let peer = noPeer ? nil : await PythonPeer.find(library, folder: folder)
+        let peer = sides.noPeer ? nil : await PythonPeer.find(library, folder: folder)
         let floor = noFloor || transport != .websocket ? nil : try CFloor.find()
-        let console = Console(json: json)
+        let console = Console(json: sides.json)
         // What the peer subscribes to: the WebSocket of the burst server, or the broker.
         let peerURL = broker?.url ?? "ws://127.0.0.1:\(server.port)\(transport.subscription)"
         let frameBytes = TickFeed.json(frames / 2).utf8.count
@@ -116,7 +111,7 @@ struct IngestCommand: AsyncParsableCommand {
         console.say()
         report.print(to: console)
         console.emit(report.json)
-        if peer == nil && !noPeer {
+        if peer == nil && !sides.noPeer {
             console.say("no Python peer: neither \(PythonPeer.candidates.joined(separator: " nor ")) can import \(library.module); "
                   + "to compare, \(library.installHint)")
         }

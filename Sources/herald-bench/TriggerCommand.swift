@@ -33,17 +33,12 @@ struct TriggerCommand: AsyncParsableCommand {
     @Option(help: "Warm-up cycles per side, before the measured ones.")
     var warmup: Int = 200
 
-    /// Skip the Python peer.
-    @Flag(name: .customLong("no-peer"), help: "Skip the Python peer.")
-    var noPeer = false
+    /// The peer and output options.
+    @OptionGroup var sides: SideOptions
 
     /// Skip the C floor.
     @Flag(name: .customLong("no-floor"), help: "Skip the libcurl POST floor.")
     var noFloor = false
-
-    /// JSON line on stdout, the table on stderr.
-    @Flag(help: "Print one JSON line on stdout; the human table goes to stderr.")
-    var json = false
 
     /// Rejects impossible options.
     func validate() throws {
@@ -84,12 +79,12 @@ struct TriggerCommand: AsyncParsableCommand {
 
     /// Starts the server, runs Herald, the floor and the peer in turn, prints the table and the JSON line.
     private func measure(in folder: String) async throws {
-        let console = Console(json: json)
+        let console = Console(json: sides.json)
         let server = try ServerProcess(frames: 1)
         defer { server.stop() }
         let herald = try TriggerHerald(folder: folder, port: server.port, warmup: warmup, cycles: cycles)
         let floor = noFloor ? nil : try CFloor.find()
-        let peer = noPeer ? nil : await PythonPeer.find(ScenarioPeers.trigger, folder: folder)
+        let peer = sides.noPeer ? nil : await PythonPeer.find(ScenarioPeers.trigger, folder: folder)
         console.say("herald-bench trigger: \(Format.grouped(Double(cycles))) cycles per side after \(warmup) warm-up, one actor, "
                     + "server pid \(server.pid), port \(server.port)")
 
@@ -129,7 +124,7 @@ struct TriggerCommand: AsyncParsableCommand {
                    python = before session.post → the frame parsed and its id checked; C floor = around curl_easy_perform,
                    no WebSocket open (nothing pushed). CPU: the process's own, over the measured cycles.
             """)
-        if peer == nil && !noPeer {
+        if peer == nil && !sides.noPeer {
             console.say("no Python peer: \(PythonPeer.candidates.joined(separator: " nor ")) cannot import aiohttp; "
                         + "to compare, \(ScenarioPeers.trigger.installHint)")
         }

@@ -171,13 +171,14 @@ private struct Judging {
     // MARK: recipients
 
     func recipients(_ frames: [ObservedFrame]) -> Judgement {
+        if !windowOver {
+            // A wrong recipient can still arrive: wait out the window (without looking at the frames: a busy stream
+            // offers many, each of which asks again).
+            return final ? notRun() : .pending(until: deadline)
+        }
         let expected = e.recipients ?? []
         let matching = frames.filter { e.accepts($0) }
         let inTime = matching.filter(inWindow)
-        if !windowOver {
-            // A wrong recipient can still arrive: wait out the window.
-            return final ? notRun() : .pending(until: deadline)
-        }
         var evidence: [Evidence] = []
         var problems: [String] = []
         var reason: Verdict.Reason?

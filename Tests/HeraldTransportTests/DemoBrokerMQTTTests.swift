@@ -98,7 +98,11 @@ struct DemoBrokerMQTTTests {
         }
         #expect(error?.broker == "MQTT")
         #expect(error?.description.hasPrefix("cannot reach the MQTT broker at \(url): ") == true, "\(String(describing: error))")
-        #expect(elapsed < .seconds(3))
+        #expect(error?.description.contains("connection refused") == true, "\(String(describing: error))")
+        // The backend's broker connect timeout is a fixed 3 s, too short to bound "at once" on a loaded machine:
+        // the error saying refused (not timed out) shows the refusal ended the attempt, and MQTTTests bounds it
+        // against a 60 s timeout; here the bound only shows the start is not retried on.
+        #expect(elapsed < .seconds(30), "took \(elapsed)")
     }
 }
 

@@ -132,7 +132,10 @@ struct DemoBrokerTests {
         #expect(error?.url == url)
         #expect(error?.description == "cannot reach the \(c.broker) broker at \(url): connection refused",
                 "\(String(describing: error))")
-        #expect(elapsed < .seconds(3))
+        // The backend's broker connect timeout is a fixed 3 s, too short to bound "at once" on a loaded machine:
+        // the error saying refused (not timed out) shows the refusal ended the attempt, and the clients' own
+        // unreachable tests bound it against a 60 s timeout; here the bound only shows the start is not retried on.
+        #expect(elapsed < .seconds(30), "took \(elapsed)")
     }
 
     @Test("a broker URL's password is masked in the error")

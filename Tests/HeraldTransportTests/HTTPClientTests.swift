@@ -1,4 +1,5 @@
 import HeraldTransport
+import Synchronization
 import Testing
 
 /// The HTTP client against a hand-written POSIX server that checks the exact request bytes.
@@ -62,34 +63,41 @@ struct HTTPClientTests {
     func timeout() async throws {
         let server = try ScriptedServer { peer, _ in
             _ = try peer.readRequestHead()
-            _ = peer.waitForEOF(timeoutMs: 3000)
+            _ = peer.waitForEOF()
         }
         let url = "http://127.0.0.1:\(server.port)/slow"
         let (error, elapsed) = await timed {
             await #expect(throws: TransportError.self) {
-                _ = try await HTTPClient().send(HTTPRequest(url: url, timeout: .milliseconds(300)))
+                _ = try await HTTPClient().send(HTTPRequest(url: url, timeout: .seconds(1)))
             }
         }
         #expect(error?.isTimeout == true, "\(String(describing: error))")
-        #expect(error?.description.hasPrefix("\(url): timed out after 300 ms") == true)
-        #expect(elapsed >= .milliseconds(290))
-        #expect(elapsed < .seconds(5), "a hang, not a 300 ms timeout: \(elapsed)")
+        #expect(error?.description.hasPrefix("\(url): timed out after 1 s") == true, "\(String(describing: error))")
+        #expect(elapsed >= .milliseconds(990))
+        // The server holds the connection for 30 s.
+        #expect(elapsed < .seconds(10), "a hang, not a 1 s timeout: \(elapsed)")
         try await server.finish()
     }
 
     @Test("cancelling the calling task aborts the transfer")
     func cancellation() async throws {
+        let requested = Atomic<Bool>(false)
         let server = try ScriptedServer { peer, _ in
             _ = try peer.readRequestHead()
-            _ = peer.waitForEOF(timeoutMs: 4000)
+            requested.store(true, ordering: .releasing)
+            guard peer.waitForEOF() else { throw ScriptFailure("the client did not abort the transfer") }
         }
         let url = "http://127.0.0.1:\(server.port)/hang"
-        let task = Task { try await HTTPClient().send(HTTPRequest(url: url, timeout: .seconds(10))) }
-        try await Task.sleep(for: .milliseconds(100))
+        let task = Task { try await HTTPClient().send(HTTPRequest(url: url, timeout: .seconds(60))) }
+        // Cancel once the request is out and the server is sitting on it: the transfer is under way.
+        _ = try await within(.seconds(30), "the request") {
+            while !requested.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+            return true
+        }
         task.cancel()
         let (result, elapsed) = await timed { await task.result }
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(elapsed < .seconds(5), "cancelling must not wait for the 10 s timeout: \(elapsed)")
+        #expect(elapsed < .seconds(30), "cancelling must not wait for the 60 s timeout: \(elapsed)")
         try await server.finish()
     }
 

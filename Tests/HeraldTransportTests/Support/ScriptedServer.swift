@@ -32,7 +32,7 @@ final class ScriptedServer: Sendable {
         let thread = Thread { [outcome] in
             let result = Result<Void, any Error> {
                 for i in 0..<connections {
-                    let peer = try TestPeer(accepting: fd, timeoutMs: 5000)
+                    let peer = try TestPeer(accepting: fd, timeoutMs: TestPeer.patienceMs)
                     defer { peer.close() }
                     try script(peer, i)
                 }
@@ -46,11 +46,14 @@ final class ScriptedServer: Sendable {
         Glibc.close(listenFD)
     }
 
-    /// Waits (at most `timeout`) for the script to end, and rethrows what it threw.
-    func finish(timeout: Duration = .seconds(5)) async throws {
+    /// Waits (at most `timeout`) for the script to end, and rethrows what it threw. The limit only catches a
+    /// script that hangs: it is long, and the script's result is looked at once more after it, so a waiting task
+    /// that a busy machine resumes late still sees a script that did finish.
+    func finish(timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             if let result = outcome.result.withLock({ $0 }) { return try result.get() }
+            if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(5))
         }
         throw ScriptFailure("the server script did not finish within \(timeout)")
@@ -86,6 +89,11 @@ final class ScriptedServer: Sendable {
 
 /// One accepted connection, read and written with blocking calls (5 s receive timeout).
 final class TestPeer {
+    /// How long a script waits for the client by default (to connect, to hang up): long, because on a loaded
+    /// machine the client's tasks can be late by seconds, and a script that gives up first changes what the client
+    /// sees (its connection closed under it). Only a client that never comes or never hangs up waits this out.
+    static let patienceMs: Int32 = 30_000
+
     private let fd: Int32
     private var pending: [UInt8] = []
 
@@ -152,7 +160,7 @@ final class TestPeer {
     }
 
     /// True when the client closed its side within `timeoutMs` (reads until EOF, discarding data).
-    func waitForEOF(timeoutMs: Int32) -> Bool {
+    func waitForEOF(timeoutMs: Int32 = TestPeer.patienceMs) -> Bool {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let deadline = ContinuousClock.now + .milliseconds(Int(timeoutMs))
         while ContinuousClock.now < deadline {

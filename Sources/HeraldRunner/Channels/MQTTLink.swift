@@ -21,7 +21,7 @@ struct MQTTLink: ChannelLink {
         return MQTTLink(connection: connection, address: "\(URLs.masked(url)) \(context.target) (QoS \(qos))")
     }
 
-    var inbound: AsyncMapSequence<AsyncStream<MQTTEvent>, InboundEvent> {
+    var inbound: AsyncMapSequence<EventQueue<MQTTEvent>.Stream, InboundEvent> {
         connection.events.map { @Sendable event in
             switch event {
             case .message(let m):

@@ -23,7 +23,7 @@ struct NATSLink: ChannelLink {
         }
     }
 
-    var inbound: AsyncMapSequence<AsyncStream<NATSEvent>, InboundEvent> {
+    var inbound: AsyncMapSequence<EventQueue<NATSEvent>.Stream, InboundEvent> {
         subscription.events.map { @Sendable event in
             switch event {
             case .message(let m):

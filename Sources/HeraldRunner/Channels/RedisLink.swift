@@ -27,7 +27,7 @@ struct RedisChannelLink: ChannelLink {
         return RedisChannelLink(subscriber: subscriber, address: "\(URLs.masked(url)) \(keyspace ? "keyspace " : "")\(context.target)")
     }
 
-    var inbound: AsyncMapSequence<AsyncStream<RedisEvent>, InboundEvent> {
+    var inbound: AsyncMapSequence<EventQueue<RedisEvent>.Stream, InboundEvent> {
         subscriber.events.map { @Sendable event in
             switch event {
             case .message(let m):

@@ -15,7 +15,7 @@ struct SSELink: ChannelLink {
         return SSELink(stream: stream, address: URLs.masked(url))
     }
 
-    var inbound: AsyncMapSequence<AsyncStream<SSEStreamEvent>, InboundEvent> {
+    var inbound: AsyncMapSequence<EventQueue<SSEStreamEvent>.Stream, InboundEvent> {
         stream.events.map { @Sendable event in
             switch event {
             case .event(let e):

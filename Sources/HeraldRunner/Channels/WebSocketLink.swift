@@ -32,11 +32,11 @@ struct WebSocketInbound: AsyncSequence, Sendable {
     typealias Failure = Never
 
     /// The transport's stream.
-    let events: AsyncStream<WebSocketEvent>
+    let events: EventQueue<WebSocketEvent>.Stream
 
     /// Reads the transport's stream and maps as it goes.
     struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncStream<WebSocketEvent>.Iterator
+        var base: EventQueue<WebSocketEvent>.Stream.AsyncIterator
 
         mutating func next() async -> InboundEvent? {
             while let event = await base.next() {

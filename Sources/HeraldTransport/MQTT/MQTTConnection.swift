@@ -15,10 +15,10 @@ public final class MQTTConnection: Sendable {
     public let clientID: String
     /// Every message of every subscription, and the connection's drops and returns, in order. Single consumer;
     /// finishes when the connection is closed. Keep the connection referenced while reading: dropping it closes it.
-    public let events: AsyncStream<MQTTEvent>
+    public let events: EventQueue<MQTTEvent>.Stream
     private let core: MQTTCore
 
-    private init(core: MQTTCore, events: AsyncStream<MQTTEvent>) {
+    private init(core: MQTTCore, events: EventQueue<MQTTEvent>.Stream) {
         self.core = core
         self.events = events
         self.url = core.url
@@ -48,7 +48,7 @@ public final class MQTTConnection: Sendable {
         case .cancelled: throw CancellationError()
         }
 
-        let (events, continuation) = AsyncStream.makeStream(of: MQTTEvent.self, bufferingPolicy: .unbounded)
+        let (events, continuation) = EventQueue<MQTTEvent>.makeStream()
         let sink = MQTTSink(url: shown, continuation: continuation)
         func remaining() -> Duration { max(timeout - started.duration(to: .now()), .milliseconds(1)) }
         let handle: MosquittoHandle

@@ -54,13 +54,13 @@ final class MQTTSink: Sendable {
     }
 
     private let state = Mutex(State())
-    private let continuation: AsyncStream<MQTTEvent>.Continuation
+    private let continuation: EventQueue<MQTTEvent>
     /// The URL with the password masked, for errors.
     let url: String
     /// Set when `close()` started: callbacks that follow are expected, not news.
     let closeRequested = Atomic<Bool>(false)
 
-    init(url: String, continuation: AsyncStream<MQTTEvent>.Continuation) {
+    init(url: String, continuation: EventQueue<MQTTEvent>) {
         self.url = url
         self.continuation = continuation
     }

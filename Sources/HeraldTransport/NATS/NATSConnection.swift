@@ -3,7 +3,7 @@ import HeraldCore
 
 /// A connection to a NATS server, on libnats. Safe to use from any task or thread.
 ///
-/// Subscriptions deliver on libnats' threads straight into an `AsyncStream` each, stamped on arrival. Blocking
+/// Subscriptions deliver on libnats' threads straight into an `EventQueue` each, stamped on arrival. Blocking
 /// libnats calls (connect, flush, request, close) run on threads of their own, each with a deadline. Get one
 /// with `withNATSConnection`, which closes it when the body ends.
 public final class NATSConnection: Sendable {
@@ -138,7 +138,7 @@ public final class NATSConnection: Sendable {
         if sink.closeRequested.load(ordering: .acquiring) {
             throw TransportError.closed(url: url, detail: "the NATS connection is closed")
         }
-        let (events, continuation) = AsyncStream.makeStream(of: NATSEvent.self, bufferingPolicy: .unbounded)
+        let (events, continuation) = EventQueue<NATSEvent>.makeStream()
         let box = NATSSubscriptionBox(id: sink.makeID(), continuation: continuation, sink: sink)
         sink.register(box)
         let handle = try await NATSBlocking.run(

@@ -112,13 +112,13 @@ final class NATSSubscriptionBox: Sendable {
     }
 
     let id: Int
-    let continuation: AsyncStream<NATSEvent>.Continuation
+    let continuation: EventQueue<NATSEvent>
     let sink: NATSConnectionSink
     /// Set by `unsubscribe()` before libnats is told.
     let unsubscribed = Atomic<Bool>(false)
     private let state = Mutex(State())
 
-    init(id: Int, continuation: AsyncStream<NATSEvent>.Continuation, sink: NATSConnectionSink) {
+    init(id: Int, continuation: EventQueue<NATSEvent>, sink: NATSConnectionSink) {
         self.id = id
         self.continuation = continuation
         self.sink = sink

@@ -1,3 +1,4 @@
+import HeraldCore
 import CNats
 
 /// One confirmed subscription. Read `events` from one task: every message, connection changes, and finally
@@ -9,11 +10,11 @@ public final class NATSSubscription: Sendable {
     public let queueGroup: String?
     /// Everything that happens on the subscription, in order. Single consumer. Keep the subscription
     /// referenced while reading: dropping it unsubscribes.
-    public let events: AsyncStream<NATSEvent>
+    public let events: EventQueue<NATSEvent>.Stream
 
     private let handle: NATSSubscriptionHandle
 
-    init(subject: String, queueGroup: String?, events: AsyncStream<NATSEvent>, handle: NATSSubscriptionHandle) {
+    init(subject: String, queueGroup: String?, events: EventQueue<NATSEvent>.Stream, handle: NATSSubscriptionHandle) {
         self.subject = subject
         self.queueGroup = queueGroup
         self.events = events

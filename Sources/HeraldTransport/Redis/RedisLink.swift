@@ -21,7 +21,7 @@ import Darwin
 final class RedisLink: @unchecked Sendable {
     enum Role {
         case commands
-        case subscriber(AsyncStream<RedisEvent>.Continuation)
+        case subscriber(EventQueue<RedisEvent>)
     }
 
     typealias ReplyOutcome = OneShot<Result<[RedisReply], any Error>>
@@ -395,7 +395,7 @@ final class RedisLink: @unchecked Sendable {
         }
     }
 
-    private func handlePush(_ reply: RedisReply, _ continuation: AsyncStream<RedisEvent>.Continuation) {
+    private func handlePush(_ reply: RedisReply, _ continuation: EventQueue<RedisEvent>) {
         let at = lastReadAt
         guard case .array(let items) = reply, case .string(let kindBytes)? = items.first else {
             if case .error(let message) = reply, let head = acks.first {
@@ -426,7 +426,7 @@ final class RedisLink: @unchecked Sendable {
     }
 
     private func yield(channel: [UInt8], pattern: [UInt8]?, payload: [UInt8], at: MonotonicInstant,
-                       _ continuation: AsyncStream<RedisEvent>.Continuation) {
+                       _ continuation: EventQueue<RedisEvent>) {
         let name = String(decoding: channel, as: UTF8.self)
         if let event = RedisKeyspaceEvent(channel: name, payload: payload, receivedAt: at) {
             continuation.yield(.keyspace(event))

@@ -1,3 +1,4 @@
+import HeraldCore
 /// A Redis connection in subscriber mode (`SUBSCRIBE`, `PSUBSCRIBE`), on a hiredis context and thread of its own.
 ///
 /// Read `events` from one task: messages, decoded keyspace notifications, and finally `.closed`. Subscribing is
@@ -10,7 +11,7 @@ public final class RedisSubscriber: Sendable {
     public let database: Int
     /// Everything that arrives, in order. Single consumer; finishes after `.closed`. Keep the subscriber
     /// referenced while reading: dropping it closes the connection.
-    public let events: AsyncStream<RedisEvent>
+    public let events: EventQueue<RedisEvent>.Stream
     private let link: RedisLink
 
     /// Dropped without `close()`: the thread is told to stop (it holds only the link, not this object).
@@ -18,7 +19,7 @@ public final class RedisSubscriber: Sendable {
         link.post(.stop)
     }
 
-    private init(link: RedisLink, events: AsyncStream<RedisEvent>) {
+    private init(link: RedisLink, events: EventQueue<RedisEvent>.Stream) {
         self.link = link
         self.events = events
         self.url = link.url
@@ -30,7 +31,7 @@ public final class RedisSubscriber: Sendable {
     /// - Throws: `TransportError` (`invalidURL`, `dnsFailure`, `connectionRefused`, `timeout`,
     ///   `protocolFailure` for rejected credentials), `CancellationError`. Every message masks the password.
     public static func connect(_ options: RedisOptions) async throws -> RedisSubscriber {
-        let (events, continuation) = AsyncStream.makeStream(of: RedisEvent.self, bufferingPolicy: .unbounded)
+        let (events, continuation) = EventQueue<RedisEvent>.makeStream()
         do {
             let link = try await RedisLink.open(options, role: .subscriber(continuation))
             return RedisSubscriber(link: link, events: events)

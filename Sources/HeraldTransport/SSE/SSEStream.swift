@@ -13,7 +13,7 @@ public final class SSEStream: Sendable {
     /// Every event, and the connection's drops and returns, in order. Single consumer; finishes when the stream
     /// is closed (or ends for good: without `reconnect`, or when the server answers a reconnect with 204).
     /// Keep the stream referenced while reading: dropping it closes it.
-    public let events: AsyncStream<SSEStreamEvent>
+    public let events: EventQueue<SSEStreamEvent>.Stream
     private let worker: SSEWorker
     private let closing = Mutex<Task<Void, Never>?>(nil)
 
@@ -22,7 +22,7 @@ public final class SSEStream: Sendable {
         worker.stop()
     }
 
-    private init(worker: SSEWorker, events: AsyncStream<SSEStreamEvent>) {
+    private init(worker: SSEWorker, events: EventQueue<SSEStreamEvent>.Stream) {
         self.worker = worker
         self.events = events
         self.url = worker.url
@@ -41,7 +41,7 @@ public final class SSEStream: Sendable {
         guard let parts = URLParts(options.url), parts.scheme == "http" || parts.scheme == "https" else {
             throw SSEError.invalidURL("expected an absolute http:// or https:// URL", url: shown)
         }
-        let (events, continuation) = AsyncStream.makeStream(of: SSEStreamEvent.self, bufferingPolicy: .unbounded)
+        let (events, continuation) = EventQueue<SSEStreamEvent>.makeStream()
         let worker = SSEWorker(options: options, url: shown, continuation: continuation)
         guard worker.start() else {
             continuation.finish()

@@ -40,7 +40,7 @@ final class SSEWorker: @unchecked Sendable {
 
     let url: String
     let options: SSEOptions
-    private let continuation: AsyncStream<SSEStreamEvent>.Continuation
+    private let continuation: EventQueue<SSEStreamEvent>
     /// Settled when the first response is an event stream, or failed.
     let ready = OneShot<Result<Void, any Error>>()
     /// Settled when the thread has ended and freed its handles.
@@ -59,7 +59,7 @@ final class SSEWorker: @unchecked Sendable {
     private var headersAt = MonotonicInstant.now()
     private var errorBody: [UInt8] = []
 
-    init(options: SSEOptions, url: String, continuation: AsyncStream<SSEStreamEvent>.Continuation) {
+    init(options: SSEOptions, url: String, continuation: EventQueue<SSEStreamEvent>) {
         self.options = options
         self.url = url
         self.continuation = continuation

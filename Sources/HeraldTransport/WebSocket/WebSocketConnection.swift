@@ -1,3 +1,5 @@
+import HeraldCore
+
 /// One open WebSocket connection. Safe to use from any task or thread.
 ///
 /// Read `events` from one task; it yields every message, pong and finally `.closed`, then finishes. Sends are
@@ -11,13 +13,13 @@ public final class WebSocketConnection: Sendable {
     /// The subprotocol the server picked (`Sec-WebSocket-Protocol` of the response), if any.
     public let subprotocol: String?
     /// Everything that happens on the connection, in order. Single consumer; finishes after `.closed`.
-    public let events: AsyncStream<WebSocketEvent>
+    public let events: EventQueue<WebSocketEvent>.Stream
 
     private let id: Int
     private let outbox: Outbox
     private let core: LwsEngineCore
 
-    init(id: Int, url: String, handshake: Handshake, events: AsyncStream<WebSocketEvent>, outbox: Outbox,
+    init(id: Int, url: String, handshake: Handshake, events: EventQueue<WebSocketEvent>.Stream, outbox: Outbox,
          core: LwsEngineCore) {
         self.id = id
         self.url = URLText.masked(url)

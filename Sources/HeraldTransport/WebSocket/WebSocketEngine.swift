@@ -48,7 +48,7 @@ public final class WebSocketEngine: Sendable {
         case .cancelled: throw CancellationError()
         }
 
-        let (events, continuation) = AsyncStream.makeStream(of: WebSocketEvent.self, bufferingPolicy: .unbounded)
+        let (events, continuation) = EventQueue<WebSocketEvent>.makeStream()
         let outbox = Outbox()
         let id = core.makeID()
         // The service thread enforces the deadline (one lws timer for all pending connects): it settles the outcome

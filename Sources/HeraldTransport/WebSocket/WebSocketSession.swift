@@ -36,7 +36,7 @@ final class WebSocketSession: @unchecked Sendable {
     let useTLS: Bool
     let outcome: OneShot<Result<Handshake, TransportError>>
     let outbox: Outbox
-    let continuation: AsyncStream<WebSocketEvent>.Continuation
+    let continuation: EventQueue<WebSocketEvent>
 
     /// Numeric addresses to try, in order.
     let addresses: [String]
@@ -71,7 +71,7 @@ final class WebSocketSession: @unchecked Sendable {
 
     init(id: Int, url: String, parts: URLParts, addresses: [String], headers: [HTTPHeader], subprotocol: String?,
          tls: TLSOptions, connectTimeout: Duration, deadline: MonotonicInstant, outbox: Outbox,
-         continuation: AsyncStream<WebSocketEvent>.Continuation) {
+         continuation: EventQueue<WebSocketEvent>) {
         self.id = id
         self.url = url
         self.parts = parts

@@ -38,7 +38,7 @@ final class StreamRecorder<Element: Sendable>: Sendable {
     private let box = Box()
     private let task: Task<Void, Never>
 
-    init(_ stream: AsyncStream<Element>) {
+    init<Events: AsyncSequence<Element, Never> & Sendable>(_ stream: Events) {
         let box = self.box
         task = Task {
             for await item in stream { box.state.withLock { $0.items.append(item) } }

@@ -114,30 +114,31 @@ struct IncrementalJudgingTests {
         return nil
     }
 
+    /// Replays 150 streams through `strategy` and requires eager judging's verdict at the same instant; returns how
+    /// many of them were decided before the window ended.
+    static func sameAsEager(_ kind: Int, _ strategy: (BoundExpectation, [ObservedFrame]) -> (Int, Verdict)?) -> Int {
+        let (name, e) = kinds[kind]
+        var decidedEarly = 0
+        for seed in UInt64(1)...150 {
+            let frames = stream(seed: seed)
+            let full = everyInstant(e, frames)
+            let other = strategy(e, frames)
+            #expect(full?.0 == other?.0, "\(name), seed \(seed): decided at \(String(describing: full?.0)) ms, not \(String(describing: other?.0))")
+            #expect(full?.1 == other?.1, "\(name), seed \(seed)")
+            if let ms = full?.0, ms < 400 { decidedEarly += 1 }
+        }
+        return decidedEarly
+    }
+
     @Test("the runner's watches judge as eagerly judging does, for every kind of expectation", arguments: kinds.indices)
     func indexedWatches(kind: Int) {
-        let (name, e) = Self.kinds[kind]
-        for seed in UInt64(1)...150 {
-            let frames = Self.stream(seed: seed)
-            let full = Self.everyInstant(e, frames)
-            let watched = Self.throughTheIndex(e, frames)
-            #expect(full?.0 == watched?.0, "\(name), seed \(seed): decided at \(String(describing: full?.0)) ms, not \(String(describing: watched?.0))")
-            #expect(full?.1 == watched?.1, "\(name), seed \(seed)")
-        }
+        _ = Self.sameAsEager(kind, Self.throughTheIndex)
     }
 
     @Test("the same verdict at the same instant, for every kind of expectation", arguments: kinds.indices)
     func sameVerdicts(kind: Int) {
-        let (name, e) = Self.kinds[kind]
-        var decidedEarly = 0
-        for seed in UInt64(1)...150 {
-            let frames = Self.stream(seed: seed)
-            let full = Self.everyInstant(e, frames)
-            let lazy = Self.onlyWhenItCanChange(e, frames)
-            #expect(full?.0 == lazy?.0, "\(name), seed \(seed): decided at \(String(describing: full?.0)) ms, not \(String(describing: lazy?.0))")
-            #expect(full?.1 == lazy?.1, "\(name), seed \(seed)")
-            if let ms = full?.0, ms < 400 { decidedEarly += 1 }
-        }
+        let name = Self.kinds[kind].0
+        let decidedEarly = Self.sameAsEager(kind, Self.onlyWhenItCanChange)
         // Not every kind can be decided early (recipients and count wait out their window), but the streams must
         // exercise early decisions for the kinds that can.
         if ["match", "absent", "sequence"].contains(name) { #expect(decidedEarly >= 5, "\(name): \(decidedEarly)") }

@@ -147,15 +147,28 @@ public struct ExpectationIndex: Sendable {
         }
     }
 
-    /// The members of `matcher` that compare a single-valued path with a literal scalar.
+    /// The members of `matcher` that compare a single-valued path with a literal scalar, nested objects included
+    /// (`{ order: { id: o-1 } }` gives `$.order.id`).
     static func literals(of matcher: Matcher) -> [(path: JSONPath, value: JSONValue)] {
         switch matcher {
         case .object(let members):
-            return members.compactMap { m in
-                guard !m.path.isMulti, case .equals(let v) = m.matcher else { return nil }
-                switch v {
-                case .string, .number, .bool, .null: return (m.path, normalised(v))
-                case .array, .object: return nil
+            return members.flatMap { m -> [(path: JSONPath, value: JSONValue)] in
+                guard !m.path.isMulti else { return [] }
+                switch m.matcher {
+                case .equals(let v):
+                    switch v {
+                    case .string, .number, .bool, .null: return [(m.path, normalised(v))]
+                    case .array, .object: return []
+                    }
+                case .object:
+                    // A nested object matches at its member's path: its literals are found below it, when both
+                    // paths are plain field names.
+                    guard let outer = fieldNames(m.path) else { return [] }
+                    return literals(of: m.matcher).compactMap { inner in
+                        fieldNames(inner.path).map { (JSONPath(fields: outer + $0), inner.value) }
+                    }
+                default:
+                    return []
                 }
             }
         case .all(let ms):
@@ -163,6 +176,16 @@ public struct ExpectationIndex: Sendable {
         default:
             return []
         }
+    }
+
+    /// The names of a path made of field names only (`$.order.id`), or `nil`.
+    private static func fieldNames(_ path: JSONPath) -> [String]? {
+        var names: [String] = []
+        for c in path.components {
+            guard case .field(let name) = c else { return nil }
+            names.append(name)
+        }
+        return names
     }
 
     /// The key a value is filed and looked up under: values that `Matcher.equal` holds equal share one (a number and

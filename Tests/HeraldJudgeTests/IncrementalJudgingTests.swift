@@ -34,6 +34,8 @@ struct IncrementalJudgingTests {
             let n: [JSONValue?] = [1, "1", 2, nil]
             var value: [String: JSONValue] = ["type": type]
             value["n"] = n[rng.next(n.count)]
+            // The same n one level down, for matchers on nested objects.
+            value["o"] = value["n"].map { ["n": $0] }
             return F.frame(seq, at: at, actor, .object(value), channel: channel)
         }
     }
@@ -54,6 +56,8 @@ struct IncrementalJudgingTests {
             ("match on a number", F.expectation(matcher: .object([F.member("type", "a"), F.member("n", 1)]), within: .milliseconds(400))),
             ("match with an operator", F.expectation(matcher: .object([
                 Matcher.Member(key: "n", path: JSONPath(fields: ["n"]), matcher: .compare(.gte, 2))]), within: .milliseconds(400))),
+            ("match on a nested object", F.expectation(matcher: .object([
+                Matcher.Member(key: "o", path: JSONPath(fields: ["o"]), matcher: .object([F.member("n", 1)]))]), within: .milliseconds(400))),
         ]
     }()
 
@@ -154,6 +158,24 @@ struct IncrementalJudgingTests {
         #expect(!EventJudge.canDecide(e, trigger: F.trigger, on: F.frame(0, at: 5, "buyer", ["type": "other"])))
         let wrongRecipient = F.expectation(recipients: ["buyer"])
         #expect(EventJudge.canDecide(wrongRecipient, trigger: F.trigger, on: F.frame(0, at: 5, "seller[0]", ["type": "offer.accepted"])))
+    }
+
+    @Test("the index files an expectation under its most discriminating literal, nested objects included")
+    func discriminatingLiterals() {
+        var index = ExpectationIndex()
+        let nested = Matcher.object([F.member("type", "tick"),
+                                     Matcher.Member(key: "order", path: JSONPath(fields: ["order"]), matcher: .object([F.member("id", "o-1")]))])
+        let other = Matcher.object([F.member("type", "tick"),
+                                    Matcher.Member(key: "order", path: JSONPath(fields: ["order"]), matcher: .object([F.member("id", "o-2")]))])
+        index.insert([(0, F.expectation(matcher: nested)), (1, F.expectation(matcher: other))])
+        // Filed under $.order.id (two values) rather than type (one): a frame meets only its own expectation.
+        #expect(index.candidates(for: F.frame(0, at: 5, nil, ["type": "tick", "order": ["id": "o-1"]])) == [0])
+        #expect(index.candidates(for: F.frame(1, at: 5, nil, ["type": "tick", "order": ["id": "o-2"]])) == [1])
+        #expect(index.candidates(for: F.frame(2, at: 5, nil, ["type": "tick", "order": ["id": "o-3"]])).isEmpty)
+        #expect(index.candidates(for: F.frame(3, at: 5, nil, ["type": "tick"], channel: "orders")).isEmpty, "another channel")
+        index.remove(0)
+        #expect(index.candidates(for: F.frame(4, at: 5, nil, ["type": "tick", "order": ["id": "o-1"]])).isEmpty)
+        #expect(index.count == 1)
     }
 
     @Test("subject and headers narrow what counts as the event")

@@ -148,8 +148,10 @@ final class ChannelHub: Sendable {
         return attempt
     }
 
-    /// Where and when the connection `key` opened, if it did.
-    func opening(of key: Key) -> Opening? { openings.withLock { $0[key] } }
+    /// Where and when the connections of `channel` opened (only `actor`'s, when one is named).
+    func openings(of channel: String, actor: String?) -> [Opening] {
+        openings.withLock { all in all.filter { $0.key.channel == channel && (actor == nil || $0.key.actor == actor) }.map(\.value) }
+    }
 
     /// Waits for the frame that confirms a WebSocket subscription: a `match` expectation on this connection, judged
     /// from the moment it opened.
@@ -199,11 +201,6 @@ final class ChannelHub: Sendable {
         let text = try payload.renderedText(in: scope)
         try link.send(text: text)
         timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil)), actor: key.actor, channel: key.channel)
-    }
-
-    /// The keys of the open connections of `channel`.
-    func keys(of channel: String) -> [Key] {
-        links.withLock { Array($0.keys) }.filter { $0.channel == channel }
     }
 
     /// From now on a connection that closes is expected to (cleanup deletes the users whose streams the server then

@@ -414,7 +414,7 @@ actor ContractExecution {
     /// watches), or `nil` when none of them is open.
     private func connectWait(_ b: BoundExpectation) -> EventStore.Wait? {
         guard let hub else { return nil }
-        let openings = hub.keys(of: b.channel).filter { b.actor == nil || $0.actor == b.actor }.compactMap { hub.opening(of: $0) }
+        let openings = hub.openings(of: b.channel, actor: b.actor)
         guard let first = openings.min(by: { $0.at < $1.at }) else { return nil }
         return EventStore.Wait(expectation: b, trigger: first.at, position: openings.map(\.position).min()!)
     }

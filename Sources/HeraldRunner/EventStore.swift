@@ -54,8 +54,6 @@ final class EventStore: Sendable {
         for w in wake { w.signal() }
     }
 
-    /// Every frame so far.
-    var frames: [ObservedFrame] { state.withLock { $0.frames } }
     /// Every unexpected disconnect so far.
     var disconnects: [ObservedDisconnect] { state.withLock { $0.disconnects } }
     /// Both, at one instant.
@@ -85,17 +83,13 @@ final class EventStore: Sendable {
             try Task.checkCancellation()
             let now = MonotonicInstant.now()
             let (due, disconnects) = takeDue(ids, decided: decided, now: now)
-            var next: MonotonicInstant?
             for (i, var watch) in due {
                 let start = waits[i].position
                 let j = watch.judge(now: now, disconnects: disconnects) { self.frames(from: start) }
                 if case .pending(let until) = j { setUntil(ids[i], until) } else { decided[i] = j }
             }
             if !decided.contains(where: { $0 == nil }) { return decided.map { $0! } }
-            for (i, id) in ids.enumerated() where decided[i] == nil {
-                if let until = state.withLock({ $0.watches[id]?.until }) { next = min(next ?? until, until) }
-            }
-            await wakeup.wait(until: next)
+            await wakeup.wait(until: earliestDeadline(ids, decided: decided))
         }
     }
 
@@ -136,6 +130,13 @@ final class EventStore: Sendable {
                 s.watches[id]!.changed = false
             }
             return (due, s.disconnects)
+        }
+    }
+
+    /// The earliest deadline among the undecided watches.
+    private func earliestDeadline(_ ids: [Int], decided: [Judgement?]) -> MonotonicInstant? {
+        state.withLock { s in
+            ids.indices.filter { decided[$0] == nil }.compactMap { s.watches[ids[$0]]?.until }.min()
         }
     }
 

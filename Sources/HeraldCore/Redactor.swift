@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Masks secrets in everything Herald records or prints: values of secret headers (`Authorization`, `Cookie`, …),
@@ -74,11 +77,60 @@ public final class Redactor: Sendable {
         return out
     }
 
-    /// A message body as it may be shown: JSON with secret-looking fields masked (re-encoded), any other text with
-    /// known secret values masked. Text is cut at 64 KiB.
-    public func redact(body bytes: some Collection<UInt8>) -> String {
-        if let json = JSONParser.parseIfJSON(bytes) { return redact(redact(json).encoded()) }
-        return redact(String(String(decoding: bytes, as: UTF8.self).prefix(64 * 1024)))
+    /// How much of a body or frame is shown, in characters.
+    public static let shownLimit = 64 * 1024
+
+    /// A message body or frame as it may be shown: JSON that names a secret-looking field is re-encoded with those
+    /// fields masked; any text, JSON or not, has known secret values masked. Nothing else changes, and a text that
+    /// needs no masking is returned as it is. Text is cut at ``shownLimit`` characters, after masking.
+    public func shown(_ text: String) -> String {
+        let fields = state.withLock { $0.fields }
+        var out = text
+        // Parsing only the texts that spell a secret-looking name somewhere keeps the common frame at one scan.
+        if Self.mayNameSecret(text, fields: fields), let json = JSONParser.parseIfJSON(text.utf8), let masked = masked(json) {
+            out = masked.encoded()
+        }
+        out = redact(out)
+        return out.count > Self.shownLimit ? String(out.prefix(Self.shownLimit)) : out
+    }
+
+    /// ``shown(_:)`` for bytes, read as UTF-8.
+    public func shown(body bytes: some Collection<UInt8>) -> String { shown(String(decoding: bytes, as: UTF8.self)) }
+
+    /// The end of a longer text (a command's output) as it may be shown: ``redact(_:)``, and a start that is the
+    /// end of a known secret, cut off by whoever took the tail, is masked too.
+    public func shown(tail text: String) -> String {
+        let values = state.withLock { $0.values }
+        var out = redact(text)
+        for v in values {
+            // The longest piece of `v`'s end, of 4 characters or more, that `out` starts with.
+            let cut = (4..<v.count).reversed().first { out.hasPrefix(v.suffix($0)) }
+            if let cut { out = Redactor.mask + out.dropFirst(cut) }
+        }
+        return out
+    }
+
+    /// Whether `text` holds, in any case, a secret-looking name part or a field listed under `redact:`.
+    static func mayNameSecret(_ text: String, fields: Set<String>) -> Bool {
+        var lower = Array(text.utf8)
+        for i in lower.indices where lower[i] &- 65 < 26 { lower[i] |= 0x20 }
+        return lower.withUnsafeBytes { hay in
+            func has(_ needle: String) -> Bool {
+                var needle = needle
+                return needle.withUTF8 { n in
+                    guard let first = n.first, n.count <= hay.count, let base = hay.baseAddress else { return n.isEmpty }
+                    // memchr to each candidate first byte, memcmp for the rest (Glibc's module has no memmem).
+                    var from = 0
+                    let last = hay.count - n.count
+                    while from <= last, let hit = memchr(base + from, Int32(first), last - from + 1) {
+                        if memcmp(hit, n.baseAddress!, n.count) == 0 { return true }
+                        from = base.distance(to: UnsafeRawPointer(hit)) + 1
+                    }
+                    return false
+                }
+            }
+            return secretParts.contains(where: has) || fields.contains(where: has)
+        }
     }
 
     /// A header's value as it may be shown.

@@ -82,7 +82,7 @@ public struct StepRecord: Sendable, Codable, Hashable {
     }
 }
 
-/// A header as recorded (values of secret headers are already masked).
+/// A header as recorded (as sent or received: the redactor masks secret ones where the entry leaves the runner).
 public struct RecordedHeader: Sendable, Codable, Hashable {
     /// Header name.
     public var name: String
@@ -101,7 +101,7 @@ public struct RequestRecord: Sendable, Codable, Hashable {
     public var method: String
     /// Full URL.
     public var url: String
-    /// Headers, secrets masked.
+    /// Headers (secret ones masked where the entry is shown).
     public var headers: [RecordedHeader]
     /// Body as text, if any.
     public var body: String?
@@ -142,7 +142,7 @@ public struct ResponseRecord: Sendable, Codable, Hashable {
     public var requestSeq: Int
     /// Status code.
     public var status: Int
-    /// Headers, secrets masked.
+    /// Headers (secret ones masked where the entry is shown).
     public var headers: [RecordedHeader]
     /// Body as text (truncated for very large bodies).
     public var body: String
@@ -171,7 +171,7 @@ public struct FrameRecord: Sendable, Hashable {
     public var binary: Bool
     /// What it arrived on: a NATS subject, an MQTT topic, a Redis channel or key, an SSE event name.
     public var subject: String?
-    /// Message headers (NATS), secret ones masked.
+    /// Message headers (NATS); secret ones are masked where the entry is shown.
     public var headers: [RecordedHeader]?
     /// The SSE event id.
     public var id: String?

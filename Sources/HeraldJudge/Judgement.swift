@@ -11,7 +11,7 @@ public struct ObservedFrame: Sendable, Hashable {
     public var actor: String?
     /// The channel.
     public var channel: String
-    /// The payload as text, as it may be shown (secrets masked).
+    /// The payload as text, as it came (secrets are masked where a verdict quoting it leaves the runner).
     public var text: String
     /// What it arrived on, for the kinds that say: a NATS subject, an MQTT topic, a Redis channel or key, an SSE
     /// event name.

@@ -55,18 +55,14 @@ public enum PollJudge {
     /// The outcome of a poll whose attempts are `observations`, judged when the runner stopped polling: a poll that
     /// did not reach its state timed out.
     ///
-    /// `mask` hides secrets in the text of each recorded value, and is applied to nothing else: the matcher's summary,
-    /// the expected values and the differences are shown as they are. Masking the whole message afterwards would not
-    /// give the same text (a secret inside the matcher or spanning two values joined by an arrow would be masked too),
-    /// so the caller passes its redactor here and the judge stays a function of its arguments.
+    /// The verdict quotes the recorded values as they are: secrets are masked where the result is shown.
     ///
     /// - Parameter expectedSeen: the rendered `seen:` values, which must appear in this order among the recorded ones.
     ///   Consulted only when the state was reached, so a caller may render them only then.
     public static func judge(_ observations: PollObservations, expectedSeen: [JSONValue]?, within: Duration,
-                             contract: String, step: String, idPrefix: String, location: SourceLocation?,
-                             mask: (String) -> String) -> PollOutcome {
+                             contract: String, step: String, idPrefix: String, location: SourceLocation?) -> PollOutcome {
         let o = observations
-        let seenText = o.seen.map { mask($0.plainText) }.joined(separator: " → ")
+        let seenText = o.seen.map(\.plainText).joined(separator: " → ")
         let evidence = [Evidence(role: .observed, seq: o.last?.seq, text: seenText.isEmpty ? nil : "seen: \(seenText)",
                                  differences: o.reached ? [] : o.until.differences(o.last?.body))]
         func outcome(_ outcome: Verdict.Outcome, _ reason: Verdict.Reason?, _ message: String) -> PollOutcome {
@@ -89,14 +85,14 @@ public enum PollJudge {
                        + (seenText.isEmpty ? "" : "; seen: \(seenText)"))
     }
 
-    /// The outcome of a poll whose attempts answered `responses`, in order: ``judge(_:expectedSeen:within:contract:step:idPrefix:location:mask:)``
+    /// The outcome of a poll whose attempts answered `responses`, in order: ``judge(_:expectedSeen:within:contract:step:idPrefix:location:)``
     /// on them observed one by one.
     public static func judge(until: Matcher, record: JSONPath?, responses: [ObservedResponse], expectedSeen: [JSONValue]?,
-                             within: Duration, contract: String, step: String, idPrefix: String, location: SourceLocation?,
-                             mask: (String) -> String) -> PollOutcome {
+                             within: Duration, contract: String, step: String, idPrefix: String,
+                             location: SourceLocation?) -> PollOutcome {
         var observations = PollObservations(until: until, record: record)
         for r in responses where observations.observe(r) { break }
         return judge(observations, expectedSeen: expectedSeen, within: within, contract: contract, step: step,
-                     idPrefix: idPrefix, location: location, mask: mask)
+                     idPrefix: idPrefix, location: location)
     }
 }

@@ -8,13 +8,13 @@ public enum ShellJudge {
 
     /// The `command` verdict: passed on exit status 0; failed as `timeout` when `status` is `nil` (the command was
     /// killed at its `timeout`), as `mismatch` on any other status. A failure shows the last ``evidenceLimit``
-    /// characters of `output`, passed through `mask` (the caller's redactor: the judge knows no secrets).
+    /// characters of `output` (secrets are masked where the result is shown, the judge knows none).
     public static func judge(status: Int32?, output: String, timeout: Duration, contract: String, step: String,
-                             idPrefix: String, location: SourceLocation?, mask: (String) -> String) -> Verdict {
+                             idPrefix: String, location: SourceLocation?) -> Verdict {
         func verdict(_ outcome: Verdict.Outcome, _ reason: Verdict.Reason?, _ message: String) -> Verdict {
             Verdict(id: "\(idPrefix) › command", contract: contract, step: step, kind: .command, outcome: outcome,
                     reason: reason, message: message, location: location,
-                    evidence: outcome == .passed ? [] : [Evidence(role: .observed, text: mask(String(output.suffix(evidenceLimit))))])
+                    evidence: outcome == .passed ? [] : [Evidence(role: .observed, text: String(output.suffix(evidenceLimit)))])
         }
         guard let status else { return verdict(.failed, .timeout, "timed out after \(DurationText.format(timeout))") }
         return status == 0 ? verdict(.passed, nil, "exited 0") : verdict(.failed, .mismatch, "exited \(status)")

@@ -7,7 +7,8 @@ import Synchronization
 ///
 /// Lines: `{"type":"entry","contract":…,"seq":…,"tMs":…,"actor":…,"channel":…,"event":{…}}`, then
 /// `{"type":"verdict",…}` per verdict, then `{"type":"end","status":…,"exitCode":…,"partial":…}`.
-/// Entries are recorded already redacted, so the trace holds no secret the reports would not.
+/// Entries reach it masked (the runner masks each live entry as it leaves), so the trace holds no secret the reports
+/// would not.
 public final class TraceWriter: Sendable {
     private let fd: Mutex<Int32>
     /// The file being written.

@@ -123,16 +123,16 @@ final class ChannelHub: Sendable {
                 }
             }
         } catch let error as TransportError {
-            throw InfrastructureError("channel '\(channel.name)'\(who): \(redactor.redact(error.description))", hint: hint(for: error))
+            throw InfrastructureError("channel '\(channel.name)'\(who): \(error.description)", hint: hint(for: error))
         } catch let error as SSEError {
-            throw InfrastructureError("channel '\(channel.name)'\(who): \(redactor.redact(error.description))",
+            throw InfrastructureError("channel '\(channel.name)'\(who): \(error.description)",
                                       hint: "check the stream's path and the channel's headers (credentials)")
         } catch let error as InfrastructureError {
             throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw InfrastructureError("channel '\(channel.name)'\(who): \(redactor.redact("\(error)"))",
+            throw InfrastructureError("channel '\(channel.name)'\(who): \(error)",
                                       hint: "is the broker running, and is the service URL right?")
         }
     }
@@ -142,7 +142,7 @@ final class ChannelHub: Sendable {
     @discardableResult
     private func started<L: ChannelLink>(_ link: L, key: Key, attempt: Opening) async throws -> Opening {
         links.withLock { $0[key] = link }
-        timeline.record(.connected(ConnectionRecord(url: redactor.redact(link.address))), actor: key.actor, channel: key.channel)
+        timeline.record(.connected(ConnectionRecord(url: link.address)), actor: key.actor, channel: key.channel)
         openings.withLock { $0[key] = attempt }
         startReader(link, key: key)
         return attempt
@@ -180,7 +180,7 @@ final class ChannelHub: Sendable {
     }
 
     private func startReader<L: ChannelLink>(_ link: L, key: Key) {
-        let reader = Reader(key: key, address: link.address, timeline: timeline, store: store, redactor: redactor, state: readerState)
+        let reader = Reader(key: key, address: link.address, timeline: timeline, store: store, state: readerState)
         let task = Task {
             defer {
                 reader.state.finished.add(1, ordering: .relaxed)
@@ -200,7 +200,7 @@ final class ChannelHub: Sendable {
         }
         let text = try payload.renderedText(in: scope)
         try link.send(text: text)
-        timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil)), actor: key.actor, channel: key.channel)
+        timeline.record(.sent(FrameRecord(text: text, json: nil)), actor: key.actor, channel: key.channel)
     }
 
     /// From now on a connection that closes is expected to (cleanup deletes the users whose streams the server then
@@ -232,7 +232,6 @@ private struct Reader: Sendable {
     let address: String
     let timeline: TimelineRecorder
     let store: EventStore
-    let redactor: Redactor
     let state: ChannelHub.ReaderState
 
     /// Records one event of the connection.
@@ -243,20 +242,17 @@ private struct Reader: Sendable {
             // when that parses; other bytes in their base64: form.
             let (text, isUTF8) = m.text.map { ($0, true) } ?? MessageText.decode(m.bytes)
             let json = isUTF8 ? JSONParser.parseIfJSON(m.bytes) : nil
-            // A frame with a secret-looking field (a token in a login event, say) is shown re-encoded with it
-            // masked; any other frame as it came, with known secret values masked.
-            let masked = json.flatMap { redactor.masked($0) }
-            let shown = masked.map { $0.encoded() } ?? redactor.redact(text)
-            let headers = m.headers.isEmpty ? nil : m.headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) }
-            let record = FrameRecord(text: shown, json: masked ?? json, binary: !m.isText, subject: m.subject,
+            // Recorded as it came: secrets are masked where the frame is shown (Redactor+Records).
+            let headers = m.headers.isEmpty ? nil : m.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
+            let record = FrameRecord(text: text, json: json, binary: !m.isText, subject: m.subject,
                                      headers: headers, id: m.id, retained: m.retained)
             let entry = timeline.record(.frame(record), actor: key.actor, channel: key.channel, at: m.receivedAt)
             let headerMap = Dictionary(m.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
             store.append(json.map {
                 ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, json: text, parsed: $0,
-                              text: shown, subject: m.subject, headers: headerMap)
+                              text: text, subject: m.subject, headers: headerMap)
             } ?? ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, value: .string(text),
-                               text: shown, subject: m.subject, headers: headerMap))
+                               text: text, subject: m.subject, headers: headerMap))
         case .note(let text):
             timeline.record(.note(text), actor: key.actor, channel: key.channel)
         case .dropped(let detail, let at):
@@ -265,7 +261,7 @@ private struct Reader: Sendable {
                             actor: key.actor, channel: key.channel, at: at)
             store.append(ObservedDisconnect(channel: key.channel, actor: key.actor, at: at, detail: detail))
         case .restored(let at):
-            timeline.record(.connected(ConnectionRecord(url: redactor.redact(address) + " (reconnected)")),
+            timeline.record(.connected(ConnectionRecord(url: address + " (reconnected)")),
                             actor: key.actor, channel: key.channel, at: at)
         case .closed(let code, let reason, let at, let local):
             let expected = local || state.closing.load(ordering: .relaxed)

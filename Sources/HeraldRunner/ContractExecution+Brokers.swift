@@ -24,14 +24,14 @@ extension ContractExecution {
         do {
             return try await body()
         } catch let error as TransportError {
-            throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))",
+            throw InfrastructureError("broker \(URLs.masked(url)): \(error.description)",
                                       hint: "is the broker running, and is the service URL right?")
         } catch let error as NATSError {
-            throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))")
+            throw InfrastructureError("broker \(URLs.masked(url)): \(error.description)")
         } catch let error as RedisError {
-            throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))")
+            throw InfrastructureError("broker \(URLs.masked(url)): \(error.description)")
         } catch let error as MQTTError {
-            throw InfrastructureError("broker \(URLs.masked(url)): \(redactor.redact(error.description))")
+            throw InfrastructureError("broker \(URLs.masked(url)): \(error.description)")
         }
     }
 
@@ -40,7 +40,7 @@ extension ContractExecution {
         let subject = try message.subject.renderString(in: scope)
         let text = try message.payload.renderedText(in: scope)
         let headers = try message.headers.map { HTTPHeader($0.name, try $0.value.renderString(in: scope)) }
-        timeline.record(.sent(FrameRecord(text: redactor.redact(text), json: nil, subject: subject)),
+        timeline.record(.sent(FrameRecord(text: text, json: nil, subject: subject)),
                         actor: scope.currentActor?.description, channel: message.service)
         return (subject, text, headers)
     }
@@ -90,12 +90,11 @@ extension ContractExecution {
             timeline.record(.note("no reply to request \(subject): \(none.detail)"), actor: actor)
             return nil
         }
-        let body = JSONParser.parseIfJSON(reply.payload) ?? .string(reply.text ?? "")
-        let recorded = reply.headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) }
-        // A JSON object is recorded as its masked encoding (secret-looking fields masked), anything else as its text.
-        let masked: JSONValue? = body.objectValue != nil ? redactor.redact(body) : nil
-        let shown = masked.map { redactor.redact($0.encoded()) } ?? redactor.redact(reply.text ?? "")
-        let entry = timeline.record(.frame(FrameRecord(text: shown, json: masked, subject: reply.subject,
+        let json = JSONParser.parseIfJSON(reply.payload)
+        let body = json ?? .string(reply.text ?? "")
+        let recorded = reply.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
+        let (replyText, _) = reply.text.map { ($0, true) } ?? MessageText.decode(reply.payload)
+        let entry = timeline.record(.frame(FrameRecord(text: replyText, json: json, subject: reply.subject,
                                                        headers: recorded.isEmpty ? nil : recorded)),
                                     actor: actor, channel: message.service, at: reply.receivedAt)
         return ObservedResponse(status: 200, headers: recorded, body: body, seq: entry.seq)
@@ -112,7 +111,7 @@ extension ContractExecution {
         guard kind == .redis else { throw InfrastructureError("redis: needs a redis:// service; '\(command.service ?? "")' is \(kind.rawValue)") }
         let arguments = try command.command.map { try $0.renderString(in: scope) }
         let reply = try await onBroker(url) { try await brokers.redisConnection(url).command(arguments) }
-        let entry = timeline.record(.note(redactor.redact("redis \(arguments.joined(separator: " ")) → \(reply.json.encoded())")),
+        let entry = timeline.record(.note("redis \(arguments.joined(separator: " ")) → \(reply.json.encoded())"),
                                     actor: scope.currentActor?.description, channel: command.service)
         return ObservedResponse(status: reply.errorMessage == nil ? 200 : 500, headers: [], body: reply.json, seq: entry.seq)
     }

@@ -37,7 +37,6 @@ extension ContractExecution {
                                               what: "redis key \(key)", condition: condition, within: within)
                 let connection = try await onBroker(url) { try await brokers.redisConnection(url) }
                 let timeline = self.timeline
-                let redactor = self.redactor
                 let service = service
                 // The key is read every 20 ms; the timeline gets a line only when its value changes.
                 let last = Mutex<(value: JSONValue?, seq: Int)?>(nil)
@@ -46,7 +45,7 @@ extension ContractExecution {
                     let at = MonotonicInstant.now()
                     let value = bytes.map { JSONParser.parseIfJSON($0) ?? .string(String(decoding: $0, as: UTF8.self)) }
                     if let seen = last.withLock({ $0 }), seen.value == value { return CacheSample(at: at, value: value, seq: seen.seq) }
-                    let entry = timeline.record(.note(redactor.redact("redis GET \(key) → \(value.map { $0.encoded() } ?? "(nil)")")),
+                    let entry = timeline.record(.note("redis GET \(key) → \(value.map { $0.encoded() } ?? "(nil)")"),
                                                 channel: service, at: at)
                     last.withLock { $0 = (value, entry.seq) }
                     return CacheSample(at: at, value: value, seq: entry.seq)

@@ -51,14 +51,15 @@ actor ContractExecution {
         let name = plan.contract.name
         let onEntry = options.onEntry
         let origin = MonotonicInstant.now()
+        let redactor = Redactor(secrets: plan.options.secrets, fields: plan.contract.redact)
+        self.redactor = redactor
         var forward: (@Sendable (TimelineEntry) -> Void)?
         if let onEntry {
-            forward = { @Sendable entry in onEntry(LiveEntry(contract: name, origin: origin, entry: entry)) }
+            // A live entry leaves the runner here, masked with the secrets known so far.
+            forward = { @Sendable entry in onEntry(LiveEntry(contract: name, origin: origin, entry: redactor.mask(entry))) }
         }
         let timeline = TimelineRecorder(origin: origin, onAppend: forward)
         self.timeline = timeline
-        let redactor = Redactor(secrets: plan.options.secrets, fields: plan.contract.redact)
-        self.redactor = redactor
         self.http = HTTPExecutor(client: client, timeline: timeline, redactor: redactor, insecure: options.insecure || plan.options.insecure)
         self.bindings = try Bindings(plan: plan)
         self.brokers = BrokerClients(timeout: plan.contract.defaults.connectTimeout)
@@ -74,10 +75,11 @@ actor ContractExecution {
         do {
             execution = try ContractExecution(plan: plan, client: client, options: options, tail: tail, progress: progress)
         } catch {
-            return ContractResult(name: plan.contract.name, file: plan.contract.file, location: plan.contract.location,
-                                  verdicts: [], timeline: [], origin: started, duration: .zero,
-                                  infrastructureError: "cannot bind variables: \(error)", interrupted: false,
-                                  actors: plan.actors.map(\.description))
+            let redactor = Redactor(secrets: plan.options.secrets, fields: plan.contract.redact)
+            return redactor.mask(ContractResult(name: plan.contract.name, file: plan.contract.file, location: plan.contract.location,
+                                                verdicts: [], timeline: [], origin: started, duration: .zero,
+                                                infrastructureError: "cannot bind variables: \(error)", interrupted: false,
+                                                actors: plan.actors.map(\.description)))
         }
         await execution.main()
         // Cleanup runs even when the caller was cancelled (Ctrl-C): in a task of its own that does not inherit it.
@@ -96,12 +98,12 @@ actor ContractExecution {
         } catch is CancellationError {
             interrupted = true
         } catch let error as InfrastructureError {
-            infrastructureError = redactor.redact(error.description)
-            timeline.record(.note("infrastructure error: \(redactor.redact(error.message))"))
+            infrastructureError = error.description
+            timeline.record(.note("infrastructure error: \(error.message)"))
         } catch let error as TransportError {
-            infrastructureError = redactor.redact(error.description)
+            infrastructureError = error.description
         } catch {
-            infrastructureError = redactor.redact("\(error)")
+            infrastructureError = "\(error)"
         }
         if Task.isCancelled { interrupted = true }
     }
@@ -150,7 +152,7 @@ actor ContractExecution {
                     try await run(step, label: "cleanup \(i + 1): \(step.label)", idPrefix: "\(contract.name) › cleanup \(i + 1)",
                                   scope: scope, setupOf: nil, isCleanup: true)
                 } catch {
-                    timeline.record(.note("cleanup step \(i + 1) failed: \(redactor.redact("\(error)"))"))
+                    timeline.record(.note("cleanup step \(i + 1) failed: \(error)"))
                 }
             }
         }
@@ -204,7 +206,7 @@ actor ContractExecution {
         func failure(_ kind: Verdict.Kind, _ reason: Verdict.Reason, _ message: String, at location: SourceLocation? = nil,
                      evidence: [Evidence] = []) -> Verdict {
             Verdict(id: "\(idPrefix) › \(kind.rawValue)", contract: contract.name, step: label, kind: kind, outcome: .failed,
-                    reason: reason, message: redactor.redact(message), location: location ?? step.location, evidence: evidence)
+                    reason: reason, message: message, location: location ?? step.location, evidence: evidence)
         }
         do {
             switch step.action {
@@ -240,11 +242,11 @@ actor ContractExecution {
             if isCleanup {
                 // Typically a capture from a setup that never ran: there is nothing to clean up.
                 slots.append(.fixed(StepJudge.skipped(step.action.summary, error, contract: contract.name, step: label,
-                                                      idPrefix: idPrefix, location: step.location, mask: { redactor.redact($0) })))
+                                                      idPrefix: idPrefix, location: step.location)))
                 return
             }
             add(StepJudge.cannotRun(step.action.summary, error, contract: contract.name, step: label, idPrefix: idPrefix,
-                                    location: step.location, mask: { redactor.redact($0) }))
+                                    location: step.location))
             throw Stop()
         } catch {
             notChecked(probes)
@@ -259,9 +261,6 @@ actor ContractExecution {
             eventsFailed = try await awaitEvents(step, trigger: trigger, position: position, label: label, idPrefix: idPrefix, scope: scope, add: add)
         }
         for v in try await cacheVerdicts {
-            var v = v
-            v.message = redactor.redact(v.message)
-            v.evidence = v.evidence.map { redact($0) }
             slots.append(.fixed(v))
             if v.outcome == .failed { eventsFailed = true }
         }
@@ -285,15 +284,12 @@ actor ContractExecution {
         let rendered = try render(step.response, scope: scope)
         for v in ResponseJudge.judge(rendered, response: response, contract: contract.name, step: label, idPrefix: idPrefix,
                                      location: step.location) {
-            var v = v
-            v.message = redactor.redact(v.message)
-            v.evidence = v.evidence.map { redact($0) }
             add(v)
         }
         for c in step.captures {
             guard let value = ResponseJudge.capture(c, body: response.body, status: response.status, header: response.header) else {
                 add(ResponseJudge.missingCapture(c.name, at: c.location, response: response, contract: contract.name, step: label,
-                                                 idPrefix: idPrefix, mask: { redactor.redact($0) }))
+                                                 idPrefix: idPrefix))
                 throw Stop()
             }
             bind(c.name, value, for: actor)
@@ -313,15 +309,6 @@ actor ContractExecution {
         return out
     }
 
-    private func redact(_ e: Evidence) -> Evidence {
-        var e = e
-        e.text = e.text.map { redactor.redact($0) }
-        e.differences = e.differences.map { d in
-            FieldDifference(path: d.path, expected: redactor.redact(d.expected), actual: d.actual.map { redactor.redact($0) })
-        }
-        return e
-    }
-
     private func runPoll(_ poll: PollAction, step: Step, label: String, idPrefix: String,
                          scope: Bindings) async throws -> (ObservedResponse?, Verdict) {
         let until = try poll.until.rendered(in: scope)
@@ -336,17 +323,17 @@ actor ContractExecution {
         // `seen:` is rendered only when the state was reached, as before: the judge does not look at it otherwise.
         let expected = observations.reached ? try poll.seen.map { try $0.map { try $0.rendered(in: scope) } } : nil
         let outcome = PollJudge.judge(observations, expectedSeen: expected, within: poll.within, contract: contract.name,
-                                      step: label, idPrefix: idPrefix, location: step.location, mask: { redactor.redact($0) })
+                                      step: label, idPrefix: idPrefix, location: step.location)
         return (outcome.response, outcome.verdict)
     }
 
     private func runShell(_ shell: ShellAction, label: String, idPrefix: String, scope: Bindings,
                           location: SourceLocation) async throws -> Verdict {
         let command = try shell.command.renderString(in: scope)
-        timeline.record(.note("shell: \(redactor.redact(command))"))
+        timeline.record(.note("shell: \(command)"))
         let (status, output) = try await ShellCommand.run(command, timeout: shell.timeout)
         return ShellJudge.judge(status: status, output: output, timeout: shell.timeout, contract: contract.name, step: label,
-                                idPrefix: idPrefix, location: location, mask: { redactor.redact($0) })
+                                idPrefix: idPrefix, location: location)
     }
 
     // MARK: - Events
@@ -434,9 +421,6 @@ actor ContractExecution {
                 guard seen.insert(b.id).inserted else { continue }
                 let passed = decided.flatMap { $0.outcome == .passed ? $0 : nil }
                 if let v = passed ?? EventJudge.judge(b, trigger: trigger, frames: frames, disconnects: drops, now: now, final: true).verdict {
-                    var v = v
-                    v.message = redactor.redact(v.message)
-                    v.evidence = v.evidence.map { redact($0) }
                     verdicts.append(v)
                 }
             }
@@ -444,8 +428,9 @@ actor ContractExecution {
         verdicts += ConnectionJudge.judge(drops, origin: timeline.origin, contract: contract.name,
                                           location: { name in contract.channels.first { $0.name == name }?.location })
         let infra = infrastructureError ?? ConnectionJudge.infrastructureError(drops, origin: timeline.origin)
-        return ContractResult(name: contract.name, file: contract.file, location: contract.location, verdicts: verdicts,
+        // The result leaves the runner here: everything in it is masked with every secret learnt during the run.
+        return redactor.mask(ContractResult(name: contract.name, file: contract.file, location: contract.location, verdicts: verdicts,
                               timeline: timeline.entries, origin: timeline.origin, duration: started.duration(to: now),
-                              infrastructureError: infra, interrupted: interrupted, actors: plan.actors.map(\.description))
+                              infrastructureError: infra, interrupted: interrupted, actors: plan.actors.map(\.description)))
     }
 }

@@ -47,29 +47,28 @@ struct HTTPExecutor: Sendable {
                                   tls: TLSOptions(insecure: insecure || (service?.insecure ?? false), caFile: service?.caFile))
         let actor = scope.currentActor?.description
         let sent = timeline.record(.request(RequestRecord(
-            method: action.method, url: redactor.redact(URLs.masked(url)),
-            headers: headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) },
-            body: body.map { redactor.redact(body: $0) })), actor: actor)
+            method: action.method, url: URLs.masked(url), headers: headers.map { RecordedHeader(name: $0.name, value: $0.value) },
+            body: body.map { String(decoding: $0, as: UTF8.self) })), actor: actor)
         let response: HTTPResponse
         do {
             response = try await client.send(request)
         } catch let error as TransportError {
-            timeline.record(.note("request failed: \(redactor.redact(error.description))"), actor: actor)
-            throw InfrastructureError("\(action.method) \(redactor.redact(URLs.masked(url))): \(error)",
+            timeline.record(.note("request failed: \(error.description)"), actor: actor)
+            throw InfrastructureError("\(action.method) \(URLs.masked(url)): \(error)",
                                       hint: error.description.contains("refused") ? "is the service running, and is the URL right?" : nil)
         }
         let json = JSONParser.parseIfJSON(response.body)
         let text = String(decoding: response.body, as: UTF8.self)
-        let recordedHeaders = response.headers.map { RecordedHeader(name: $0.name, value: redactor.redact(header: $0.name, value: $0.value)) }
+        let recordedHeaders = response.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
         let t = response.timings
         let entry = timeline.record(.response(ResponseRecord(
             requestSeq: sent.seq, status: response.status, headers: recordedHeaders,
-            body: redactor.redact(body: response.body),
+            body: text,
             timing: TimingRecord(dnsMs: t.dns * 1000, connectMs: t.connect * 1000, tlsMs: t.tls * 1000,
                                  firstByteMs: t.firstByte * 1000, totalMs: t.total * 1000))),
             actor: actor, at: response.finishedAt)
         return ObservedResponse(status: response.status,
-                                headers: response.headers.map { RecordedHeader(name: $0.name, value: $0.value) },
+                                headers: recordedHeaders,
                                 body: json ?? .string(text), seq: entry.seq)
     }
 }

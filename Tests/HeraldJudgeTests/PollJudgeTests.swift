@@ -15,11 +15,9 @@ struct PollJudgeTests {
         ObservedResponse(status: 200, headers: [], body: ["status": .string(status), "token": .string(token)], seq: seq)
     }
 
-    func judge(_ responses: [ObservedResponse], seen: [JSONValue]? = nil, record: JSONPath?? = .none,
-               mask: (String) -> String = { $0 }) -> PollOutcome {
+    func judge(_ responses: [ObservedResponse], seen: [JSONValue]? = nil, record: JSONPath?? = .none) -> PollOutcome {
         PollJudge.judge(until: until, record: record ?? self.record, responses: responses, expectedSeen: seen,
-                        within: .seconds(2), contract: "c", step: "step 2: poll", idPrefix: "c › step 2", location: here,
-                        mask: mask)
+                        within: .seconds(2), contract: "c", step: "step 2: poll", idPrefix: "c › step 2", location: here)
     }
 
     @Test("a state reached passes, with the attempts and each distinct value seen in order")
@@ -75,16 +73,17 @@ struct PollJudgeTests {
         #expect(judge([response(1, "NEW")], seen: ["PAID"]).verdict.reason == .timeout)
     }
 
-    @Test("the mask applies to the values seen, not to the matcher or the expected values")
+    @Test("the judge quotes the values seen as they are; the result's boundary masks them in message and evidence")
     func masking() {
         let redactor = Redactor(secrets: ["s3cret"])
         let o = PollJudge.judge(until: .object([F.member("token", "s3cret")]), record: JSONPath(fields: ["token"]),
                                 responses: [response(1, "NEW", token: "s3cret")], expectedSeen: ["s3cret", "x"],
-                                within: .milliseconds(500), contract: "c", step: "s", idPrefix: "c › step 1", location: nil,
-                                mask: { redactor.redact($0) })
-        #expect(o.verdict.message == "expected to see s3cret → x, saw •••")
-        #expect(o.verdict.evidence.first?.text == "seen: •••")
+                                within: .milliseconds(500), contract: "c", step: "s", idPrefix: "c › step 1", location: nil)
+        #expect(o.verdict.message == "expected to see s3cret → x, saw s3cret")
         #expect(o.seen == ["s3cret"], "the values themselves stay unmasked")
+        let shown = redactor.mask(o.verdict)
+        #expect(shown.message == "expected to see ••• → x, saw •••")
+        #expect(shown.evidence.first?.text == "seen: •••")
     }
 
     @Test("observing stops at the first response that reaches the state")
@@ -94,7 +93,7 @@ struct PollJudgeTests {
         #expect(answers == [false, true, true])
         #expect(observations.attempts == 2 && observations.last?.seq == 2 && observations.seen == ["NEW", "PAID"])
         let o = PollJudge.judge(observations, expectedSeen: nil, within: .seconds(2), contract: "c", step: "s",
-                                idPrefix: "c › step 2", location: nil, mask: { $0 })
+                                idPrefix: "c › step 2", location: nil)
         #expect(o.verdict.message == "{status: PAID} after 2 attempts; seen: NEW → PAID")
         #expect(judge([response(1, "PAID"), response(2, "REFUNDED")]).verdict.message == "{status: PAID} after 1 attempt; seen: PAID")
     }

@@ -17,7 +17,7 @@ struct StepJudgeTests {
 
     func shell(_ status: Int32?, _ output: String) -> Verdict {
         ShellJudge.judge(status: status, output: output, timeout: .milliseconds(500), contract: "c", step: "step 3: shell",
-                         idPrefix: "c › step 3", location: here, mask: { redactor.redact($0) })
+                         idPrefix: "c › step 3", location: here)
     }
 
     @Test("a command that exits 0 passes, with no evidence")
@@ -27,12 +27,23 @@ struct StepJudgeTests {
                              outcome: .passed, message: "exited 0", location: here))
     }
 
-    @Test("another exit status is a mismatch, with the end of the output, masked")
+    @Test("another exit status is a mismatch, with the end of the output, masked where it is shown")
     func shellExitStatus() {
         let v = shell(3, String(repeating: "a", count: 500) + "s3cret" + String(repeating: "b", count: 1994))
         #expect(v.outcome == .failed && v.reason == .mismatch && v.message == "exited 3" && v.id == "c › step 3 › command")
-        #expect(v.evidence == [Evidence(role: .observed, text: "•••" + String(repeating: "b", count: 1994))],
+        #expect(v.evidence == [Evidence(role: .observed, text: "s3cret" + String(repeating: "b", count: 1994))],
                 "the last 2,000 characters")
+        #expect(redactor.mask(v).evidence == [Evidence(role: .observed, text: "•••" + String(repeating: "b", count: 1994))])
+    }
+
+    @Test("a secret cut in two by the output's tail is masked too, and a short coincidence is not")
+    func shellTailCutsSecret() {
+        let long = Redactor(secrets: ["s3cret-value-42"])
+        let v = shell(1, "s3cret-value-42" + String(repeating: "b", count: 1995))
+        #expect(v.evidence.first?.text?.hasPrefix("ue-42b") == true, "the cut falls inside the secret")
+        #expect(long.mask(v).evidence.first?.text == "•••" + String(repeating: "b", count: 1995))
+        let short = shell(1, "-42xyz" + String(repeating: "b", count: 1994))
+        #expect(long.mask(short).evidence.first?.text == short.evidence.first?.text, "3 characters are no evidence of a secret")
     }
 
     @Test("a command killed at its deadline timed out")
@@ -42,14 +53,15 @@ struct StepJudgeTests {
         #expect(v.evidence == [Evidence(role: .observed, text: "partial")])
     }
 
-    @Test("a capture that finds nothing fails the body as missing, with the masked body")
+    @Test("a capture that finds nothing fails the body as missing, with the body, masked where it is shown")
     func missingCapture() {
-        let response = ObservedResponse(status: 201, headers: [], body: ["token": "s3cret"], seq: 9)
+        let response = ObservedResponse(status: 201, headers: [], body: ["token": "an-unknown-value"], seq: 9)
         let v = ResponseJudge.missingCapture("order_id", at: here, response: response, contract: "c", step: "step 1: POST /orders",
-                                             idPrefix: "c › step 1", mask: { redactor.redact($0) })
+                                             idPrefix: "c › step 1")
         #expect(v == Verdict(id: "c › step 1 › capture order_id", contract: "c", step: "step 1: POST /orders", kind: .body,
                              outcome: .failed, reason: .missing, message: "capture order_id: nothing found in the response",
-                             location: here, evidence: [Evidence(role: .observed, seq: 9, text: "{\"token\":\"•••\"}")]))
+                             location: here, evidence: [Evidence(role: .observed, seq: 9, text: "{\"token\":\"an-unknown-value\"}")]))
+        #expect(redactor.mask(v).evidence.first?.text == "{\"token\":\"•••\"}", "a secret-looking field, though its value is unknown")
     }
 
     @Test("each dropped connection fails, with its time since the origin; the first is the infrastructure error")
@@ -84,15 +96,15 @@ struct StepJudgeTests {
             try Template("/orders/${order_id}", location: reference).renderString(in: NoValues())
         }
         let failed = StepJudge.cannotRun("DELETE /orders/${order_id}", error, contract: "c", step: "step 4: DELETE",
-                                         idPrefix: "c › step 4", location: here, mask: { $0 })
+                                         idPrefix: "c › step 4", location: here)
         #expect(failed == Verdict(id: "c › step 4 › step", contract: "c", step: "step 4: DELETE", kind: .step, outcome: .failed,
                                   reason: .unresolved, message: "cannot run DELETE /orders/${order_id}: no value for ${order_id}",
                                   location: reference))
         let unplaced = try #require(throws: TemplateError.self) { try Template("${x}").renderString(in: NoValues()) }
-        #expect(StepJudge.cannotRun("s", unplaced, contract: "c", step: "s", idPrefix: "p", location: here, mask: { $0 }).location == here)
+        #expect(StepJudge.cannotRun("s", unplaced, contract: "c", step: "s", idPrefix: "p", location: here).location == here)
         let skipped = StepJudge.skipped("DELETE /orders/${order_id}", error, contract: "c", step: "cleanup 1: DELETE",
-                                        idPrefix: "c › cleanup 1", location: here, mask: { Redactor(secrets: ["order_id"]).redact($0) })
-        #expect(skipped == Verdict(id: "c › cleanup 1 › step", contract: "c", step: "cleanup 1: DELETE", kind: .step,
+                                        idPrefix: "c › cleanup 1", location: here)
+        #expect(Redactor(secrets: ["order_id"]).mask(skipped) == Verdict(id: "c › cleanup 1 › step", contract: "c", step: "cleanup 1: DELETE", kind: .step,
                                    outcome: .notRun, reason: .unresolved,
                                    message: "skipped DELETE /orders/${•••}: no value for ${•••}", location: here))
     }

@@ -31,6 +31,12 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
+    /// Parses `bytes[from..<to]`, one value that ``JSONTape`` has already checked.
+    static func parseValidated(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> JSONValue {
+        var parser = Cursor(bytes: UnsafeBufferPointer(rebasing: bytes[from..<to]))
+        return (try? parser.value(depth: 0)) ?? .null
+    }
+
     /// Parses JSON when the bytes look like JSON (an object or array), otherwise returns `nil`.
     public static func parseIfJSON<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> JSONValue? {
         guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),

@@ -22,14 +22,18 @@ public final class Redactor: Sendable {
     }
 
     private let state: Mutex<State>
+    /// Finds the texts that may hold a secret-looking name (fixed at creation, as the fields are).
+    private let nameScan: NameScan
 
     /// Name parts that make a field or variable secret.
-    private static let secretParts = ["token", "password", "passwd", "secret", "apikey", "api_key", "authorization", "cookie",
+    static let secretParts = ["token", "password", "passwd", "secret", "apikey", "api_key", "authorization", "cookie",
                                       "credential", "private_key"]
 
     /// Creates a redactor with known secret values and extra field names to mask.
     public init(secrets: some Sequence<String> = [], fields: some Sequence<String> = [String]()) {
-        state = Mutex(State(fields: Set(fields.map { $0.lowercased() })))
+        let fields = Set(fields.map { $0.lowercased() })
+        state = Mutex(State(fields: fields))
+        nameScan = NameScan(names: Self.secretParts + fields)
         for s in secrets { add(secret: s) }
     }
 
@@ -84,14 +88,14 @@ public final class Redactor: Sendable {
     /// fields masked; any text, JSON or not, has known secret values masked. Nothing else changes, and a text that
     /// needs no masking is returned as it is. Text is cut at ``shownLimit`` characters, after masking.
     public func shown(_ text: String) -> String {
-        let fields = state.withLock { $0.fields }
         var out = text
         // Parsing only the texts that spell a secret-looking name somewhere keeps the common frame at one scan.
-        if Self.mayNameSecret(text, fields: fields), let json = JSONParser.parseIfJSON(text.utf8), let masked = masked(json) {
+        if nameScan.mayHoldName(text), let json = JSONParser.parseIfJSON(text.utf8), let masked = masked(json) {
             out = masked.encoded()
         }
         out = redact(out)
-        return out.count > Self.shownLimit ? String(out.prefix(Self.shownLimit)) : out
+        // A character is at least one byte: only a text of more bytes than the limit can need cutting.
+        return out.utf8.count > Self.shownLimit && out.count > Self.shownLimit ? String(out.prefix(Self.shownLimit)) : out
     }
 
     /// ``shown(_:)`` for bytes, read as UTF-8.
@@ -108,29 +112,6 @@ public final class Redactor: Sendable {
             if let cut { out = Redactor.mask + out.dropFirst(cut) }
         }
         return out
-    }
-
-    /// Whether `text` holds, in any case, a secret-looking name part or a field listed under `redact:`.
-    static func mayNameSecret(_ text: String, fields: Set<String>) -> Bool {
-        var lower = Array(text.utf8)
-        for i in lower.indices where lower[i] &- 65 < 26 { lower[i] |= 0x20 }
-        return lower.withUnsafeBytes { hay in
-            func has(_ needle: String) -> Bool {
-                var needle = needle
-                return needle.withUTF8 { n in
-                    guard let first = n.first, n.count <= hay.count, let base = hay.baseAddress else { return n.isEmpty }
-                    // memchr to each candidate first byte, memcmp for the rest (Glibc's module has no memmem).
-                    var from = 0
-                    let last = hay.count - n.count
-                    while from <= last, let hit = memchr(base + from, Int32(first), last - from + 1) {
-                        if memcmp(hit, n.baseAddress!, n.count) == 0 { return true }
-                        from = base.distance(to: UnsafeRawPointer(hit)) + 1
-                    }
-                    return false
-                }
-            }
-            return secretParts.contains(where: has) || fields.contains(where: has)
-        }
     }
 
     /// A header's value as it may be shown.

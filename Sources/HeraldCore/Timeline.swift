@@ -190,6 +190,12 @@ public struct FrameRecord: Sendable, Hashable {
         self.retained = retained
     }
 
+    /// Creates the record of a payload whose text `isJSON` says is JSON or not.
+    public init(text: String, isJSON: Bool, binary: Bool = false, subject: String? = nil, headers: [RecordedHeader]? = nil,
+                id: String? = nil, retained: Bool? = nil) {
+        self.init(text: text, json: isJSON ? .null : nil, binary: binary, subject: subject, headers: headers, id: id, retained: retained)
+    }
+
     /// The payload parsed as JSON, when it is JSON (parsed anew at each call).
     public var json: JSONValue? { isJSON ? try? JSONParser.parse(text) : nil }
 }

@@ -101,7 +101,7 @@ public struct ExpectationIndex: Sendable {
         guard let channel = channels[frame.channel] else { return }
         out.append(contentsOf: channel.unindexed.keys)
         for (path, buckets) in channel.byPath {
-            guard let value = path.evaluate(in: frame.value), let ids = buckets[Self.normalised(value)] else { continue }
+            guard let value = frame.value(at: path), let ids = buckets[Self.normalised(value)] else { continue }
             out.append(contentsOf: ids.keys)
         }
         // An expectation filed twice (two items of a sequence) is offered once.

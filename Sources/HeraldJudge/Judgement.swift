@@ -20,11 +20,12 @@ public struct ObservedFrame: Sendable, Hashable {
     public var headers: [String: String]
     private var payload: Payload
 
-    /// How the payload is held: parsed, or as the JSON text it is parsed from when asked. A frame is parsed once when
-    /// it arrives, offered to the expectations it may decide, and then kept as text (``compacted()``), so that a long
-    /// run does not keep a tree per frame.
+    /// How the payload is held: parsed, indexed, or as the JSON text it is parsed from when asked. A frame is indexed
+    /// once when it arrives (``JSONTape``), offered to the expectations it may decide, which read only the fields
+    /// they name, and then kept as text (``compacted()``), so that a long run keeps neither a tree nor a tape per frame.
     private enum Payload: Sendable, Hashable {
         case parsed(JSONValue, json: String?)
+        case indexed(JSONTape)
         case json(String)
     }
 
@@ -33,10 +34,30 @@ public struct ObservedFrame: Sendable, Hashable {
         get {
             switch payload {
             case .parsed(let v, _): return v
+            case .indexed(let tape): return tape.value(at: JSONTape.root)
             case .json(let text): return (try? JSONParser.parse(text)) ?? .string(text)
             }
         }
         set { payload = .parsed(newValue, json: nil) }
+    }
+
+    /// Whether the payload satisfies `matcher`: read from the tape when the frame is indexed (only the fields the
+    /// matcher names), else from ``value``.
+    public func matches(_ matcher: Matcher) -> Bool {
+        if case .indexed(let tape) = payload { return matcher.matches(tape, JSONTape.root) }
+        return matcher.matches(value)
+    }
+
+    /// The value at `path` in the payload (as `path.evaluate(in: value)` gives it).
+    public func value(at path: JSONPath) -> JSONValue? {
+        if case .indexed(let tape) = payload {
+            switch tape.locate(path, from: JSONTape.root) {
+            case .found(let node): return tape.value(at: node)
+            case .absent: return nil
+            case .unsupported: break
+            }
+        }
+        return path.evaluate(in: value)
     }
 
     /// Creates a frame.
@@ -46,8 +67,14 @@ public struct ObservedFrame: Sendable, Hashable {
                   subject: subject, headers: headers)
     }
 
-    /// Creates a frame whose payload is `json` (its raw text, secrets unmasked) parsed as `value`; ``compacted()``
-    /// keeps only the text.
+    /// Creates a frame whose JSON payload is indexed on `tape` (its text is `text`); ``compacted()`` keeps only the text.
+    public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, tape: JSONTape, text: String,
+                subject: String? = nil, headers: [String: String] = [:]) {
+        self.init(seq: seq, at: at, actor: actor, channel: channel, payload: .indexed(tape), text: text,
+                  subject: subject, headers: headers)
+    }
+
+    /// Creates a frame whose payload is `json` (its raw text) parsed as `value`; ``compacted()`` keeps only the text.
     public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, json: String, parsed value: JSONValue, text: String,
                 subject: String? = nil, headers: [String: String] = [:]) {
         self.init(seq: seq, at: at, actor: actor, channel: channel, payload: .parsed(value, json: json), text: text,
@@ -68,9 +95,12 @@ public struct ObservedFrame: Sendable, Hashable {
 
     /// The same frame holding its JSON payload as text only (parsed again when ``value`` is read).
     public func compacted() -> ObservedFrame {
-        guard case .parsed(_, let json?) = payload else { return self }
         var f = self
-        f.payload = .json(json)
+        switch payload {
+        case .parsed(_, let json?): f.payload = .json(json)
+        case .indexed: f.payload = .json(text)
+        default: return self
+        }
         return f
     }
 
@@ -133,7 +163,7 @@ public struct BoundExpectation: Sendable {
         /// Whether `frame` is this event (any connection).
         public func accepts(_ frame: ObservedFrame) -> Bool {
             frame.channel == channel && (subject.map { $0.matches(frame.subject.map(JSONValue.string)) } ?? true)
-                && matcher.matches(frame.value)
+                && frame.matches(matcher)
         }
     }
 
@@ -190,7 +220,7 @@ public struct BoundExpectation: Sendable {
     public func accepts(_ frame: ObservedFrame) -> Bool {
         frame.channel == channel && (subject.map { $0.matches(frame.subject.map(JSONValue.string)) } ?? true)
             && headers.allSatisfy { $0.matcher.matches(frame.headers[$0.name].map(JSONValue.string)) }
-            && matcher.matches(frame.value)
+            && frame.matches(matcher)
     }
 
     /// The verdict kind this expectation produces.

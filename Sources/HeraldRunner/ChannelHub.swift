@@ -241,15 +241,16 @@ private struct Reader: Sendable {
             // Text as it came; a binary message (or a broker payload) as text when it is UTF-8, and as JSON
             // when that parses; other bytes in their base64: form.
             let (text, isUTF8) = m.text.map { ($0, true) } ?? MessageText.decode(m.bytes)
-            let json = isUTF8 ? JSONParser.parseIfJSON(m.bytes) : nil
+            // Checked and indexed, not parsed: the expectations read the fields they name from the tape.
+            let tape = isUTF8 ? JSONTape(m.bytes) : nil
             // Recorded as it came: secrets are masked where the frame is shown (Redactor+Records).
             let headers = m.headers.isEmpty ? nil : m.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
-            let record = FrameRecord(text: text, json: json, binary: !m.isText, subject: m.subject,
+            let record = FrameRecord(text: text, isJSON: tape != nil, binary: !m.isText, subject: m.subject,
                                      headers: headers, id: m.id, retained: m.retained)
             let entry = timeline.record(.frame(record), actor: key.actor, channel: key.channel, at: m.receivedAt)
-            let headerMap = Dictionary(m.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
-            store.append(json.map {
-                ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, json: text, parsed: $0,
+            let headerMap = m.headers.isEmpty ? [:] : Dictionary(m.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
+            store.append(tape.map {
+                ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, tape: $0,
                               text: text, subject: m.subject, headers: headerMap)
             } ?? ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, value: .string(text),
                                text: text, subject: m.subject, headers: headerMap))

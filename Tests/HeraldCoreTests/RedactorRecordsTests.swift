@@ -19,6 +19,10 @@ import Testing
         let shown = redactor.mask(entry(.frame(FrameRecord(text: login, json: .null)))).frame
         #expect(shown?.text.contains("abc-unknown") == false && shown?.text.contains("zed") == false)
         #expect(shown?.json == ["type": "login", "accessToken": "•••", "nickname": "•••"])
+        let escaped = redactor.mask(entry(.frame(FrameRecord(text: #"{"\u0074oken":"abc-unknown","Nick\u004eame":"zed"}"#, json: .null))))
+        #expect(escaped.frame?.json == ["token": "•••", "NickName": "•••"], "a key spelt with escapes is still a key")
+        let upper = redactor.mask(entry(.frame(FrameRecord(text: #"{"X-AUTH-TOKEN":"abc-unknown"}"#, json: .null)))).frame
+        #expect(upper?.json == ["X-AUTH-TOKEN": "•••"], "in any case")
         let text = redactor.mask(entry(.frame(FrameRecord(text: "MSG with env-key-7f3a9c inside", json: nil)))).frame?.text
         #expect(text == "MSG with ••• inside")
         let headers = [RecordedHeader(name: "Authorization", value: "Bearer xyz-123")]

@@ -104,9 +104,14 @@ struct IncrementalJudgingTests {
         })
         var watch = EventWatch(e, trigger: F.trigger)
         var offered = 0
+        // Offered as the runner offers them: indexed on a tape, not parsed (the index and the matchers read the tape).
+        let indexed = frames.map { f in
+            ObservedFrame(seq: f.seq, at: f.at, actor: f.actor, channel: f.channel, tape: JSONTape(Array(f.value.encoded().utf8))!,
+                          text: f.text, subject: f.subject, headers: f.headers)
+        }
         for ms in ticks {
             let seen = frames.filter { $0.at <= F.t(ms) }
-            for f in seen[offered...] {
+            for f in indexed[offered..<seen.count] {
                 let candidate = index.candidates(for: f).contains(0)
                 #expect(candidate || !EventJudge.canDecide(e, trigger: F.trigger, on: f), "the index withheld \(f.text) on \(f.channel)")
                 if candidate { watch.offer(f) }

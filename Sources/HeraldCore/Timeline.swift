@@ -263,17 +263,18 @@ public final class TimelineRecorder: Sendable {
         self.onAppend = onAppend
     }
 
-    /// Records an event and returns its entry.
+    /// Records an event and returns its position (`seq`).
     @discardableResult
     public func record(_ event: TimelineEvent, actor: String? = nil, channel: String? = nil,
-                       at: MonotonicInstant = .now()) -> TimelineEntry {
-        let entry = state.withLock { entries in
-            let entry = TimelineEntry(seq: entries.count, at: at, actor: actor, channel: channel, event: event)
-            entries.append(entry)
-            return entry
+                       at: MonotonicInstant = .now()) -> Int {
+        // The entry is built in place, and copied out only for a live trace: a frame's entry holds several strings,
+        // and every copy of it costs their reference counting.
+        let seq = state.withLock { entries in
+            entries.append(TimelineEntry(seq: entries.count, at: at, actor: actor, channel: channel, event: event))
+            return entries.count - 1
         }
-        onAppend?(entry)
-        return entry
+        if let onAppend { onAppend(TimelineEntry(seq: seq, at: at, actor: actor, channel: channel, event: event)) }
+        return seq
     }
 
     /// Every entry recorded so far.

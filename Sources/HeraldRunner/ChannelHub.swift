@@ -247,12 +247,12 @@ private struct Reader: Sendable {
             let headers = m.headers.isEmpty ? nil : m.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
             let record = FrameRecord(text: text, isJSON: tape != nil, binary: !m.isText, subject: m.subject,
                                      headers: headers, id: m.id, retained: m.retained)
-            let entry = timeline.record(.frame(record), actor: key.actor, channel: key.channel, at: m.receivedAt)
+            let seq = timeline.record(.frame(record), actor: key.actor, channel: key.channel, at: m.receivedAt)
             let headerMap = m.headers.isEmpty ? [:] : Dictionary(m.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
             store.append(tape.map {
-                ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, tape: $0,
+                ObservedFrame(seq: seq, at: m.receivedAt, actor: key.actor, channel: key.channel, tape: $0,
                               text: text, subject: m.subject, headers: headerMap)
-            } ?? ObservedFrame(seq: entry.seq, at: m.receivedAt, actor: key.actor, channel: key.channel, value: .string(text),
+            } ?? ObservedFrame(seq: seq, at: m.receivedAt, actor: key.actor, channel: key.channel, value: .string(text),
                                text: text, subject: m.subject, headers: headerMap))
         case .note(let text):
             timeline.record(.note(text), actor: key.actor, channel: key.channel)

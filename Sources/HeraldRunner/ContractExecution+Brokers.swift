@@ -94,10 +94,10 @@ extension ContractExecution {
         let body = json ?? .string(reply.text ?? "")
         let recorded = reply.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
         let (replyText, _) = reply.text.map { ($0, true) } ?? MessageText.decode(reply.payload)
-        let entry = timeline.record(.frame(FrameRecord(text: replyText, json: json, subject: reply.subject,
+        let seq = timeline.record(.frame(FrameRecord(text: replyText, json: json, subject: reply.subject,
                                                        headers: recorded.isEmpty ? nil : recorded)),
                                     actor: actor, channel: message.service, at: reply.receivedAt)
-        return ObservedResponse(status: 200, headers: recorded, body: body, seq: entry.seq)
+        return ObservedResponse(status: 200, headers: recorded, body: body, seq: seq)
     }
 
     /// A NATS request that got no reply.
@@ -111,8 +111,8 @@ extension ContractExecution {
         guard kind == .redis else { throw InfrastructureError("redis: needs a redis:// service; '\(command.service ?? "")' is \(kind.rawValue)") }
         let arguments = try command.command.map { try $0.renderString(in: scope) }
         let reply = try await onBroker(url) { try await brokers.redisConnection(url).command(arguments) }
-        let entry = timeline.record(.note("redis \(arguments.joined(separator: " ")) → \(reply.json.encoded())"),
+        let seq = timeline.record(.note("redis \(arguments.joined(separator: " ")) → \(reply.json.encoded())"),
                                     actor: scope.currentActor?.description, channel: command.service)
-        return ObservedResponse(status: reply.errorMessage == nil ? 200 : 500, headers: [], body: reply.json, seq: entry.seq)
+        return ObservedResponse(status: reply.errorMessage == nil ? 200 : 500, headers: [], body: reply.json, seq: seq)
     }
 }

@@ -45,10 +45,10 @@ extension ContractExecution {
                     let at = MonotonicInstant.now()
                     let value = bytes.map { JSONParser.parseIfJSON($0) ?? .string(String(decoding: $0, as: UTF8.self)) }
                     if let seen = last.withLock({ $0 }), seen.value == value { return CacheSample(at: at, value: value, seq: seen.seq) }
-                    let entry = timeline.record(.note("redis GET \(key) → \(value.map { $0.encoded() } ?? "(nil)")"),
+                    let seq = timeline.record(.note("redis GET \(key) → \(value.map { $0.encoded() } ?? "(nil)")"),
                                                 channel: service, at: at)
-                    last.withLock { $0 = (value, entry.seq) }
-                    return CacheSample(at: at, value: value, seq: entry.seq)
+                    last.withLock { $0 = (value, seq) }
+                    return CacheSample(at: at, value: value, seq: seq)
                 }
                 probes.append(CacheProbe(expectation: e, read: read, baseline: try await onBroker(url) { try await read() },
                                          pause: .milliseconds(20)))

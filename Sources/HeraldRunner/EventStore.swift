@@ -10,12 +10,22 @@ import Synchronization
 /// expectation wakes the task waiting on it. A waiting task is woken by such a frame, by a dropped connection, or by
 /// the earliest deadline of its expectations, and never looks again on a timer.
 final class EventStore: Sendable {
+    /// A pending expectation's watch and the wakeup of the wait it belongs to. A reference, so that offering a frame
+    /// updates the watch where it is, rather than copying it out of the dictionary and back; touched only under the
+    /// store's lock.
+    private final class Slot {
+        var watch: EventWatch
+        let wakeup: Wakeup
+        init(_ watch: EventWatch, _ wakeup: Wakeup) {
+            self.watch = watch
+            self.wakeup = wakeup
+        }
+    }
+
     private struct State {
         var frames: [ObservedFrame] = []
         var disconnects: [ObservedDisconnect] = []
-        var watches: [Int: EventWatch] = [:]
-        /// The wakeup of the wait each watch belongs to.
-        var wakeups: [Int: Wakeup] = [:]
+        var slots: [Int: Slot] = [:]
         var index = ExpectationIndex()
         /// The candidates of the frame being appended (one buffer for every frame).
         var candidates: [Int] = []
@@ -34,8 +44,9 @@ final class EventStore: Sendable {
             s.frames.append(frame.compacted())
             var wake: [Wakeup] = []
             s.index.candidates(for: frame, into: &s.candidates)
-            for id in s.candidates where s.watches[id]?.offer(frame) == true {
-                if let w = s.wakeups[id], !wake.contains(where: { $0 === w }) { wake.append(w) }
+            for id in s.candidates {
+                guard let slot = s.slots[id], slot.watch.offer(frame) else { continue }
+                if !wake.contains(where: { $0 === slot.wakeup }) { wake.append(slot.wakeup) }
             }
             return wake
         }
@@ -46,9 +57,11 @@ final class EventStore: Sendable {
     func append(_ disconnect: ObservedDisconnect) {
         let wake = state.withLock { s in
             s.disconnects.append(disconnect)
-            for id in s.watches.keys { s.watches[id]!.changed = true }
             var wake: [Wakeup] = []
-            for w in s.wakeups.values where !wake.contains(where: { $0 === w }) { wake.append(w) }
+            for slot in s.slots.values {
+                slot.watch.changed = true
+                if !wake.contains(where: { $0 === slot.wakeup }) { wake.append(slot.wakeup) }
+            }
             return wake
         }
         for w in wake { w.signal() }
@@ -101,8 +114,7 @@ final class EventStore: Sendable {
             for (id, w) in zip(ids, waits) {
                 var watch = EventWatch(w.expectation, trigger: w.trigger)
                 for f in s.frames[min(w.position, s.frames.count)...] { watch.offer(f) }
-                s.watches[id] = watch
-                s.wakeups[id] = wakeup
+                s.slots[id] = Slot(watch, wakeup)
             }
             s.index.insert(zip(ids, waits).map { ($0, $1.expectation) })
             return ids
@@ -112,8 +124,7 @@ final class EventStore: Sendable {
     private func unregister(_ ids: [Int]) {
         state.withLock { s in
             for id in ids {
-                s.watches[id] = nil
-                s.wakeups[id] = nil
+                s.slots[id] = nil
                 s.index.remove(id)
             }
         }
@@ -125,9 +136,9 @@ final class EventStore: Sendable {
         state.withLock { s in
             var due: [(Int, EventWatch)] = []
             for (i, id) in ids.enumerated() where decided[i] == nil {
-                guard let w = s.watches[id], w.isDue(at: now) else { continue }
-                due.append((i, w))
-                s.watches[id]!.changed = false
+                guard let slot = s.slots[id], slot.watch.isDue(at: now) else { continue }
+                due.append((i, slot.watch))
+                slot.watch.changed = false
             }
             return (due, s.disconnects)
         }
@@ -136,11 +147,11 @@ final class EventStore: Sendable {
     /// The earliest deadline among the undecided watches.
     private func earliestDeadline(_ ids: [Int], decided: [Judgement?]) -> MonotonicInstant? {
         state.withLock { s in
-            ids.indices.filter { decided[$0] == nil }.compactMap { s.watches[ids[$0]]?.until }.min()
+            ids.indices.filter { decided[$0] == nil }.compactMap { s.slots[ids[$0]]?.watch.until }.min()
         }
     }
 
     private func setUntil(_ id: Int, _ until: MonotonicInstant) {
-        state.withLock { $0.watches[id]?.until = until }
+        state.withLock { $0.slots[id]?.watch.until = until }
     }
 }

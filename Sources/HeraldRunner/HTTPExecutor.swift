@@ -46,7 +46,7 @@ struct HTTPExecutor: Sendable {
                                   timeout: action.timeout ?? contract.defaults.httpTimeout, followRedirects: false,
                                   tls: TLSOptions(insecure: insecure || (service?.insecure ?? false), caFile: service?.caFile))
         let actor = scope.currentActor?.description
-        let sent = timeline.record(.request(RequestRecord(
+        let sentSeq = timeline.record(.request(RequestRecord(
             method: action.method, url: URLs.masked(url), headers: headers.map { RecordedHeader(name: $0.name, value: $0.value) },
             body: body.map { String(decoding: $0, as: UTF8.self) })), actor: actor)
         let response: HTTPResponse
@@ -61,14 +61,14 @@ struct HTTPExecutor: Sendable {
         let text = String(decoding: response.body, as: UTF8.self)
         let recordedHeaders = response.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
         let t = response.timings
-        let entry = timeline.record(.response(ResponseRecord(
-            requestSeq: sent.seq, status: response.status, headers: recordedHeaders,
+        let seq = timeline.record(.response(ResponseRecord(
+            requestSeq: sentSeq, status: response.status, headers: recordedHeaders,
             body: text,
             timing: TimingRecord(dnsMs: t.dns * 1000, connectMs: t.connect * 1000, tlsMs: t.tls * 1000,
                                  firstByteMs: t.firstByte * 1000, totalMs: t.total * 1000))),
             actor: actor, at: response.finishedAt)
         return ObservedResponse(status: response.status,
                                 headers: recordedHeaders,
-                                body: json ?? .string(text), seq: entry.seq)
+                                body: json ?? .string(text), seq: seq)
     }
 }

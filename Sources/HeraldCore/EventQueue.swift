@@ -6,16 +6,22 @@ import Synchronization
 /// everything queued at once, under one lock, and then reads its batch without locking or suspending, so that a
 /// burst costs one hand-over per batch instead of a continuation per element. Iteration ends after `finish()` once
 /// the queue is drained, or at once when the consuming task is cancelled.
+///
+/// `yield` is inlinable, so that the producer's module specialises it for its element type: the C library's thread
+/// queues each message without looking up generic metadata.
 public final class EventQueue<Element: Sendable>: Sendable {
-    private struct State {
-        var queued: [Element] = []
-        var finished = false
-        var waiter: CheckedContinuation<Void, Never>?
+    @usableFromInline
+    struct State {
+        @usableFromInline var queued: [Element] = []
+        @usableFromInline var finished = false
+        @usableFromInline var waiter: CheckedContinuation<Void, Never>?
         /// Counts waits, so that the cancellation of an earlier wait cannot end a later one.
-        var generation: UInt64 = 0
+        @usableFromInline var generation: UInt64 = 0
+        @usableFromInline init() {}
     }
 
-    private let state = Mutex(State())
+    @usableFromInline
+    let state = Mutex(State())
 
     /// A queue and the sequence that reads it.
     public static func makeStream() -> (stream: Stream, queue: EventQueue) {
@@ -26,6 +32,7 @@ public final class EventQueue<Element: Sendable>: Sendable {
     private init() {}
 
     /// Queues an element; dropped after `finish()`.
+    @inlinable
     public func yield(_ element: Element) {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             guard !s.finished else { return nil }

@@ -67,23 +67,80 @@ public struct JSONTape: Sendable, Hashable {
     /// The kind of the token at `node`.
     public func kind(_ node: Int) -> Kind { tokens[node].kind }
 
+    /// A text encoded once for comparing with the tape's strings: an object key, or a literal a matcher compares with.
+    public struct Text: Sendable, Hashable {
+        /// The text.
+        public let text: String
+        /// Its UTF-8 bytes.
+        public let bytes: [UInt8]
+        /// Whether it is all ASCII (then equal bytes are an equal string, and other bytes never are).
+        public let plain: Bool
+        /// Encodes `text`.
+        public init(_ text: String) {
+            self.text = text
+            bytes = Array(text.utf8)
+            plain = !bytes.contains { $0 >= 0x80 }
+        }
+    }
+
     /// The value of the member `key` of the object at `node` (the last one, when the key repeats, as parsing keeps),
     /// or `nil` when `node` is not an object or has no such member.
-    public func member(_ key: String, of node: Int) -> Int? {
+    public func member(_ key: String, of node: Int) -> Int? { member(Text(key), of: node) }
+
+    /// ``member(_:of:)-(String,_)`` with the key encoded once.
+    public func member(_ key: Text, of node: Int) -> Int? {
+        key.bytes.withUnsafeBufferPointer { member($0, plain: key.plain, text: key.text, of: node) }
+    }
+
+    /// ``member(_:of:)-(String,_)`` for a key given as its UTF-8 `key` bytes, `plain` when they are all ASCII, and its
+    /// `text` (read only for keys written with escapes or beyond ASCII).
+    public func member(_ key: UnsafeBufferPointer<UInt8>, plain: Bool, text: @autoclosure () -> String, of node: Int) -> Int? {
         let object = tokens[node]
         guard object.kind == .object else { return nil }
-        var key = key
-        return key.withUTF8 { name -> Int? in
-            let plain = !name.contains { $0 >= 0x80 }
-            var found: Int?
-            var i = node + 1
-            let end = Int(object.next)
-            while i < end {
-                if keyEquals(i, name, plain: plain) { found = i + 1 }
-                i = Int(tokens[i + 1].next)
-            }
-            return found
+        var found: Int?
+        var i = node + 1
+        let end = Int(object.next)
+        while i < end {
+            if textEquals(i, key, plain: plain) ?? (value(at: i) == .string(text())) { found = i + 1 }
+            i = Int(tokens[i + 1].next)
         }
+        return found
+    }
+
+    /// Whether the string at `node` is `text`, when its bytes tell (plain ASCII on both sides, or a kind that is not a
+    /// string); `nil` when only the parsed strings can (escapes, text beyond ASCII, which Swift compares canonically).
+    public func textEquals(_ node: Int, _ text: Text) -> Bool? {
+        text.bytes.withUnsafeBufferPointer { textEquals(node, $0, plain: text.plain) }
+    }
+
+    /// ``textEquals(_:_:)-(Int,Text)`` for a text given as its UTF-8 bytes, `plain` when they are all ASCII.
+    public func textEquals(_ node: Int, _ text: UnsafeBufferPointer<UInt8>, plain: Bool) -> Bool? {
+        let t = tokens[node]
+        guard t.kind == .string else { return t.kind == .number ? nil : false }
+        guard t.flags == 0, plain else { return nil }
+        let length = Int(t.end - t.start)
+        guard length == text.count else { return false }
+        return length == 0 || bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + Int(t.start), text.baseAddress!, length) == 0 }
+    }
+
+    /// The number at `node`, or `nil` when it is not a number.
+    public func number(_ node: Int) -> Double? {
+        let t = tokens[node]
+        guard t.kind == .number else { return nil }
+        // Plain integers of up to 18 digits are read here, as the parser reads them; anything else by the parser.
+        var i = Int(t.start)
+        let end = Int(t.end)
+        let negative = bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        guard end - i <= 18 else { return value(at: node).numberValue }
+        var n: Int64 = 0
+        while i < end {
+            let d = bytes[i] &- 0x30
+            guard d < 10 else { return value(at: node).numberValue }
+            n = n * 10 + Int64(d)
+            i += 1
+        }
+        return Double(negative ? -n : n)
     }
 
     /// The element `index` of the array at `node` (counted from the end when negative), or `nil`.
@@ -120,23 +177,6 @@ public struct JSONTape: Sendable, Hashable {
             let quote = t.kind == .string ? 1 : 0
             return bytes.withUnsafeBufferPointer { JSONParser.parseValidated($0, from: Int(t.start) - quote, to: Int(t.end) + quote) }
         }
-    }
-
-    private func keyEquals(_ i: Int, _ name: UnsafeBufferPointer<UInt8>, plain: Bool) -> Bool {
-        let t = tokens[i]
-        if t.flags == 0 {
-            // Plain ASCII bytes on both sides: equal bytes are equal strings, and an ASCII key equals no other bytes.
-            if plain {
-                let length = Int(t.end - t.start)
-                guard length == name.count else { return false }
-                return bytes.withUnsafeBufferPointer { b in
-                    length == 0 || memcmp(b.baseAddress! + Int(t.start), name.baseAddress!, length) == 0
-                }
-            }
-        }
-        // Escapes or non-ASCII text: compared as strings, as a dictionary lookup compares them.
-        guard case .string(let key) = value(at: i) else { return false }
-        return key == String(decoding: name, as: UTF8.self)
     }
 }
 

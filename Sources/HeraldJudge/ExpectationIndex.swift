@@ -23,10 +23,17 @@ public struct ExpectationIndex: Sendable {
         var value: JSONValue?
     }
 
+    /// The expectations filed under one path of a channel, by value, with the path compiled for tapes.
+    private struct Bucket: Sendable {
+        var lookup: TapePath
+        var byValue: [JSONValue: [ID: Int]] = [:]
+        init(_ path: JSONPath) { lookup = TapePath(path) }
+    }
+
     /// The expectations filed under one channel.
     private struct Channel: Sendable {
         var unindexed: [ID: Int] = [:]
-        var byPath: [JSONPath: [JSONValue: [ID: Int]]] = [:]
+        var byPath: [JSONPath: Bucket] = [:]
         /// How many expectations are filed here more than once (items of a sequence): their candidates need deduplicating.
         var repeated = 0
         var isEmpty: Bool { unindexed.isEmpty && byPath.isEmpty }
@@ -53,7 +60,7 @@ public struct ExpectationIndex: Sendable {
         }
         for (channel, paths) in distinct {
             for path in paths.keys {
-                if let filed = channels[channel]?.byPath[path]?.keys { distinct[channel]![path]!.formUnion(filed) }
+                if let filed = channels[channel]?.byPath[path]?.byValue.keys { distinct[channel]![path]!.formUnion(filed) }
             }
         }
         for ((id, _), list) in zip(batch, options) {
@@ -77,9 +84,9 @@ public struct ExpectationIndex: Sendable {
         for key in filed {
             guard var channel = channels[key.channel] else { continue }
             if let path = key.path, let value = key.value {
-                channel.byPath[path]?[value]?[id] = nil
-                if channel.byPath[path]?[value]?.isEmpty == true { channel.byPath[path]![value] = nil }
-                if channel.byPath[path]?.isEmpty == true { channel.byPath[path] = nil }
+                channel.byPath[path]?.byValue[value]?[id] = nil
+                if channel.byPath[path]?.byValue[value]?.isEmpty == true { channel.byPath[path]!.byValue[value] = nil }
+                if channel.byPath[path]?.byValue.isEmpty == true { channel.byPath[path] = nil }
             } else {
                 channel.unindexed[id] = nil
             }
@@ -100,8 +107,8 @@ public struct ExpectationIndex: Sendable {
         out.removeAll(keepingCapacity: true)
         guard let channel = channels[frame.channel] else { return }
         out.append(contentsOf: channel.unindexed.keys)
-        for (path, buckets) in channel.byPath {
-            guard let value = frame.value(at: path), let ids = buckets[Self.normalised(value)] else { continue }
+        for bucket in channel.byPath.values {
+            guard let value = frame.value(at: bucket.lookup), let ids = bucket.byValue[Self.normalised(value)] else { continue }
             out.append(contentsOf: ids.keys)
         }
         // An expectation filed twice (two items of a sequence) is offered once.
@@ -123,7 +130,7 @@ public struct ExpectationIndex: Sendable {
         }
         for key in filed {
             if let path = key.path, let value = key.value {
-                channels[key.channel, default: Channel()].byPath[path, default: [:]][value, default: [:]][id, default: 0] += 1
+                channels[key.channel, default: Channel()].byPath[path, default: Bucket(path)].byValue[value, default: [:]][id, default: 0] += 1
             } else {
                 channels[key.channel, default: Channel()].unindexed[id, default: 0] += 1
             }

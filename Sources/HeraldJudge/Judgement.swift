@@ -41,23 +41,29 @@ public struct ObservedFrame: Sendable, Hashable {
         set { payload = .parsed(newValue, json: nil) }
     }
 
-    /// Whether the payload satisfies `matcher`: read from the tape when the frame is indexed (only the fields the
-    /// matcher names), else from ``value``.
-    public func matches(_ matcher: Matcher) -> Bool {
-        if case .indexed(let tape) = payload { return matcher.matches(tape, JSONTape.root) }
+    /// Whether the payload satisfies `matcher` (compiled as `compiled`): read from the tape when the frame is
+    /// indexed (only the fields the matcher names), else from ``value``.
+    public func matches(_ matcher: Matcher, compiled: TapeMatcher) -> Bool {
+        if case .indexed(let tape) = payload { return compiled.matches(tape, JSONTape.root) }
         return matcher.matches(value)
     }
 
+    /// ``matches(_:compiled:)``, compiling `matcher` for this call.
+    public func matches(_ matcher: Matcher) -> Bool { matches(matcher, compiled: TapeMatcher(matcher)) }
+
     /// The value at `path` in the payload (as `path.evaluate(in: value)` gives it).
-    public func value(at path: JSONPath) -> JSONValue? {
+    public func value(at path: JSONPath) -> JSONValue? { value(at: TapePath(path)) }
+
+    /// The value at `path`, compiled once, in the payload (as `path.path.evaluate(in: value)` gives it).
+    public func value(at path: TapePath) -> JSONValue? {
         if case .indexed(let tape) = payload {
-            switch tape.locate(path, from: JSONTape.root) {
+            switch path.locate(in: tape, from: JSONTape.root) {
             case .found(let node): return tape.value(at: node)
             case .absent: return nil
             case .unsupported: break
             }
         }
-        return path.evaluate(in: value)
+        return path.path.evaluate(in: value)
     }
 
     /// Creates a frame.
@@ -91,6 +97,15 @@ public struct ObservedFrame: Sendable, Hashable {
         self.text = text
         self.subject = subject
         self.headers = headers
+    }
+
+    /// The same frame with its JSON payload indexed on a tape again, when it holds it as text: for offering a stored
+    /// frame to many expectations, which then read only the fields they name.
+    public func indexed() -> ObservedFrame {
+        guard case .json(let text) = payload, let tape = JSONTape(Array(text.utf8)) else { return self }
+        var f = self
+        f.payload = .indexed(tape)
+        return f
     }
 
     /// The same frame holding its JSON payload as text only (parsed again when ``value`` is read).
@@ -151,19 +166,22 @@ public struct BoundExpectation: Sendable {
         /// The channel it arrives on.
         public var channel: String
         /// The event.
-        public var matcher: Matcher
+        public var matcher: Matcher { didSet { compiled = TapeMatcher(matcher) } }
         /// The subject or topic it arrives on, when that matters.
         public var subject: Matcher?
+        /// `matcher`, compiled for frames on their tapes.
+        private var compiled: TapeMatcher
         /// Creates an item.
         public init(_ channel: String, _ matcher: Matcher, subject: Matcher? = nil) {
             self.channel = channel
             self.matcher = matcher
             self.subject = subject
+            compiled = TapeMatcher(matcher)
         }
         /// Whether `frame` is this event (any connection).
         public func accepts(_ frame: ObservedFrame) -> Bool {
             frame.channel == channel && (subject.map { $0.matches(frame.subject.map(JSONValue.string)) } ?? true)
-                && frame.matches(matcher)
+                && frame.matches(matcher, compiled: compiled)
         }
     }
 
@@ -182,7 +200,9 @@ public struct BoundExpectation: Sendable {
     /// What is expected.
     public var kind: Kind
     /// The rendered matcher (for match, count, absent).
-    public var matcher: Matcher
+    public var matcher: Matcher { didSet { compiled = TapeMatcher(matcher) } }
+    /// `matcher`, compiled once for frames on their tapes.
+    private var compiled: TapeMatcher
     /// The subject or topic the event must arrive on (for match, count, absent).
     public var subject: Matcher?
     /// Headers the event must carry, by lowercased name (for match, count, absent).
@@ -209,6 +229,7 @@ public struct BoundExpectation: Sendable {
         self.channel = channel
         self.kind = kind
         self.matcher = matcher
+        compiled = TapeMatcher(matcher)
         self.actor = actor
         self.recipients = recipients
         self.subscribers = subscribers
@@ -220,7 +241,7 @@ public struct BoundExpectation: Sendable {
     public func accepts(_ frame: ObservedFrame) -> Bool {
         frame.channel == channel && (subject.map { $0.matches(frame.subject.map(JSONValue.string)) } ?? true)
             && headers.allSatisfy { $0.matcher.matches(frame.headers[$0.name].map(JSONValue.string)) }
-            && frame.matches(matcher)
+            && frame.matches(matcher, compiled: compiled)
     }
 
     /// The verdict kind this expectation produces.

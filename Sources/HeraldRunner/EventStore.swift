@@ -107,16 +107,29 @@ final class EventStore: Sendable {
     }
 
     /// Files the waits, offers them the frames that arrived since their positions, and returns their ids.
+    ///
+    /// A burst may be well under way when a step's waits are filed: the frames already stored are offered as new ones
+    /// are, each indexed once and given only to its candidates among these waits.
     private func register(_ waits: [Wait], wakeup: Wakeup) -> [Int] {
         state.withLock { s in
             let ids = waits.indices.map { s.nextID + $0 }
             s.nextID += waits.count
+            var positions: [Int: Int] = [:]
             for (id, w) in zip(ids, waits) {
-                var watch = EventWatch(w.expectation, trigger: w.trigger)
-                for f in s.frames[min(w.position, s.frames.count)...] { watch.offer(f) }
-                s.slots[id] = Slot(watch, wakeup)
+                s.slots[id] = Slot(EventWatch(w.expectation, trigger: w.trigger), wakeup)
+                positions[id] = w.position
             }
             s.index.insert(zip(ids, waits).map { ($0, $1.expectation) })
+            let from = max(0, waits.map(\.position).min() ?? s.frames.count)
+            guard from < s.frames.count else { return ids }
+            for position in from..<s.frames.count {
+                let frame = s.frames[position].indexed()
+                s.index.candidates(for: frame, into: &s.candidates)
+                for id in s.candidates {
+                    guard let start = positions[id], position >= start else { continue }
+                    s.slots[id]!.watch.offer(frame)
+                }
+            }
             return ids
         }
     }

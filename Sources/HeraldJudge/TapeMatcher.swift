@@ -1,0 +1,195 @@
+import HeraldContract
+import HeraldCore
+
+/// A matcher compiled once for reading frames on their tapes: object members become encoded keys to look up, and a
+/// leaf that compares with a string, a number or a literal compares with the tape's bytes, without building a value.
+/// Anything else (a regular expression, `$one_of`, a whole-value comparison) reads its own value and asks the matcher.
+///
+/// The program is flat: nodes, members, steps and key bytes in arrays of plain values, linked by index, so that
+/// matching a frame touches no reference counts. It answers what ``Matcher/matches(_:)`` answers on the parsed frame
+/// (tested on a corpus of frames and matchers, and through the incremental-judging replay).
+public struct TapeMatcher: Sendable {
+    private enum Kind: UInt8 {
+        /// Members `first..<first+count`; `flag`: any value will do (every key is a JSONPath from the root).
+        case object
+        /// `flag`: present.
+        case exists
+        /// Key `first` (the literal text); `general` for a number.
+        case text
+        /// `number`; `general` for a string.
+        case number
+        /// `op` with `number`; `general` for anything but a number.
+        case compare
+        /// Nodes `first..<first+count`.
+        case all
+        /// Matcher `general` on the parsed value.
+        case general
+    }
+
+    private struct Node {
+        var kind: Kind
+        var flag = false
+        var op: Matcher.Comparison = .gt
+        var first = 0
+        var count = 0
+        var number = 0.0
+        var general = -1
+    }
+
+    private struct Member {
+        /// Steps `firstStep..<firstStep+stepCount`, or `stepCount == -1` when the path needs the value itself.
+        var firstStep: Int
+        var stepCount: Int
+        var node: Int
+        /// The member's matcher in `generals` and path in `paths`, for a path the steps cannot follow.
+        var general: Int
+        var path: Int
+    }
+
+    /// A key to look up (`key >= 0`, in `keys`) or an index to take.
+    private struct Step {
+        var key: Int
+        var index: Int
+    }
+
+    /// Bytes `start..<start+count` of `keyBytes`, and the text in `keyTexts`.
+    private struct Key {
+        var start: Int
+        var count: Int
+        var plain: Bool
+    }
+
+    private var nodes: [Node] = []
+    private var members: [Member] = []
+    private var steps: [Step] = []
+    private var keys: [Key] = []
+    private var keyBytes: [UInt8] = []
+    private var keyTexts: [String] = []
+    private var generals: [Matcher] = []
+    private var paths: [JSONPath] = []
+
+    /// Compiles `matcher`.
+    public init(_ matcher: Matcher) { _ = compile(matcher) }
+
+    private mutating func key(_ text: String) -> Int {
+        let bytes = Array(text.utf8)
+        keys.append(Key(start: keyBytes.count, count: bytes.count, plain: !bytes.contains { $0 >= 0x80 }))
+        keyBytes += bytes
+        keyTexts.append(text)
+        return keys.count - 1
+    }
+
+    private mutating func general(_ matcher: Matcher) -> Int {
+        generals.append(matcher)
+        return generals.count - 1
+    }
+
+    /// Appends the nodes of `matcher` and returns the index of its own.
+    private mutating func compile(_ matcher: Matcher) -> Int {
+        let at = nodes.count
+        nodes.append(Node(kind: .general))
+        switch matcher {
+        case .object(let ms):
+            // The members are laid out first, then each one's node.
+            let first = members.count
+            members += ms.map { _ in Member(firstStep: 0, stepCount: 0, node: 0, general: -1, path: -1) }
+            for (i, m) in ms.enumerated() {
+                paths.append(m.path)
+                var member = Member(firstStep: steps.count, stepCount: 0, node: 0, general: general(m.matcher), path: paths.count - 1)
+                for c in m.path.components {
+                    switch c {
+                    case .field(let name): steps.append(Step(key: key(name), index: 0))
+                    case .index(let n): steps.append(Step(key: -1, index: n))
+                    case .length, .wildcard, .descendant: member.stepCount = -1
+                    }
+                    if member.stepCount == -1 { break }
+                }
+                if member.stepCount != -1 { member.stepCount = steps.count - member.firstStep }
+                member.node = compile(m.matcher)
+                members[first + i] = member
+            }
+            nodes[at] = Node(kind: .object, flag: ms.allSatisfy { $0.key.hasPrefix("$") }, first: first, count: ms.count)
+        case .exists(let present):
+            nodes[at] = Node(kind: .exists, flag: present)
+        case .equals(.string(let s)):
+            nodes[at] = Node(kind: .text, first: key(s), general: general(matcher))
+        case .equals(.number(let n)):
+            nodes[at] = Node(kind: .number, number: n, general: general(matcher))
+        case .compare(let op, let bound):
+            nodes[at] = Node(kind: .compare, op: op, number: bound, general: general(matcher))
+        case .all(let ms):
+            // Children are compiled one after another; their indices are gathered in `members`' slots as nodes.
+            let first = members.count
+            members += ms.map { _ in Member(firstStep: 0, stepCount: 0, node: 0, general: -1, path: -1) }
+            for (i, m) in ms.enumerated() { members[first + i].node = compile(m) }
+            nodes[at] = Node(kind: .all, first: first, count: ms.count)
+        default:
+            nodes[at] = Node(kind: .general, general: general(matcher))
+        }
+        return at
+    }
+
+    /// Whether the value at `node` of `tape` (absent when `nil`) satisfies the matcher.
+    public func matches(_ tape: JSONTape, _ node: Int?) -> Bool { matches(0, tape, node) }
+
+    private func matches(_ index: Int, _ tape: JSONTape, _ node: Int?) -> Bool {
+        let n = nodes[index]
+        switch n.kind {
+        case .object:
+            guard let node, n.flag || tape.kind(node) == .object else { return false }
+            for i in n.first..<(n.first + n.count) {
+                let m = members[i]
+                guard m.stepCount >= 0 else {
+                    if !generals[m.general].matches(paths[m.path].evaluate(in: tape.value(at: node))) { return false }
+                    continue
+                }
+                var at: Int? = node
+                for s in m.firstStep..<(m.firstStep + m.stepCount) {
+                    guard let here = at else { break }
+                    let step = steps[s]
+                    at = step.key >= 0 ? member(step.key, of: here, in: tape) : tape.element(step.index, of: here)
+                }
+                if !matches(m.node, tape, at) { return false }
+            }
+            return true
+        case .exists:
+            return (node.map { tape.kind($0) != .null } ?? false) == n.flag
+        case .text:
+            guard let node else { return false }
+            // A number equals its text too: the bytes cannot tell, the matcher can.
+            let k = keys[n.first]
+            let equal = keyBytes.withUnsafeBufferPointer {
+                tape.textEquals(node, UnsafeBufferPointer(rebasing: $0[k.start..<(k.start + k.count)]), plain: k.plain)
+            }
+            return equal ?? generals[n.general].matches(tape.value(at: node))
+        case .number:
+            guard let node else { return false }
+            switch tape.kind(node) {
+            case .number: return tape.number(node) == n.number
+            case .string: return generals[n.general].matches(tape.value(at: node))
+            default: return false
+            }
+        case .compare:
+            guard let node else { return false }
+            guard let value = tape.number(node) else { return generals[n.general].matches(tape.value(at: node)) }
+            switch n.op {
+            case .gt: return value > n.number
+            case .gte: return value >= n.number
+            case .lt: return value < n.number
+            case .lte: return value <= n.number
+            }
+        case .all:
+            for i in n.first..<(n.first + n.count) where !matches(members[i].node, tape, node) { return false }
+            return true
+        case .general:
+            return generals[n.general].matches(node.map { tape.value(at: $0) })
+        }
+    }
+
+    private func member(_ key: Int, of node: Int, in tape: JSONTape) -> Int? {
+        let k = keys[key]
+        return keyBytes.withUnsafeBufferPointer { bytes in
+            tape.member(UnsafeBufferPointer(rebasing: bytes[k.start..<(k.start + k.count)]), plain: k.plain, text: self.keyTexts[key], of: node)
+        }
+    }
+}

@@ -5,7 +5,12 @@ extension Redactor {
     /// `result` as it may be shown: its timeline, verdicts and infrastructure error masked.
     public func mask(_ result: ContractResult) -> ContractResult {
         var r = result
-        r.timeline = result.timeline.map(mask)
+        // Written back only where masking changed something: a long run whose frames hold no secret keeps sharing
+        // its timeline's storage instead of holding a second copy of it.
+        for i in r.timeline.indices {
+            let masked = mask(r.timeline[i])
+            if masked != r.timeline[i] { r.timeline[i] = masked }
+        }
         r.verdicts = result.verdicts.map(mask)
         r.infrastructureError = result.infrastructureError.map(redact)
         return r

@@ -42,12 +42,7 @@ public final class Wakeup: Sendable {
             return s.generation
         }
         guard let generation else { return }
-        let timer = deadline.map { deadline in
-            Task { [self] in
-                do { try await Task.sleep(for: MonotonicInstant.now().duration(to: deadline)) } catch { return }
-                end(generation)
-            }
-        }
+        let timer = deadline.map { DeadlineTimer(at: $0) { [self] in end(generation) } }
         defer { timer?.cancel() }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in

@@ -137,17 +137,26 @@ private func curlWriteHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, 
                              _ userdata: UnsafeMutableRawPointer?) -> Int {
     let n = size * count
     guard let sink = CurlTransfer.sink(userdata), let data else { return n }
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: n), as: UTF8.self).trimmingSpaceAndNewlines()
-    if line.hasPrefix("HTTP/") {
+    // Read as bytes: a response has a dozen header lines, and each trip through Character-based trimming cost more
+    // than the request.
+    let raw = UnsafeRawBufferPointer(start: data, count: n).bindMemory(to: UInt8.self)
+    func trimmed(_ r: Range<Int>) -> Range<Int> {
+        var lower = r.lowerBound, upper = r.upperBound
+        func junk(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A || b == 0 }
+        while lower < upper, junk(raw[lower]) { lower += 1 }
+        while upper > lower, junk(raw[upper - 1]) { upper -= 1 }
+        return lower..<upper
+    }
+    func text(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: raw[r]), as: UTF8.self) }
+    let line = trimmed(0..<n)
+    if line.count >= 5, raw[line.lowerBound..<line.lowerBound + 5].elementsEqual("HTTP/".utf8) {
         sink.headers = []  // a new response (redirect hop or 1xx): keep only the last one's headers
     } else if line.isEmpty {
         return n
-    } else if let first = data.pointee == 32 || data.pointee == 9 ? sink.headers.indices.last : nil {
-        sink.headers[first].value += " " + line  // obsolete line folding
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = String(line[..<colon])
-        let value = String(line[line.index(after: colon)...]).trimmingSpaceAndNewlines()
-        sink.headers.append(HTTPHeader(name, value))
+    } else if let first = raw[0] == 32 || raw[0] == 9 ? sink.headers.indices.last : nil {
+        sink.headers[first].value += " " + text(line)  // obsolete line folding
+    } else if let colon = raw[line].firstIndex(of: UInt8(ascii: ":")) {
+        sink.headers.append(HTTPHeader(text(line.lowerBound..<colon), text(trimmed(colon + 1..<line.upperBound))))
     }
     return n
 }

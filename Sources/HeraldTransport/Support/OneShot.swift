@@ -1,4 +1,5 @@
 import Synchronization
+import HeraldCore
 
 /// A value delivered once, from any thread, to one async waiter. Later deliveries are ignored, which lets a
 /// C callback, a deadline and a cancellation race to settle the same outcome.
@@ -37,10 +38,7 @@ final class OneShot<Value: Sendable>: Sendable {
     /// is cancelled it becomes `cancelled()`. Only one task may wait.
     func wait(timeout: Duration, timedOut: @escaping @Sendable () -> Value,
               cancelled: @escaping @Sendable () -> Value) async -> Value {
-        let timer = Task { [self] in
-            do { try await Task.sleep(for: timeout) } catch { return }
-            complete(timedOut())
-        }
+        let timer = DeadlineTimer(at: MonotonicInstant.now().advanced(by: timeout)) { [self] in complete(timedOut()) }
         defer { timer.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Value, Never>) in

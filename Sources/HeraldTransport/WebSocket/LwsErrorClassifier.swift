@@ -34,10 +34,10 @@ enum LwsErrorClassifier {
 extension String {
     /// The string without leading and trailing spaces, newlines and NULs.
     func trimmingSpaceAndNewlines() -> String {
-        let junk: Set<Character> = [" ", "\n", "\r", "\r\n", "\t", "\0"]
+        func junk(_ c: Character) -> Bool { c == " " || c == "\n" || c == "\r" || c == "\r\n" || c == "\t" || c == "\0" }
         var s = Substring(self)
-        while let c = s.first, junk.contains(c) { s = s.dropFirst() }
-        while let c = s.last, junk.contains(c) { s = s.dropLast() }
+        while let c = s.first, junk(c) { s = s.dropFirst() }
+        while let c = s.last, junk(c) { s = s.dropLast() }
         return String(s)
     }
 }

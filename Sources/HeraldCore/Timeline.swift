@@ -285,6 +285,11 @@ public final class TimelineRecorder: Sendable {
         state.withLock { entries in seq < entries.count ? Array(entries[seq...]) : [] }
     }
 
+    /// The entries at positions `seqs`, in that order.
+    public func entries(at seqs: some Sequence<Int>) -> [TimelineEntry] {
+        state.withLock { entries in seqs.map { entries[$0] } }
+    }
+
     /// The number of entries recorded.
     public var count: Int { state.withLock { $0.count } }
 }

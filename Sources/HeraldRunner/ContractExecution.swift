@@ -23,7 +23,7 @@ actor ContractExecution {
     let progress: @Sendable (String) -> Void
     let timeline: TimelineRecorder
     let redactor: Redactor
-    let store = EventStore()
+    let store: EventStore
     let http: HTTPExecutor
     let brokers: BrokerClients
     var bindings: Bindings
@@ -60,6 +60,7 @@ actor ContractExecution {
         }
         let timeline = TimelineRecorder(origin: origin, onAppend: forward)
         self.timeline = timeline
+        store = EventStore(timeline: timeline)
         self.http = HTTPExecutor(client: client, timeline: timeline, redactor: redactor, insecure: options.insecure || plan.options.insecure)
         self.bindings = try Bindings(plan: plan)
         self.brokers = BrokerClients(timeout: plan.contract.defaults.connectTimeout)
@@ -409,7 +410,13 @@ actor ContractExecution {
     // MARK: - Result
 
     private func result(started: MonotonicInstant) -> ContractResult {
-        let (frames, drops) = store.snapshot
+        // The connections are closed by now. The frames are read back from the timeline only if a verdict needs them.
+        let drops = store.disconnects
+        var frames: [ObservedFrame]?
+        func allFrames() -> [ObservedFrame] {
+            if frames == nil { frames = store.snapshot.frames }
+            return frames!
+        }
         let now = MonotonicInstant.now()
         var verdicts: [Verdict] = []
         var seen: Set<String> = []
@@ -420,7 +427,7 @@ actor ContractExecution {
             case .event(let b, let trigger, let decided):
                 guard seen.insert(b.id).inserted else { continue }
                 let passed = decided.flatMap { $0.outcome == .passed ? $0 : nil }
-                if let v = passed ?? EventJudge.judge(b, trigger: trigger, frames: frames, disconnects: drops, now: now, final: true).verdict {
+                if let v = passed ?? EventJudge.judge(b, trigger: trigger, frames: allFrames(), disconnects: drops, now: now, final: true).verdict {
                     verdicts.append(v)
                 }
             }

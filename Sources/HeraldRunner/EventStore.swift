@@ -6,6 +6,10 @@ import Synchronization
 /// The frames and unexpected disconnects of a contract's channels, appended once by the reader tasks, and the event
 /// expectations waiting on them.
 ///
+/// A frame is recorded once, on the timeline; the store keeps its position there, in the order the frames were
+/// offered, and reads a frame back from the timeline only when a wait filed late, a failure or the final judging needs
+/// the frames since some point.
+///
 /// A frame is offered only to the pending expectations the ``ExpectationIndex`` names for it; one that can decide an
 /// expectation wakes the task waiting on it. A waiting task is woken by such a frame, by a dropped connection, or by
 /// the earliest deadline of its expectations, and never looks again on a timer.
@@ -23,7 +27,8 @@ final class EventStore: Sendable {
     }
 
     private struct State {
-        var frames: [ObservedFrame] = []
+        /// The timeline positions of the frames, in the order they were offered.
+        var frameSeqs: [Int] = []
         var disconnects: [ObservedDisconnect] = []
         var slots: [Int: Slot] = [:]
         var index = ExpectationIndex()
@@ -33,15 +38,20 @@ final class EventStore: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Where the frames are recorded.
+    private let timeline: TimelineRecorder
+
+    /// A store of the frames recorded on `timeline`.
+    init(timeline: TimelineRecorder) { self.timeline = timeline }
 
     /// The position the next frame will take: frames that arrive from now on are at or after it.
-    var position: Int { state.withLock { $0.frames.count } }
+    var position: Int { state.withLock { $0.frameSeqs.count } }
 
-    /// Appends a frame (kept compacted: its payload as text) and offers it, parsed, to the expectations that it may
-    /// decide.
+    /// Takes a frame already recorded on the timeline (at `frame.seq`) and offers it, indexed, to the expectations
+    /// that it may decide.
     func append(_ frame: ObservedFrame) {
         let wake = state.withLock { s -> [Wakeup] in
-            s.frames.append(frame.compacted())
+            s.frameSeqs.append(frame.seq)
             var wake: [Wakeup] = []
             s.index.candidates(for: frame, into: &s.candidates)
             for id in s.candidates {
@@ -69,12 +79,21 @@ final class EventStore: Sendable {
 
     /// Every unexpected disconnect so far.
     var disconnects: [ObservedDisconnect] { state.withLock { $0.disconnects } }
-    /// Both, at one instant.
-    var snapshot: (frames: [ObservedFrame], disconnects: [ObservedDisconnect]) { state.withLock { ($0.frames, $0.disconnects) } }
+    /// Every frame and every disconnect, at one instant. The frames are read back from the timeline.
+    var snapshot: (frames: [ObservedFrame], disconnects: [ObservedDisconnect]) {
+        let (seqs, drops) = state.withLock { ($0.frameSeqs, $0.disconnects) }
+        return (frames(at: seqs[...]), drops)
+    }
 
-    /// The frames from `position` on, copied.
+    /// The frames from `position` on, read back from the timeline.
     func frames(from position: Int) -> [ObservedFrame] {
-        state.withLock { s in position < s.frames.count ? Array(s.frames[max(position, 0)...]) : [] }
+        let seqs = state.withLock { s in position < s.frameSeqs.count ? Array(s.frameSeqs[max(position, 0)...]) : [] }
+        return frames(at: seqs[...])
+    }
+
+    /// The frames recorded at `seqs`, as they were offered (their payloads as text).
+    private func frames(at seqs: ArraySlice<Int>) -> [ObservedFrame] {
+        timeline.entries(at: seqs).compactMap(ObservedFrame.init)
     }
 
     /// One expectation to wait for: its window opens at `trigger`, and the frames that can decide it are at or after
@@ -120,10 +139,10 @@ final class EventStore: Sendable {
                 positions[id] = w.position
             }
             s.index.insert(zip(ids, waits).map { ($0, $1.expectation) })
-            let from = max(0, waits.map(\.position).min() ?? s.frames.count)
-            guard from < s.frames.count else { return ids }
-            for position in from..<s.frames.count {
-                let frame = s.frames[position].indexed()
+            let from = max(0, waits.map(\.position).min() ?? s.frameSeqs.count)
+            guard from < s.frameSeqs.count else { return ids }
+            for (position, stored) in zip(from..., frames(at: s.frameSeqs[from...])) {
+                let frame = stored.indexed()
                 s.index.candidates(for: frame, into: &s.candidates)
                 for id in s.candidates {
                     guard let start = positions[id], position >= start else { continue }

@@ -279,10 +279,17 @@ private struct TapeBuilder {
             let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
             while index + 8 <= bytes.count {
                 let w = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-                if w & highs != 0 { flags |= 2 }
                 let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
-                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
-                if special & highs != 0 { break }
+                let special = (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)) & highs
+                if special != 0 {
+                    // The lowest flagged byte is the first special one (a false flag can only follow a true one):
+                    // the bytes before it are plain, and the byte loop takes over at it.
+                    let plain = special.trailingZeroBitCount >> 3
+                    if plain > 0, w & highs & (UInt64.max >> (64 - 8 * plain)) != 0 { flags |= 2 }
+                    index += plain
+                    break
+                }
+                if w & highs != 0 { flags |= 2 }
                 index += 8
             }
             guard index < bytes.count else { return false }

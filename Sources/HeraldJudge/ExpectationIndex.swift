@@ -198,7 +198,20 @@ public struct ExpectationIndex: Sendable {
     /// The key a value is filed and looked up under: values that `Matcher.equal` holds equal share one (a number and
     /// its text, `42` and `"42"`). Different values may share one too; candidates are checked with the matcher.
     static func normalised(_ value: JSONValue) -> JSONValue {
-        if case .string(let s) = value, let n = Double(s) { return .number(n) }
+        if case .string(let s) = value, mayBeNumber(s), let n = Double(s) { return .number(n) }
         return value
+    }
+
+    /// Whether `Double(s)` may read `s`: it starts with a digit, a sign, a point, or the i or n of inf and nan. Most
+    /// discriminating texts (`offer.accepted`) do not, and are not handed to the number parser at all.
+    static func mayBeNumber(_ s: String) -> Bool {
+        guard let first = s.utf8.first else { return false }
+        switch first {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "i"), UInt8(ascii: "I"), UInt8(ascii: "n"), UInt8(ascii: "N"):
+            return true
+        default:
+            return false
+        }
     }
 }

@@ -13,7 +13,8 @@ final class ChannelHub: Sendable {
         var actor: String?
     }
 
-    private let engine: WebSocketEngine
+    /// The WebSocket engine; `nil` when the contract has no WebSocket channel.
+    private let engine: WebSocketEngine?
     private let timeline: TimelineRecorder
     private let redactor: Redactor
     let store: EventStore
@@ -37,7 +38,7 @@ final class ChannelHub: Sendable {
         let ended = Wakeup()
     }
 
-    init(engine: WebSocketEngine, timeline: TimelineRecorder, redactor: Redactor, store: EventStore) {
+    init(engine: WebSocketEngine?, timeline: TimelineRecorder, redactor: Redactor, store: EventStore) {
         self.engine = engine
         self.timeline = timeline
         self.redactor = redactor
@@ -102,6 +103,7 @@ final class ChannelHub: Sendable {
                 // Each real link is started as its concrete type, so that its reader is specialised.
                 switch channel.kind {
                 case .websocket:
+                    guard let engine else { throw InfrastructureError("channel '\(channel.name)': no WebSocket engine") }
                     opened = try await started(try await WebSocketLink.open(context, engine: engine, subprotocol: channel.subprotocol),
                                                key: key, attempt: attempt)
                 case .nats:

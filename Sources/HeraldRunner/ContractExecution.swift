@@ -92,8 +92,12 @@ actor ContractExecution {
 
     private func main() async {
         do {
-            try await withWebSocketEngine { engine in
-                try await self.body(engine: engine)
+            // The WebSocket engine (a libwebsockets context, whose TLS set-up reads the system's CA certificates) is
+            // made only for a contract that has a WebSocket channel.
+            if contract.channels.contains(where: { $0.kind == .websocket }) {
+                try await withWebSocketEngine { engine in try await self.body(engine: engine) }
+            } else {
+                try await body(engine: nil)
             }
         } catch is Stop {
         } catch is CancellationError {
@@ -109,7 +113,7 @@ actor ContractExecution {
         if Task.isCancelled { interrupted = true }
     }
 
-    private func body(engine: WebSocketEngine) async throws {
+    private func body(engine: WebSocketEngine?) async throws {
         progress("waiting for services")
         try await awaitHealth()
         for actor in plan.actors where tail == nil || tail?.actor == actor {

@@ -1,0 +1,51 @@
+import HeraldCore
+import Synchronization
+import Testing
+
+/// A wait ends on a signal (one given before it counts), at its deadline, or when its task is cancelled; a deadline
+/// runs on the shared timer and a cancelled one never fires.
+@Suite struct WakeupTests {
+    @Test("a signal given before the wait is kept for it, and a signal wakes a waiting task")
+    func signals() async {
+        let wakeup = Wakeup()
+        wakeup.signal()
+        // No deadline: only the kept signal can end this wait.
+        await wakeup.wait()
+        let woken = Task { await wakeup.wait() }
+        wakeup.signal()
+        await woken.value
+    }
+
+    @Test("a wait with nothing to wake it ends at its deadline, not before")
+    func deadline() async {
+        let wakeup = Wakeup()
+        let start = MonotonicInstant.now()
+        let deadline = start.advanced(by: .milliseconds(50))
+        await wakeup.wait(until: deadline)
+        let now = MonotonicInstant.now()
+        #expect(now >= deadline)
+        #expect(start.duration(to: now) < .seconds(5), "ten times and more what it waits for")
+    }
+
+    @Test("cancelling the waiting task ends its wait")
+    func cancellation() async {
+        let wakeup = Wakeup()
+        let waiting = Task { await wakeup.wait() }
+        waiting.cancel()
+        await waiting.value
+    }
+
+    @Test("a cancelled deadline never runs; one left alone does")
+    func deadlineTimers() async {
+        let ran = Mutex<[String]>([])
+        let done = Wakeup()
+        let cancelled = DeadlineTimer(at: .now().advanced(by: .milliseconds(20))) { ran.withLock { $0.append("cancelled") } }
+        cancelled.cancel()
+        _ = DeadlineTimer(at: .now().advanced(by: .milliseconds(60))) {
+            ran.withLock { $0.append("kept") }
+            done.signal()
+        }
+        await done.wait()
+        #expect(ran.withLock { $0 } == ["kept"])
+    }
+}

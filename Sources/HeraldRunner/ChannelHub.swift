@@ -183,6 +183,7 @@ final class ChannelHub: Sendable {
 
     private func startReader<L: ChannelLink>(_ link: L, key: Key) {
         let reader = Reader(key: key, address: link.address, timeline: timeline, store: store, state: readerState)
+        link.handleSparse { reader.record($0) }
         let task = Task {
             defer {
                 reader.state.finished.add(1, ordering: .relaxed)

@@ -27,6 +27,49 @@ import Testing
         #expect(expected == 50_000)
     }
 
+    @Test("with a sparse handler, lone elements go to it on the producer's thread, bursts to the consumer, and together they keep the order")
+    func sparseElements() async {
+        let (stream, queue) = EventQueue<Int>.makeStream()
+        let seen = Mutex<[Int]>([])
+        let byHandler = Atomic<Int>(0)
+        queue.handleSparse(after: .milliseconds(2)) { i in
+            seen.withLock { $0.append(i) }
+            byHandler.add(1, ordering: .relaxed)
+        }
+        let consumer = Task {
+            var count = 0
+            for await i in stream {
+                seen.withLock { $0.append(i) }
+                count += 1
+            }
+            return count
+        }
+        let producer = Thread {
+            var i = 0
+            for round in 0..<40 {
+                // The consumer has read everything and waits (a condition, with a deadline); then a quiet spell longer
+                // than the handler's, then a lone element or a burst of 200.
+                let deadline = MonotonicInstant.now().advanced(by: .seconds(20))
+                while !(queue.consumerIsWaiting && seen.withLock({ $0.count }) == i), MonotonicInstant.now() < deadline {
+                    usleep(200)
+                }
+                usleep(3_000)
+                for _ in 0..<(round % 2 == 0 ? 1 : 200) {
+                    queue.yield(i)
+                    i += 1
+                }
+            }
+            queue.finish()
+        }
+        producer.start()
+        let byConsumer = await consumer.value
+        let all = seen.withLock { $0 }
+        #expect(all == Array(0..<(20 + 20 * 200)), "every element once, in order")
+        #expect(byHandler.load(ordering: .relaxed) + byConsumer == all.count)
+        #expect(byHandler.load(ordering: .relaxed) > 0, "lone elements after a quiet spell reached the handler")
+        #expect(byConsumer > 0, "bursts reached the consumer")
+    }
+
     @Test("a consumer waiting on an empty queue is woken by the next element and by finish")
     func waitingConsumerIsWoken() async {
         let (stream, queue) = EventQueue<String>.makeStream()

@@ -48,9 +48,15 @@ protocol ChannelLink: Sendable {
     func send(text: String) throws
     /// Closes the connection; the inbound sequence then ends.
     func close() async
+    /// Lets the transport's thread give a message that comes after a quiet spell straight to `handler`, which
+    /// records it as the reader would, instead of waking the reader's task (see `EventQueue.handleSparse`).
+    func handleSparse(with handler: @escaping @Sendable (InboundEvent) -> Void)
 }
 
 extension ChannelLink {
+    /// Every event goes through the reader's task (the default, for transports with more than one thread).
+    func handleSparse(with handler: @escaping @Sendable (InboundEvent) -> Void) {}
+
     func send(text: String) throws {
         throw InfrastructureError("only WebSocket channels send on their connection",
                                   hint: "use publish: SERVICE SUBJECT to put a message on a broker")

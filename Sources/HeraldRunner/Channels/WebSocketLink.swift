@@ -18,6 +18,14 @@ struct WebSocketLink: ChannelLink {
     func send(text: String) throws { connection.send(text: text) }
 
     func close() async { connection.close(code: 1000, reason: "run finished") }
+
+    /// The libwebsockets service thread is the queue's one producer: a frame after 50 µs of quiet (the one an HTTP
+    /// request caused, say) is recorded on it, a thread switch sooner; a burst goes to the reader's task.
+    func handleSparse(with handler: @escaping @Sendable (InboundEvent) -> Void) {
+        connection.events.handleSparse(after: .microseconds(50)) { event in
+            if let mapped = WebSocketInbound.map(event) { handler(mapped) }
+        }
+    }
 }
 
 /// A WebSocket connection's events as the runner records them; pongs answer Herald's own pings and are left out.

@@ -1,20 +1,126 @@
-import Dispatch
+import Foundation
 
-/// Runs an action at a deadline unless cancelled first, on the system's shared timer: a wait's deadline without a
-/// task that sleeps. Cancelling is a flag, so a wait that ends early costs no wakeup; the timer still fires at its
-/// deadline and finds nothing to do.
-public struct DeadlineTimer {
-    private let item: DispatchWorkItem
+/// Runs an action at a deadline unless cancelled first: a wait's deadline without a task that sleeps.
+///
+/// Every deadline of the process lives on one thread, in a heap that a cancellation takes the deadline out of, so
+/// that a wait that ends early (the common case: the frame came) costs no wakeup later, and the thread sleeps until
+/// the earliest deadline still pending.
+public struct DeadlineTimer: Sendable {
+    private let id: UInt64
 
-    /// Schedules `action` at `deadline` (at once when it has passed).
+    /// Schedules `action` at `deadline` (at once when it has passed). It runs on the deadline thread: keep it short.
     public init(at deadline: MonotonicInstant, _ action: @escaping @Sendable () -> Void) {
-        let item = DispatchWorkItem(block: action)
-        // Duration.nanoseconds clamps a passed deadline at zero.
-        let nanoseconds = MonotonicInstant.now().duration(to: deadline).nanoseconds
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: nanoseconds)), execute: item)
-        self.item = item
+        id = DeadlineThread.shared.schedule(at: deadline, action)
     }
 
     /// Cancels the action, if it has not run.
-    public func cancel() { item.cancel() }
+    public func cancel() { DeadlineThread.shared.cancel(id) }
+}
+
+/// The thread that keeps the deadlines, in a binary heap by instant with each entry's place recorded for removal.
+///
+/// `@unchecked Sendable` is sound: `heap`, `places`, `actions`, `nextID` and `started` are touched only while
+/// holding `lock`.
+final class DeadlineThread: @unchecked Sendable {
+    static let shared = DeadlineThread()
+
+    private struct Entry {
+        var deadline: UInt64
+        var id: UInt64
+    }
+
+    private let lock = ConditionLock()
+    private var heap: [Entry] = []
+    private var places: [UInt64: Int] = [:]
+    private var actions: [UInt64: @Sendable () -> Void] = [:]
+    private var nextID: UInt64 = 1
+    private var started = false
+
+    func schedule(at deadline: MonotonicInstant, _ action: @escaping @Sendable () -> Void) -> UInt64 {
+        lock.withLock {
+            if !started {
+                started = true
+                let thread = Thread { [self] in run() }
+                thread.name = "herald-deadlines"
+                thread.start()
+            }
+            let id = nextID
+            nextID += 1
+            actions[id] = action
+            heap.append(Entry(deadline: deadline.nanoseconds, id: id))
+            places[id] = heap.count - 1
+            siftUp(heap.count - 1)
+            // A new earliest deadline: the thread sleeps until a later one.
+            if heap[0].id == id { lock.signal() }
+            return id
+        }
+    }
+
+    func cancel(_ id: UInt64) {
+        lock.withLock {
+            guard let place = places[id] else { return }
+            remove(at: place)
+        }
+    }
+
+    private func run() {
+        lock.lock()
+        while true {
+            guard let first = heap.first else {
+                lock.wait()
+                continue
+            }
+            let now = MonotonicInstant.now()
+            guard first.deadline <= now.nanoseconds else {
+                lock.wait(until: MonotonicInstant(nanoseconds: first.deadline))
+                continue
+            }
+            let action = actions[first.id]
+            remove(at: 0)
+            lock.unlock()
+            action?()
+            lock.lock()
+        }
+    }
+
+    private func remove(at place: Int) {
+        let id = heap[place].id
+        places[id] = nil
+        actions[id] = nil
+        let last = heap.removeLast()
+        guard place < heap.count else { return }
+        heap[place] = last
+        places[last.id] = place
+        siftDown(place)
+        siftUp(place)
+    }
+
+    private func siftUp(_ start: Int) {
+        var i = start
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard heap[i].deadline < heap[parent].deadline else { break }
+            swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    private func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let left = 2 * i + 1, right = left + 1
+            var least = i
+            if left < heap.count, heap[left].deadline < heap[least].deadline { least = left }
+            if right < heap.count, heap[right].deadline < heap[least].deadline { least = right }
+            guard least != i else { return }
+            swapAt(i, least)
+            i = least
+        }
+    }
+
+    private func swapAt(_ a: Int, _ b: Int) {
+        heap.swapAt(a, b)
+        places[heap[a].id] = a
+        places[heap[b].id] = b
+    }
 }

@@ -35,6 +35,24 @@ import Testing
         await waiting.value
     }
 
+    @Test("deadlines run in the order of their instants, each once, and none that was cancelled")
+    func manyDeadlines() async {
+        let ran = Mutex<[Int]>([])
+        let done = Wakeup()
+        let start = MonotonicInstant.now()
+        // 200 deadlines over 20 ms from 200 ms on, scheduled out of order; each odd one is cancelled as soon as it is
+        // scheduled, and the last one kept signals.
+        for k in (0..<200).map({ ($0 * 7919) % 200 }) {
+            let timer = DeadlineTimer(at: start.advanced(by: .milliseconds(200) + .microseconds(100 * k))) {
+                ran.withLock { $0.append(k) }
+                if k == 198 { done.signal() }
+            }
+            if k % 2 == 1 { timer.cancel() }
+        }
+        await done.wait()
+        #expect(ran.withLock { $0 } == Array(stride(from: 0, through: 198, by: 2)))
+    }
+
     @Test("a cancelled deadline never runs; one left alone does")
     func deadlineTimers() async {
         let ran = Mutex<[String]>([])

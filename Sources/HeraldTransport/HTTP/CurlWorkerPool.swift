@@ -1,4 +1,5 @@
 import CCurl
+import HeraldCore
 
 /// Threads that run curl transfers, each with its own reusable easy handle (so connections stay alive between
 /// requests). Threads are started on demand, up to `maxWorkers`, and stay until `shutdown()`.

@@ -2,9 +2,19 @@ import Foundation
 
 /// Building request and socket URLs from a service's base URL and a contract's path.
 enum URLs {
+    /// Whether `text` holds `://` (an absolute URL), read as bytes.
+    static func hasScheme(_ text: String) -> Bool {
+        var previous: (UInt8, UInt8) = (0, 0)
+        for b in text.utf8 {
+            if previous == (UInt8(ascii: ":"), UInt8(ascii: "/")), b == UInt8(ascii: "/") { return true }
+            previous = (previous.1, b)
+        }
+        return false
+    }
+
     /// `base` + `path`, or `path` alone when it is a full URL.
     static func join(_ base: String?, _ path: String) -> String {
-        if path.contains("://") || base == nil { return path }
+        if base == nil || hasScheme(path) { return path }
         var b = base!
         while b.hasSuffix("/") { b.removeLast() }
         return path.hasPrefix("/") ? b + path : b + "/" + path
@@ -30,6 +40,8 @@ enum URLs {
 
     /// The URL with any password in its userinfo masked.
     static func masked(_ url: String) -> String {
+        // Most URLs hold no credentials: one look at their bytes, before any searching for parts.
+        guard url.utf8.contains(UInt8(ascii: "@")) else { return url }
         guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
         let userinfo = url[scheme.upperBound..<at]
         guard let colon = userinfo.firstIndex(of: ":") else { return url }

@@ -5,8 +5,8 @@ import HeraldCore
 /// leaf that compares with a string, a number or a literal compares with the tape's bytes, without building a value.
 /// Anything else (a regular expression, `$one_of`, a whole-value comparison) reads its own value and asks the matcher.
 ///
-/// The program is flat: nodes, members, steps and key bytes in arrays of plain values, linked by index, so that
-/// matching a frame touches no reference counts. It answers what ``Matcher/matches(_:)`` answers on the parsed frame
+/// The program is flat: nodes, members (each with its path compiled as a ``TapePath``) and literal bytes in arrays,
+/// linked by index, so that matching a frame touches almost no reference counts. It answers what ``Matcher/matches(_:)`` answers on the parsed frame
 /// (tested on a corpus of frames and matchers, and through the incremental-judging replay).
 public struct TapeMatcher: Sendable {
     private enum Kind: UInt8 {
@@ -37,19 +37,11 @@ public struct TapeMatcher: Sendable {
     }
 
     private struct Member {
-        /// Steps `firstStep..<firstStep+stepCount`, or `stepCount == -1` when the path needs the value itself.
-        var firstStep: Int
-        var stepCount: Int
+        /// The member's path, compiled for tapes.
+        var path: TapePath?
         var node: Int
-        /// The member's matcher in `generals` and path in `paths`, for a path the steps cannot follow.
+        /// The member's matcher in `generals`, for a path that needs the value itself.
         var general: Int
-        var path: Int
-    }
-
-    /// A key to look up (`key >= 0`, in `keys`) or an index to take.
-    private struct Step {
-        var key: Int
-        var index: Int
     }
 
     /// Bytes `start..<start+count` of `keyBytes`, and the text in `keyTexts`.
@@ -61,12 +53,10 @@ public struct TapeMatcher: Sendable {
 
     private var nodes: [Node] = []
     private var members: [Member] = []
-    private var steps: [Step] = []
     private var keys: [Key] = []
     private var keyBytes: [UInt8] = []
     private var keyTexts: [String] = []
     private var generals: [Matcher] = []
-    private var paths: [JSONPath] = []
 
     /// Compiles `matcher`.
     public init(_ matcher: Matcher) { _ = compile(matcher) }
@@ -92,21 +82,10 @@ public struct TapeMatcher: Sendable {
         case .object(let ms):
             // The members are laid out first, then each one's node.
             let first = members.count
-            members += ms.map { _ in Member(firstStep: 0, stepCount: 0, node: 0, general: -1, path: -1) }
+            members += ms.map { _ in Member(path: nil, node: 0, general: -1) }
             for (i, m) in ms.enumerated() {
-                paths.append(m.path)
-                var member = Member(firstStep: steps.count, stepCount: 0, node: 0, general: general(m.matcher), path: paths.count - 1)
-                for c in m.path.components {
-                    switch c {
-                    case .field(let name): steps.append(Step(key: key(name), index: 0))
-                    case .index(let n): steps.append(Step(key: -1, index: n))
-                    case .length, .wildcard, .descendant: member.stepCount = -1
-                    }
-                    if member.stepCount == -1 { break }
-                }
-                if member.stepCount != -1 { member.stepCount = steps.count - member.firstStep }
-                member.node = compile(m.matcher)
-                members[first + i] = member
+                let general = general(m.matcher)
+                members[first + i] = Member(path: TapePath(m.path), node: compile(m.matcher), general: general)
             }
             nodes[at] = Node(kind: .object, flag: ms.allSatisfy { $0.key.hasPrefix("$") }, first: first, count: ms.count)
         case .exists(let present):
@@ -120,7 +99,7 @@ public struct TapeMatcher: Sendable {
         case .all(let ms):
             // Children are compiled one after another; their indices are gathered in `members`' slots as nodes.
             let first = members.count
-            members += ms.map { _ in Member(firstStep: 0, stepCount: 0, node: 0, general: -1, path: -1) }
+            members += ms.map { _ in Member(path: nil, node: 0, general: -1) }
             for (i, m) in ms.enumerated() { members[first + i].node = compile(m) }
             nodes[at] = Node(kind: .all, first: first, count: ms.count)
         default:
@@ -138,18 +117,13 @@ public struct TapeMatcher: Sendable {
         case .object:
             guard let node, n.flag || tape.kind(node) == .object else { return false }
             for i in n.first..<(n.first + n.count) {
-                let m = members[i]
-                guard m.stepCount >= 0 else {
-                    if !generals[m.general].matches(paths[m.path].evaluate(in: tape.value(at: node))) { return false }
-                    continue
+                switch members[i].path!.locate(in: tape, from: node) {
+                case .found(let child): if !matches(members[i].node, tape, child) { return false }
+                case .absent: if !matches(members[i].node, tape, nil) { return false }
+                case .unsupported:
+                    let m = members[i]
+                    if !generals[m.general].matches(m.path!.path.evaluate(in: tape.value(at: node))) { return false }
                 }
-                var at: Int? = node
-                for s in m.firstStep..<(m.firstStep + m.stepCount) {
-                    guard let here = at else { break }
-                    let step = steps[s]
-                    at = step.key >= 0 ? member(step.key, of: here, in: tape) : tape.element(step.index, of: here)
-                }
-                if !matches(m.node, tape, at) { return false }
             }
             return true
         case .exists:
@@ -183,13 +157,6 @@ public struct TapeMatcher: Sendable {
             return true
         case .general:
             return generals[n.general].matches(node.map { tape.value(at: $0) })
-        }
-    }
-
-    private func member(_ key: Int, of node: Int, in tape: JSONTape) -> Int? {
-        let k = keys[key]
-        return keyBytes.withUnsafeBufferPointer { bytes in
-            tape.member(UnsafeBufferPointer(rebasing: bytes[k.start..<(k.start + k.count)]), plain: k.plain, text: self.keyTexts[key], of: node)
         }
     }
 }

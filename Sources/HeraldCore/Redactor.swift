@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
 
 /// Masks secrets in everything Herald records or prints: values of secret headers (`Authorization`, `Cookie`, …),
@@ -97,9 +94,6 @@ public final class Redactor: Sendable {
         // A character is at least one byte: only a text of more bytes than the limit can need cutting.
         return out.utf8.count > Self.shownLimit && out.count > Self.shownLimit ? String(out.prefix(Self.shownLimit)) : out
     }
-
-    /// ``shown(_:)`` for bytes, read as UTF-8.
-    public func shown(body bytes: some Collection<UInt8>) -> String { shown(String(decoding: bytes, as: UTF8.self)) }
 
     /// The end of a longer text (a command's output) as it may be shown: ``redact(_:)``, and a start that is the
     /// end of a known secret, cut off by whoever took the tail, is masked too.

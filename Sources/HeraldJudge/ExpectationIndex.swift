@@ -36,7 +36,6 @@ public struct ExpectationIndex: Sendable {
         var byPath: [JSONPath: Bucket] = [:]
         /// How many expectations are filed here more than once (items of a sequence): their candidates need deduplicating.
         var repeated = 0
-        var isEmpty: Bool { unindexed.isEmpty && byPath.isEmpty }
     }
 
     private var channels: [String: Channel] = [:]
@@ -58,16 +57,19 @@ public struct ExpectationIndex: Sendable {
                 for (path, value) in option.literals { distinct[option.channel, default: [:]][path, default: []].insert(value) }
             }
         }
+        // Counted without gathering the union: what is filed, and what of the batch is not.
+        var counts: [String: [JSONPath: Int]] = [:]
         for (channel, paths) in distinct {
-            for path in paths.keys {
-                if let filed = channels[channel]?.byPath[path]?.byValue.keys { distinct[channel]![path]!.formUnion(filed) }
+            for (path, values) in paths {
+                let filed = channels[channel]?.byPath[path]?.byValue
+                counts[channel, default: [:]][path] = (filed?.count ?? 0) + values.filter { filed?[$0] == nil }.count
             }
         }
         for ((id, _), list) in zip(batch, options) {
             var filed: [Key] = []
             for option in list {
                 let best = option.literals.max { a, b in
-                    (distinct[option.channel]?[a.path]?.count ?? 0) < (distinct[option.channel]?[b.path]?.count ?? 0)
+                    (counts[option.channel]?[a.path] ?? 0) < (counts[option.channel]?[b.path] ?? 0)
                 }
                 filed.append(Key(channel: option.channel, path: best?.path, value: best?.value))
             }
@@ -81,16 +83,17 @@ public struct ExpectationIndex: Sendable {
         for name in Set(filed.map(\.channel)) where filed.filter({ $0.channel == name }).count > 1 {
             channels[name]?.repeated -= 1
         }
+        // In place: taking a channel out to change it would copy its dictionaries. A path's bucket stays when it
+        // empties (with its path compiled), for the next step that files expectations under it.
         for key in filed {
-            guard var channel = channels[key.channel] else { continue }
             if let path = key.path, let value = key.value {
-                channel.byPath[path]?.byValue[value]?[id] = nil
-                if channel.byPath[path]?.byValue[value]?.isEmpty == true { channel.byPath[path]!.byValue[value] = nil }
-                if channel.byPath[path]?.byValue.isEmpty == true { channel.byPath[path] = nil }
+                channels[key.channel]?.byPath[path]?.byValue[value]?[id] = nil
+                if channels[key.channel]?.byPath[path]?.byValue[value]?.isEmpty == true {
+                    channels[key.channel]?.byPath[path]?.byValue[value] = nil
+                }
             } else {
-                channel.unindexed[id] = nil
+                channels[key.channel]?.unindexed[id] = nil
             }
-            channels[key.channel] = channel.isEmpty ? nil : channel
         }
     }
 
@@ -107,7 +110,7 @@ public struct ExpectationIndex: Sendable {
         out.removeAll(keepingCapacity: true)
         guard let channel = channels[frame.channel] else { return }
         out.append(contentsOf: channel.unindexed.keys)
-        for bucket in channel.byPath.values {
+        for bucket in channel.byPath.values where !bucket.byValue.isEmpty {
             guard let value = frame.value(at: bucket.lookup), let ids = bucket.byValue[Self.normalised(value)] else { continue }
             out.append(contentsOf: ids.keys)
         }

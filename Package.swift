@@ -54,6 +54,7 @@ let package = Package(
         // The bundled demo backend: a small marketplace with switchable defects.
         .target(name: "HeraldDemoBackend",
                 dependencies: [
+                    "HeraldCore",
                     "HeraldTransport",
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

@@ -1,3 +1,4 @@
+import HeraldCore
 import HeraldTransport
 import Logging
 
@@ -32,15 +33,7 @@ public struct DemoBrokerError: Error, CustomStringConvertible, Sendable {
     }
 
     /// `scheme://user:***@host…` for a URL with a password.
-    static func masked(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        guard let at = rest.firstIndex(of: "@") else { return url }
-        let userinfo = rest[..<at]
-        guard !userinfo.contains("/") else { return url }
-        let masked = userinfo.firstIndex(of: ":").map { "\(userinfo[..<$0]):***" } ?? "***"
-        return String(url[..<schemeEnd.upperBound]) + masked + String(rest[at...])
-    }
+    static func masked(_ url: String) -> String { URLCredentials.masked(url, mask: "***", bareSecret: true) }
 }
 
 /// The connections to the configured brokers, opened before the backend listens and closed after it stopped.

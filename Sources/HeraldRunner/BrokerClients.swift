@@ -40,19 +40,19 @@ actor BrokerClients {
 
     func natsConnection(_ url: String) async throws -> NATSConnection {
         let c = try await cached(url) { .nats(try await NATSConnection.connect(NATSOptions(url: url, name: "herald-publisher", connectTimeout: $0))) }
-        guard case .nats(let nats) = c else { throw InfrastructureError("\(URLs.masked(url)) is not a NATS server") }
+        guard case .nats(let nats) = c else { throw InfrastructureError("\(URLs.maskedBroker(url)) is not a NATS server") }
         return nats
     }
 
     func redisConnection(_ url: String) async throws -> RedisConnection {
         let c = try await cached(url) { .redis(try await RedisConnection.connect(RedisOptions(url: url, connectTimeout: $0))) }
-        guard case .redis(let redis) = c else { throw InfrastructureError("\(URLs.masked(url)) is not a Redis server") }
+        guard case .redis(let redis) = c else { throw InfrastructureError("\(URLs.maskedBroker(url)) is not a Redis server") }
         return redis
     }
 
     func mqttConnection(_ url: String) async throws -> MQTTConnection {
         let c = try await cached(url) { .mqtt(try await MQTTConnection.connect(MQTTOptions(url: url, connectTimeout: $0))) }
-        guard case .mqtt(let mqtt) = c else { throw InfrastructureError("\(URLs.masked(url)) is not an MQTT broker") }
+        guard case .mqtt(let mqtt) = c else { throw InfrastructureError("\(URLs.maskedBroker(url)) is not an MQTT broker") }
         return mqtt
     }
 

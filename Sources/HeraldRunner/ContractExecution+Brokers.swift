@@ -13,7 +13,7 @@ extension ContractExecution {
         }
         let url = try s.url.renderString(in: scope)
         guard let kind = BrokerClients.Kind(url: url) else {
-            throw InfrastructureError("service '\(name)' (\(URLs.masked(url))) is not a broker",
+            throw InfrastructureError("service '\(name)' (\(URLs.maskedBroker(url))) is not a broker",
                                       hint: "\(what) goes to a service whose url starts with nats://, redis:// or mqtt://")
         }
         return (kind, url)
@@ -24,14 +24,14 @@ extension ContractExecution {
         do {
             return try await body()
         } catch let error as TransportError {
-            throw InfrastructureError("broker \(URLs.masked(url)): \(error.description)",
+            throw InfrastructureError("broker \(URLs.maskedBroker(url)): \(error.description)",
                                       hint: "is the broker running, and is the service URL right?")
         } catch let error as NATSError {
-            throw InfrastructureError("broker \(URLs.masked(url)): \(error.description)")
+            throw InfrastructureError("broker \(URLs.maskedBroker(url)): \(error.description)")
         } catch let error as RedisError {
-            throw InfrastructureError("broker \(URLs.masked(url)): \(error.description)")
+            throw InfrastructureError("broker \(URLs.maskedBroker(url)): \(error.description)")
         } catch let error as MQTTError {
-            throw InfrastructureError("broker \(URLs.masked(url)): \(error.description)")
+            throw InfrastructureError("broker \(URLs.maskedBroker(url)): \(error.description)")
         }
     }
 

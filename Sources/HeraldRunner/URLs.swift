@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 
 /// Building request and socket URLs from a service's base URL and a contract's path.
 enum URLs {
@@ -39,12 +40,8 @@ enum URLs {
     }
 
     /// The URL with any password in its userinfo masked.
-    static func masked(_ url: String) -> String {
-        // Most URLs hold no credentials: one look at their bytes, before any searching for parts.
-        guard url.utf8.contains(UInt8(ascii: "@")) else { return url }
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
-        let userinfo = url[scheme.upperBound..<at]
-        guard let colon = userinfo.firstIndex(of: ":") else { return url }
-        return String(url[..<scheme.upperBound]) + userinfo[..<colon] + ":•••" + url[at...]
-    }
+    static func masked(_ url: String) -> String { URLCredentials.masked(url) }
+
+    /// A broker's URL with its credentials masked, a bare userinfo too (a NATS token, a Redis password).
+    static func maskedBroker(_ url: String) -> String { URLCredentials.masked(url, bareSecret: true) }
 }

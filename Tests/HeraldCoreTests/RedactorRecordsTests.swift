@@ -75,3 +75,17 @@ import Testing
         #expect(masked.timeline.first?.event == .note("sent •••") && masked.infrastructureError == "refused with •••")
     }
 }
+
+/// One rule for credentials in URLs, wherever one is shown.
+@Suite struct URLCredentialsTests {
+    @Test("a password in the userinfo is masked, a bare userinfo only when asked, and nothing past the authority")
+    func masking() {
+        #expect(URLCredentials.masked("ws://u:s3cret@host:80/p?q=a@b") == "ws://u:•••@host:80/p?q=a@b")
+        #expect(URLCredentials.masked("http://user@host/p") == "http://user@host/p", "a user name is no secret")
+        #expect(URLCredentials.masked("nats://t0ken@host:4222", mask: "***", bareSecret: true) == "nats://***@host:4222")
+        #expect(URLCredentials.masked("redis://:pw@host", mask: "***", bareSecret: true) == "redis://:***@host")
+        #expect(URLCredentials.masked("http://host/path@x") == "http://host/path@x", "an @ after the authority")
+        #expect(URLCredentials.masked("mqtt://a:b:c@h") == "mqtt://a:•••@h", "the password is everything after the first colon")
+        #expect(URLCredentials.masked("no url @ all") == "no url @ all")
+    }
+}

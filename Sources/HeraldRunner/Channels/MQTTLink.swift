@@ -18,7 +18,7 @@ struct MQTTLink: ChannelLink {
             await connection.close()
             throw error
         }
-        return MQTTLink(connection: connection, address: "\(URLs.masked(url)) \(context.target) (QoS \(qos))")
+        return MQTTLink(connection: connection, address: "\(URLs.maskedBroker(url)) \(context.target) (QoS \(qos))")
     }
 
     var inbound: AsyncMapSequence<EventQueue<MQTTEvent>.Stream, InboundEvent> {

@@ -16,7 +16,7 @@ struct NATSLink: ChannelLink {
         do {
             let subscription = try await connection.subscribe(context.target, queueGroup: queue, confirmTimeout: context.timeout)
             return NATSLink(connection: connection, subscription: subscription,
-                            address: "\(URLs.masked(url)) \(context.target)\(queue.map { " (queue \($0))" } ?? "")")
+                            address: "\(URLs.maskedBroker(url)) \(context.target)\(queue.map { " (queue \($0))" } ?? "")")
         } catch {
             await connection.close()
             throw error

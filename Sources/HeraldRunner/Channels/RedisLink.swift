@@ -24,7 +24,7 @@ struct RedisChannelLink: ChannelLink {
             await subscriber.close()
             throw error
         }
-        return RedisChannelLink(subscriber: subscriber, address: "\(URLs.masked(url)) \(keyspace ? "keyspace " : "")\(context.target)")
+        return RedisChannelLink(subscriber: subscriber, address: "\(URLs.maskedBroker(url)) \(keyspace ? "keyspace " : "")\(context.target)")
     }
 
     var inbound: AsyncMapSequence<EventQueue<RedisEvent>.Stream, InboundEvent> {

@@ -1,3 +1,5 @@
+import HeraldCore
+
 /// The pieces of an absolute URL that the transports need, split without Foundation.
 struct URLParts: Sendable, Equatable {
     /// Lower-cased scheme, e.g. `wss`.
@@ -78,14 +80,5 @@ struct URLParts: Sendable, Equatable {
 /// URL helpers for messages.
 enum URLText {
     /// `url` with the password of its userinfo replaced by `***` (`ws://u:***@host/`). Other text is unchanged.
-    static func masked(_ url: String) -> String {
-        guard let sep = url.range(of: "://") else { return url }
-        let rest = url[sep.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@") else { return url }
-        let info = authority[..<at]
-        guard let colon = info.firstIndex(of: ":") else { return url }
-        return String(url[..<sep.upperBound]) + info[...colon] + "***" + rest[at...]
-    }
+    static func masked(_ url: String) -> String { URLCredentials.masked(url, mask: "***") }
 }

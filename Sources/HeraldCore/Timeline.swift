@@ -257,6 +257,9 @@ public final class TimelineRecorder: Sendable {
     /// The instant the run started; reports show times relative to it.
     public let origin: MonotonicInstant
 
+    /// Whether something sees every entry as it is recorded (a live trace, `herald tail`).
+    public var isWatched: Bool { onAppend != nil }
+
     /// Creates an empty timeline. `onAppend` sees every entry as it is recorded (for live traces).
     public init(origin: MonotonicInstant = .now(), onAppend: (@Sendable (TimelineEntry) -> Void)? = nil) {
         self.origin = origin

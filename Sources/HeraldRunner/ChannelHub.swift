@@ -183,7 +183,9 @@ final class ChannelHub: Sendable {
 
     private func startReader<L: ChannelLink>(_ link: L, key: Key) {
         let reader = Reader(key: key, address: link.address, timeline: timeline, store: store, state: readerState)
-        link.handleSparse { reader.record($0) }
+        // Not when the timeline is watched: writing a trace line or printing for `herald tail` (into a pipe that
+        // may be full) must not hold up the transport's thread, which serves every connection.
+        if !timeline.isWatched { link.handleSparse { reader.record($0) } }
         let task = Task {
             defer {
                 reader.state.finished.add(1, ordering: .relaxed)

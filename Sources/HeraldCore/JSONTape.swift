@@ -67,29 +67,11 @@ public struct JSONTape: Sendable, Hashable {
     /// The kind of the token at `node`.
     public func kind(_ node: Int) -> Kind { tokens[node].kind }
 
-    /// A text encoded once for comparing with the tape's strings: an object key, or a literal a matcher compares with.
-    public struct Text: Sendable, Hashable {
-        /// The text.
-        public let text: String
-        /// Its UTF-8 bytes.
-        public let bytes: [UInt8]
-        /// Whether it is all ASCII (then equal bytes are an equal string, and other bytes never are).
-        public let plain: Bool
-        /// Encodes `text`.
-        public init(_ text: String) {
-            self.text = text
-            bytes = Array(text.utf8)
-            plain = !bytes.contains { $0 >= 0x80 }
-        }
-    }
-
     /// The value of the member `key` of the object at `node` (the last one, when the key repeats, as parsing keeps),
     /// or `nil` when `node` is not an object or has no such member.
-    public func member(_ key: String, of node: Int) -> Int? { member(Text(key), of: node) }
-
-    /// ``member(_:of:)-(String,_)`` with the key encoded once.
-    public func member(_ key: Text, of node: Int) -> Int? {
-        key.bytes.withUnsafeBufferPointer { member($0, plain: key.plain, text: key.text, of: node) }
+    public func member(_ key: String, of node: Int) -> Int? {
+        var utf8 = key
+        return utf8.withUTF8 { member($0, plain: !$0.contains { $0 >= 0x80 }, text: key, of: node) }
     }
 
     /// ``member(_:of:)-(String,_)`` for a key given as its UTF-8 `key` bytes, `plain` when they are all ASCII, and its
@@ -107,13 +89,9 @@ public struct JSONTape: Sendable, Hashable {
         return found
     }
 
-    /// Whether the string at `node` is `text`, when its bytes tell (plain ASCII on both sides, or a kind that is not a
-    /// string); `nil` when only the parsed strings can (escapes, text beyond ASCII, which Swift compares canonically).
-    public func textEquals(_ node: Int, _ text: Text) -> Bool? {
-        text.bytes.withUnsafeBufferPointer { textEquals(node, $0, plain: text.plain) }
-    }
-
-    /// ``textEquals(_:_:)-(Int,Text)`` for a text given as its UTF-8 bytes, `plain` when they are all ASCII.
+    /// Whether the string at `node` is the text of the UTF-8 bytes `text` (`plain` when they are all ASCII), when its
+    /// bytes tell (plain ASCII on both sides, or a kind that is not a string); `nil` when only the parsed strings can
+    /// (escapes, text beyond ASCII, which Swift compares canonically).
     public func textEquals(_ node: Int, _ text: UnsafeBufferPointer<UInt8>, plain: Bool) -> Bool? {
         let t = tokens[node]
         guard t.kind == .string else { return t.kind == .number ? nil : false }

@@ -20,25 +20,25 @@ public struct ObservedFrame: Sendable, Hashable {
     public var headers: [String: String]
     private var payload: Payload
 
-    /// How the payload is held: parsed, indexed, or as the JSON text it is parsed from when asked. A frame is indexed
-    /// once when it arrives (``JSONTape``), offered to the expectations it may decide, which read only the fields
-    /// they name, and then kept as text (``compacted()``), so that a long run keeps neither a tree nor a tape per frame.
+    /// How the payload is held: parsed, indexed, or as JSON in ``text``, parsed when asked. A frame is indexed once
+    /// when it arrives (``JSONTape``), offered to the expectations it may decide, which read only the fields they
+    /// name, and then kept as its text (``compacted()``), so that a long run keeps neither a tree nor a tape per frame.
     private enum Payload: Sendable, Hashable {
-        case parsed(JSONValue, json: String?)
+        case parsed(JSONValue)
         case indexed(JSONTape)
-        case json(String)
+        case jsonText
     }
 
     /// The payload: parsed JSON, or the text as a JSON string.
     public var value: JSONValue {
         get {
             switch payload {
-            case .parsed(let v, _): return v
+            case .parsed(let v): return v
             case .indexed(let tape): return tape.value(at: JSONTape.root)
-            case .json(let text): return (try? JSONParser.parse(text)) ?? .string(text)
+            case .jsonText: return (try? JSONParser.parse(text)) ?? .string(text)
             }
         }
-        set { payload = .parsed(newValue, json: nil) }
+        set { payload = .parsed(newValue) }
     }
 
     /// Whether the payload satisfies `matcher` (compiled as `compiled`): read from the tape when the frame is
@@ -69,7 +69,7 @@ public struct ObservedFrame: Sendable, Hashable {
     /// Creates a frame.
     public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, value: JSONValue, text: String,
                 subject: String? = nil, headers: [String: String] = [:]) {
-        self.init(seq: seq, at: at, actor: actor, channel: channel, payload: .parsed(value, json: nil), text: text,
+        self.init(seq: seq, at: at, actor: actor, channel: channel, payload: .parsed(value), text: text,
                   subject: subject, headers: headers)
     }
 
@@ -77,13 +77,6 @@ public struct ObservedFrame: Sendable, Hashable {
     public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, tape: JSONTape, text: String,
                 subject: String? = nil, headers: [String: String] = [:]) {
         self.init(seq: seq, at: at, actor: actor, channel: channel, payload: .indexed(tape), text: text,
-                  subject: subject, headers: headers)
-    }
-
-    /// Creates a frame whose payload is `json` (its raw text) parsed as `value`; ``compacted()`` keeps only the text.
-    public init(seq: Int, at: MonotonicInstant, actor: String?, channel: String, json: String, parsed value: JSONValue, text: String,
-                subject: String? = nil, headers: [String: String] = [:]) {
-        self.init(seq: seq, at: at, actor: actor, channel: channel, payload: .parsed(value, json: json), text: text,
                   subject: subject, headers: headers)
     }
 
@@ -102,7 +95,7 @@ public struct ObservedFrame: Sendable, Hashable {
     /// The same frame with its JSON payload indexed on a tape again, when it holds it as text: for offering a stored
     /// frame to many expectations, which then read only the fields they name.
     public func indexed() -> ObservedFrame {
-        guard case .json(let text) = payload, let tape = JSONTape(Array(text.utf8)) else { return self }
+        guard case .jsonText = payload, let tape = JSONTape(Array(text.utf8)) else { return self }
         var f = self
         f.payload = .indexed(tape)
         return f
@@ -110,12 +103,9 @@ public struct ObservedFrame: Sendable, Hashable {
 
     /// The same frame holding its JSON payload as text only (parsed again when ``value`` is read).
     public func compacted() -> ObservedFrame {
+        guard case .indexed = payload else { return self }
         var f = self
-        switch payload {
-        case .parsed(_, let json?): f.payload = .json(json)
-        case .indexed: f.payload = .json(text)
-        default: return self
-        }
+        f.payload = .jsonText
         return f
     }
 
@@ -123,7 +113,7 @@ public struct ObservedFrame: Sendable, Hashable {
     public init?(_ entry: TimelineEntry) {
         guard let f = entry.frame, let channel = entry.channel else { return nil }
         self.init(seq: entry.seq, at: entry.at, actor: entry.actor, channel: channel,
-                  payload: f.isJSON ? .json(f.text) : .parsed(.string(f.text), json: nil), text: f.text, subject: f.subject,
+                  payload: f.isJSON ? .jsonText : .parsed(.string(f.text)), text: f.text, subject: f.subject,
                   headers: Dictionary((f.headers ?? []).map { ($0.name.lowercased(), $0.value) }) { first, _ in first })
     }
 }

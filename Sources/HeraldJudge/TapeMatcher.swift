@@ -44,7 +44,7 @@ public struct TapeMatcher: Sendable {
         var general: Int
     }
 
-    /// Bytes `start..<start+count` of `keyBytes`, and the text in `keyTexts`.
+    /// Bytes `start..<start+count` of `keyBytes`.
     private struct Key {
         var start: Int
         var count: Int
@@ -55,7 +55,6 @@ public struct TapeMatcher: Sendable {
     private var members: [Member] = []
     private var keys: [Key] = []
     private var keyBytes: [UInt8] = []
-    private var keyTexts: [String] = []
     private var generals: [Matcher] = []
 
     /// Compiles `matcher`.
@@ -65,7 +64,6 @@ public struct TapeMatcher: Sendable {
         let bytes = Array(text.utf8)
         keys.append(Key(start: keyBytes.count, count: bytes.count, plain: !bytes.contains { $0 >= 0x80 }))
         keyBytes += bytes
-        keyTexts.append(text)
         return keys.count - 1
     }
 

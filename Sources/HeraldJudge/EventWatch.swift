@@ -26,11 +26,16 @@ public struct EventWatch: Sendable {
         self.trigger = trigger
     }
 
+    /// How many hits are kept indexed.
+    static let indexedHits = 8
+
     /// Offers a frame; returns whether it can decide the expectation (and is kept).
     @discardableResult
     public mutating func offer(_ frame: ObservedFrame) -> Bool {
         guard EventJudge.canDecide(expectation, trigger: trigger, on: frame) else { return false }
-        hits.append(frame.compacted())
+        // The first hits stay indexed, so that judging them (a match reads its first hit) reads their tapes instead
+        // of parsing their texts; later ones (a count over a long burst) are kept as text only.
+        hits.append(hits.count < Self.indexedHits ? frame : frame.compacted())
         changed = true
         return true
     }

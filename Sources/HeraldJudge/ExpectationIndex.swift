@@ -40,36 +40,45 @@ public struct ExpectationIndex: Sendable {
 
     private var channels: [String: Channel] = [:]
     private var keys: [ID: [Key]] = [:]
+    /// Up to this many expectations filed, a batch is filed under its channels only: offering each frame to so few
+    /// costs less than choosing and filing literals for them (a step that waits on one event, the common case).
+    private let smallLimit: Int
 
-    /// An empty index.
-    public init() {}
+    /// An empty index. While it holds at most `smallLimit` expectations, new ones are filed under their channels
+    /// without a literal (every frame of the channel is offered to them).
+    public init(smallLimit: Int = 8) { self.smallLimit = smallLimit }
 
     /// The number of expectations filed.
     public var count: Int { keys.count }
 
     /// Files a batch of expectations (a step's). Choosing keys per batch lets the discriminating field win.
     public mutating func insert(_ batch: [(id: ID, expectation: BoundExpectation)]) {
-        // How many distinct literals each (channel, path) has across the batch and what is filed already.
-        var distinct: [String: [JSONPath: Set<JSONValue>]] = [:]
+        if keys.count + batch.count <= smallLimit {
+            for (id, e) in batch { add(id, Self.channels(of: e).map { Key(channel: $0, path: nil, value: nil) }) }
+            return
+        }
         let options = batch.map { Self.options(for: $0.expectation) }
-        for list in options {
-            for option in list {
-                for (path, value) in option.literals { distinct[option.channel, default: [:]][path, default: []].insert(value) }
-            }
-        }
-        // Counted without gathering the union: what is filed, and what of the batch is not.
-        var counts: [String: [JSONPath: Int]] = [:]
-        for (channel, paths) in distinct {
-            for (path, values) in paths {
-                let filed = channels[channel]?.byPath[path]?.byValue
-                counts[channel, default: [:]][path] = (filed?.count ?? 0) + values.filter { filed?[$0] == nil }.count
-            }
-        }
+        let counts = batch.count == 1 ? [:] : distinctCounts(options)
         for ((id, _), list) in zip(batch, options) {
             var filed: [Key] = []
+            filed.reserveCapacity(list.count)
             for option in list {
-                let best = option.literals.max { a, b in
-                    (counts[option.channel]?[a.path] ?? 0) < (counts[option.channel]?[b.path] ?? 0)
+                var best: (path: JSONPath, value: JSONValue)?
+                if option.literals.count == 1 {
+                    best = option.literals[0]
+                } else if option.literals.count > 1 {
+                    // How many distinct literals the path would have: for a batch of one, what is filed there plus
+                    // this literal when it is new (what `distinctCounts` gives for such a batch, without gathering).
+                    func count(_ l: (path: JSONPath, value: JSONValue)) -> Int {
+                        if batch.count > 1 { return counts[option.channel]?[l.path] ?? 0 }
+                        let filed = channels[option.channel]?.byPath[l.path]?.byValue
+                        return (filed?.count ?? 0) + (filed?[l.value] == nil ? 1 : 0)
+                    }
+                    var top = -1
+                    for l in option.literals {
+                        let c = count(l)
+                        if c > top { (best, top) = (l, c) }
+                    }
                 }
                 filed.append(Key(channel: option.channel, path: best?.path, value: best?.value))
             }
@@ -77,12 +86,29 @@ public struct ExpectationIndex: Sendable {
         }
     }
 
+    /// For each channel and path named by the batch: how many distinct literals it would have with the batch filed
+    /// (what is filed already, and what of the batch is not), counted without gathering the union.
+    private func distinctCounts(_ options: [[Option]]) -> [String: [JSONPath: Int]] {
+        var distinct: [String: [JSONPath: Set<JSONValue>]] = [:]
+        for list in options {
+            for option in list {
+                for (path, value) in option.literals { distinct[option.channel, default: [:]][path, default: []].insert(value) }
+            }
+        }
+        var counts: [String: [JSONPath: Int]] = [:]
+        for (channel, paths) in distinct {
+            for (path, values) in paths {
+                let filed = channels[channel]?.byPath[path]?.byValue
+                counts[channel, default: [:]][path] = (filed?.count ?? 0) + values.filter { filed?[$0] == nil }.count
+            }
+        }
+        return counts
+    }
+
     /// Removes an expectation.
     public mutating func remove(_ id: ID) {
         guard let filed = keys.removeValue(forKey: id) else { return }
-        for name in Set(filed.map(\.channel)) where filed.filter({ $0.channel == name }).count > 1 {
-            channels[name]?.repeated -= 1
-        }
+        for name in Self.repeatedChannels(filed) { channels[name]?.repeated -= 1 }
         // In place: taking a channel out to change it would copy its dictionaries. A path's bucket stays when it
         // empties (with its path compiled), for the next step that files expectations under it.
         for key in filed {
@@ -128,9 +154,7 @@ public struct ExpectationIndex: Sendable {
 
     private mutating func add(_ id: ID, _ filed: [Key]) {
         keys[id, default: []].append(contentsOf: filed)
-        for name in Set(filed.map(\.channel)) where filed.filter({ $0.channel == name }).count > 1 {
-            channels[name, default: Channel()].repeated += 1
-        }
+        for name in Self.repeatedChannels(filed) { channels[name, default: Channel()].repeated += 1 }
         for key in filed {
             if let path = key.path, let value = key.value {
                 channels[key.channel, default: Channel()].byPath[path, default: Bucket(path)].byValue[value, default: [:]][id, default: 0] += 1
@@ -140,10 +164,27 @@ public struct ExpectationIndex: Sendable {
         }
     }
 
+    /// The channels under which `filed` files one expectation more than once (a sequence's items), each once.
+    private static func repeatedChannels(_ filed: [Key]) -> [String] {
+        guard filed.count > 1 else { return [] }
+        var names: [String] = []
+        for (i, key) in filed.enumerated() where !names.contains(key.channel)
+            && filed[(i + 1)...].contains(where: { $0.channel == key.channel }) {
+            names.append(key.channel)
+        }
+        return names
+    }
+
     /// One place an expectation must be filed (a channel), with the literals it could be filed under there.
     struct Option {
         var channel: String
         var literals: [(path: JSONPath, value: JSONValue)]
+    }
+
+    /// The channels `e` is filed under, as ``options(for:)`` names them.
+    static func channels(of e: BoundExpectation) -> [String] {
+        if case .sequence(let items, _) = e.kind { return items.map(\.channel) }
+        return [e.channel]
     }
 
     /// Where `e` must be filed: its channel, or for a sequence each item's channel. A strict sequence is decided by

@@ -186,7 +186,9 @@ final class ChannelHub: Sendable {
         // Not when the timeline is watched: writing a trace line or printing for `herald tail` (into a pipe that
         // may be full) must not hold up the transport's thread, which serves every connection.
         if !timeline.isWatched { link.handleSparse { reader.record($0) } }
-        let task = Task {
+        // On the execution's thread when the runner has one: a frame recorded there wakes the waiting step without
+        // a hop between threads, and a busy shared pool cannot hold the readers up.
+        let task = Task(executorPreference: ExecutionThread.current) {
             defer {
                 reader.state.finished.add(1, ordering: .relaxed)
                 reader.state.ended.signal()

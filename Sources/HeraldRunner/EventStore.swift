@@ -35,7 +35,19 @@ final class EventStore: Sendable {
         /// The candidates of the frame being appended (one buffer for every frame).
         var candidates: [Int] = []
         var nextID = 0
+        /// The latest frames as they were offered, indexed, the frame at position p at `p % recentCapacity`: a
+        /// step's waits, filed just after its trigger, find the frames that came meanwhile here, rather than read
+        /// back from the timeline and indexed again.
+        var recent: [ObservedFrame] = []
+
+        /// The frame at `position` when it is among the latest ones.
+        func recentFrame(at position: Int) -> ObservedFrame? {
+            position >= frameSeqs.count - recent.count ? recent[position % EventStore.recentCapacity] : nil
+        }
     }
+
+    /// How many of the latest frames the store keeps as they were offered.
+    private static let recentCapacity = 16
 
     private let state = Mutex(State())
     /// Where the frames are recorded.
@@ -51,6 +63,11 @@ final class EventStore: Sendable {
     /// that it may decide.
     func append(_ frame: ObservedFrame) {
         let wake = state.withLock { s -> [Wakeup] in
+            if s.recent.count < Self.recentCapacity {
+                s.recent.append(frame)
+            } else {
+                s.recent[s.frameSeqs.count % Self.recentCapacity] = frame
+            }
             s.frameSeqs.append(frame.seq)
             var wake: [Wakeup] = []
             s.index.candidates(for: frame, into: &s.candidates)
@@ -131,21 +148,21 @@ final class EventStore: Sendable {
     /// are, each indexed once and given only to its candidates among these waits.
     private func register(_ waits: [Wait], wakeup: Wakeup) -> [Int] {
         state.withLock { s in
-            let ids = waits.indices.map { s.nextID + $0 }
+            let first = s.nextID
+            let ids = waits.indices.map { first + $0 }
             s.nextID += waits.count
-            var positions: [Int: Int] = [:]
-            for (id, w) in zip(ids, waits) {
-                s.slots[id] = Slot(EventWatch(w.expectation, trigger: w.trigger), wakeup)
-                positions[id] = w.position
-            }
+            for (id, w) in zip(ids, waits) { s.slots[id] = Slot(EventWatch(w.expectation, trigger: w.trigger), wakeup) }
             s.index.insert(zip(ids, waits).map { ($0, $1.expectation) })
             let from = max(0, waits.map(\.position).min() ?? s.frameSeqs.count)
             guard from < s.frameSeqs.count else { return ids }
-            for (position, stored) in zip(from..., frames(at: s.frameSeqs[from...])) {
-                let frame = stored.indexed()
+            let cached = max(from, s.frameSeqs.count - s.recent.count)
+            let older = frames(at: s.frameSeqs[from..<cached]).map { $0.indexed() }
+            for position in from..<s.frameSeqs.count {
+                let frame = position < cached ? older[position - from] : s.recentFrame(at: position)!
                 s.index.candidates(for: frame, into: &s.candidates)
                 for id in s.candidates {
-                    guard let start = positions[id], position >= start else { continue }
+                    // Only these waits (ids from `first` on), each from its own position.
+                    guard id >= first, position >= waits[id - first].position else { continue }
                     s.slots[id]!.watch.offer(frame)
                 }
             }

@@ -50,6 +50,9 @@ public enum Runner {
         var skipped: [String] = []
         var interrupted = false
         let client = HTTPClient()
+        // The contracts run on a thread of their own, where their HTTP requests run in place.
+        let thread = ExecutionThread()
+        defer { thread?.stop() }
         for (i, plan) in plans.enumerated() {
             if interrupted || Task.isCancelled || (options.failFast && results.contains { $0.status(strict: options.strict) != .passed }) {
                 skipped.append(plan.contract.name)
@@ -60,7 +63,9 @@ public enum Runner {
                 options.progress?(.init(contractIndex: i + 1, contractCount: plans.count, contract: plan.contract.name, activity: activity))
             }
             let result = await ChannelConnector.$current.withValue(options.connector) {
-                await ContractExecution.run(plan, client: client, options: options, progress: report)
+                await withTaskExecutorPreference(thread) {
+                    await ContractExecution.run(plan, client: client, options: options, progress: report)
+                }
             }
             interrupted = interrupted || result.interrupted
             results.append(result)

@@ -95,7 +95,7 @@ struct IncrementalJudgingTests {
     /// it as a candidate, kept in an ``EventWatch``, judged from its hits when due. Also checks that the index never
     /// withholds a frame that can decide the expectation.
     static func throughTheIndex(_ e: BoundExpectation, _ frames: [ObservedFrame]) -> (Int, Verdict)? {
-        var index = ExpectationIndex()
+        var index = ExpectationIndex(smallLimit: 0)
         // Other expectations filed beside it, so that the discriminating field is chosen among several: `n` differs
         // more than `type` among them, so it files "match on a number" (where 1 and "1" must meet).
         let others: [(JSONValue, JSONValue)] = [("b", 2), ("other", 3), ("b", 4)]
@@ -167,7 +167,7 @@ struct IncrementalJudgingTests {
 
     @Test("the index files an expectation under its most discriminating literal, nested objects included")
     func discriminatingLiterals() {
-        var index = ExpectationIndex()
+        var index = ExpectationIndex(smallLimit: 0)
         let nested = Matcher.object([F.member("type", "tick"),
                                      Matcher.Member(key: "order", path: JSONPath(fields: ["order"]), matcher: .object([F.member("id", "o-1")]))])
         let other = Matcher.object([F.member("type", "tick"),

@@ -605,7 +605,7 @@ struct ContractReader {
         case "exists": return .exists(try node.bool("exists"))
         case "regex":
             let pattern = try node.string("regex")
-            if !pattern.contains("${") {
+            if !pattern.hasTemplateReference {
                 do { _ = try Regex(pattern) } catch { throw node.error("invalid regular expression: \(error)") }
             }
             return .regex(pattern)

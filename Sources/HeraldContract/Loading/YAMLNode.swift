@@ -115,7 +115,7 @@ struct YAMLNode {
         if let seq = node.sequence { return .array(try seq.map { n throws(Diagnostic) in try YAMLNode(node: n, file: file).json() }) }
         guard let scalar = node.scalar else { throw error("aliases are not supported here") }
         // Template references must be valid even inside JSON bodies and matchers.
-        if scalar.string.contains("${") { _ = try template("a value") }
+        if scalar.string.hasTemplateReference { _ = try template("a value") }
         if scalar.style != .plain { return .string(scalar.string) }
         if isNull { return .null }
         if let b = node.bool { return .bool(b) }

@@ -73,6 +73,8 @@ public indirect enum Matcher: Hashable, Sendable {
 
     /// Replaces `${…}` references in every string by their values.
     public func rendered(in scope: any VariableScope) throws -> Matcher {
+        // Most matchers hold no reference: they are returned as they are, not rebuilt.
+        guard hasTemplateReference else { return self }
         switch self {
         case .equals(let v): return .equals(try v.rendered(in: scope))
         case .object(let members):
@@ -84,6 +86,19 @@ public indirect enum Matcher: Hashable, Sendable {
         case .notEqual(let v): return .notEqual(try v.rendered(in: scope))
         case .contains(let m): return .contains(try m.rendered(in: scope))
         case .all(let ms): return .all(try ms.map { try $0.rendered(in: scope) })
+        }
+    }
+
+    /// Whether some string of the matcher holds a `${…}` reference (``templateReferences`` without gathering them).
+    public var hasTemplateReference: Bool {
+        switch self {
+        case .equals(let v), .notEqual(let v): return v.hasTemplateReference
+        case .object(let members): return members.contains { $0.matcher.hasTemplateReference }
+        case .array(let items), .all(let items): return items.contains { $0.hasTemplateReference }
+        case .exists, .compare, .type: return false
+        case .regex(let r): return r.hasTemplateReference
+        case .oneOf(let vs): return vs.contains { $0.hasTemplateReference }
+        case .contains(let m): return m.hasTemplateReference
         }
     }
 

@@ -1,10 +1,8 @@
 import Synchronization
 
-/// One request waiting for, or running on, a curl worker thread.
+/// One request, run in place or on a curl worker thread, and whether it was asked to stop.
 final class CurlJob: Sendable {
     let request: HTTPRequest
-    /// Settled by the worker with the response or error.
-    let result = OneShot<Result<HTTPResponse, any Error>>()
     private let cancelled = Atomic<Bool>(false)
 
     init(_ request: HTTPRequest) { self.request = request }

@@ -9,7 +9,13 @@ import HeraldCore
 final class CurlWorkerPool: @unchecked Sendable {
     private let lock = ConditionLock()
     private let maxWorkers: Int
-    private var queue: [CurlJob] = []
+    /// A job and where its outcome goes.
+    private struct Queued {
+        let job: CurlJob
+        let result: OneShot<Result<HTTPResponse, any Error>>
+    }
+
+    private var queue: [Queued] = []
     private var head = 0
     private var idle = 0
     private var workers = 0
@@ -20,12 +26,12 @@ final class CurlWorkerPool: @unchecked Sendable {
         self.maxWorkers = max(1, maxWorkers)
     }
 
-    /// Queues `job`; a worker settles `job.result`.
-    func submit(_ job: CurlJob) {
+    /// Queues `job`; a worker settles `result`.
+    func submit(_ job: CurlJob, result: OneShot<Result<HTTPResponse, any Error>>) {
         enum Admission { case rejected, queued, needsWorker }
         let admission: Admission = lock.withLock {
             if stopping { return .rejected }
-            queue.append(job)
+            queue.append(Queued(job: job, result: result))
             if idle > 0 || workers >= maxWorkers {
                 lock.signal()
                 return .queued
@@ -35,7 +41,7 @@ final class CurlWorkerPool: @unchecked Sendable {
         }
         switch admission {
         case .rejected:
-            job.result.complete(.failure(TransportError.closed(url: job.request.url, detail: "the HTTP client was shut down")))
+            result.complete(.failure(TransportError.closed(url: job.request.url, detail: "the HTTP client was shut down")))
         case .queued:
             break
         case .needsWorker:
@@ -67,17 +73,17 @@ final class CurlWorkerPool: @unchecked Sendable {
             return
         }
         defer { curl_easy_cleanup(handle) }
-        while let job = nextJob() {
-            if job.isCancelled {
-                job.result.complete(.failure(CancellationError()))
+        while let next = nextJob() {
+            if next.job.isCancelled {
+                next.result.complete(.failure(CancellationError()))
                 continue
             }
-            job.result.complete(CurlTransfer.perform(job, on: handle))
+            next.result.complete(CurlTransfer.perform(next.job, on: handle))
         }
     }
 
     /// The next job, waiting for one; nil when the pool stops and nothing is left.
-    private func nextJob() -> CurlJob? {
+    private func nextJob() -> Queued? {
         lock.withLock {
             while head == queue.count {
                 if stopping {
@@ -99,12 +105,12 @@ final class CurlWorkerPool: @unchecked Sendable {
     }
 
     private func drainWithError(detail: String) {
-        let jobs: [CurlJob] = lock.withLock {
+        let jobs: [Queued] = lock.withLock {
             defer { queue = []; head = 0 }
             return Array(queue[head...])
         }
-        for job in jobs {
-            job.result.complete(.failure(TransportError.systemFailure(url: job.request.url, detail: detail)))
+        for queued in jobs {
+            queued.result.complete(.failure(TransportError.systemFailure(url: queued.job.request.url, detail: detail)))
         }
     }
 }

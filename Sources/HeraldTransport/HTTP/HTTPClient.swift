@@ -24,11 +24,17 @@ public final class HTTPClient: Sendable {
     ///   within about a second).
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let job = CurlJob(request)
-        pool.submit(job)
+        if let thread = ExecutionThread.current {
+            // On an execution's own thread the request runs in place; a cancellation aborts it through curl's
+            // progress callback.
+            return try await withTaskCancellationHandler { try thread.perform(job).get() } onCancel: { job.cancel() }
+        }
+        let outcome = OneShot<Result<HTTPResponse, any Error>>()
+        pool.submit(job, result: outcome)
         // curl enforces `request.timeout`; the extra wait only guards against a worker that never answers.
         let url = request.url
         let timeout = request.timeout
-        let result = await job.result.wait(
+        let result = await outcome.wait(
             timeout: timeout + .seconds(5),
             timedOut: { .failure(TransportError.timeout(url: url, after: timeout)) },
             cancelled: { .failure(CancellationError()) })

@@ -1,3 +1,4 @@
+import Foundation
 import HeraldContract
 import HeraldCore
 import HeraldPlan
@@ -32,6 +33,7 @@ func run(_ yaml: String, on server: FakeServer) async throws -> ContractResult {
     var options = RunnerOptions()
     options.connector = server.connector
     let result = await Runner.run([plan], options: options)
+    if let c = result.contracts.first, ProcessInfo.processInfo.environment["HDEBUG"] != nil { print("DEBUG", c.verdicts.map { "\($0.id) \($0.outcome) \($0.message)" }, c.infrastructureError ?? "-") }
     return try #require(result.contracts.first)
 }
 

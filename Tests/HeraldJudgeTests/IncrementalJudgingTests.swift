@@ -183,6 +183,29 @@ struct IncrementalJudgingTests {
         #expect(index.count == 1)
     }
 
+    @Test("a few expectations are filed under their channel only; one past the small limit under its literal; a single one chooses its most discriminating literal")
+    func smallLimit() {
+        var index = ExpectationIndex(smallLimit: 2)
+        let tick = { (n: Int) in Matcher.object([F.member("n", .number(Double(n))), F.member("type", "tick")]) }
+        index.insert([(0, F.expectation(matcher: tick(0))), (1, F.expectation(matcher: tick(1)))])
+        // Two filed: every frame of the channel meets both, whatever its fields.
+        #expect(index.candidates(for: F.frame(0, at: 5, nil, ["type": "other"])).sorted() == [0, 1])
+        #expect(index.candidates(for: F.frame(1, at: 5, nil, ["type": "tick"], channel: "orders")).isEmpty, "another channel")
+        // A third is past the limit: filed under a literal. Nothing is filed under n or type yet, so `n: 2` and
+        // `type: tick` tie at one value each, and the first literal, n, wins.
+        index.insert([(2, F.expectation(matcher: tick(2)))])
+        #expect(index.candidates(for: F.frame(2, at: 5, nil, ["type": "tick", "n": 2])).sorted() == [0, 1, 2])
+        #expect(index.candidates(for: F.frame(3, at: 5, nil, ["type": "tick", "n": 3])).sorted() == [0, 1])
+        // A fourth, alone in its batch: `type: tick` is filed already (one value), `n: 4` would make n's second.
+        index.insert([(3, F.expectation(matcher: tick(4)))])
+        #expect(index.candidates(for: F.frame(4, at: 5, nil, ["type": "tick", "n": 4])).sorted() == [0, 1, 3])
+        #expect(index.candidates(for: F.frame(5, at: 5, nil, ["type": "tick", "n": 2])).sorted() == [0, 1, 2])
+        index.remove(0)
+        index.remove(2)
+        #expect(index.candidates(for: F.frame(6, at: 5, nil, ["type": "tick", "n": 2])) == [1])
+        #expect(index.count == 2)
+    }
+
     @Test("subject and headers narrow what counts as the event")
     func subjectAndHeaders() {
         var e = F.expectation()

@@ -19,6 +19,8 @@ public final class ExecutionThread: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
     private var sleeping = false
     private var stopping = false
+    /// Set when the thread has ended: later jobs (a task that still prefers it) go to the global executor.
+    private var ended = false
     private var thread: OSThread?
     /// The thread's curl handle, made on first use; touched only on the thread.
     private var handle: UnsafeMutableRawPointer?
@@ -30,16 +32,20 @@ public final class ExecutionThread: TaskExecutor, @unchecked Sendable {
         self.thread = thread
     }
 
-    /// Runs `job` on the thread.
+    /// Runs `job` on the thread; once the thread has ended, on the global concurrent executor.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        lock.withLock {
+        let taken = lock.withLock {
+            if ended { return false }
             jobs.append(job)
             if sleeping { lock.signal() }
+            return true
         }
+        if !taken { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
     }
 
-    /// Lets the thread run what is queued and end, and waits for it. Call once, not from the thread.
+    /// Lets the thread run what is queued and end, and waits for it; what is queued later runs on the global
+    /// executor. Call once, not from the thread.
     public func stop() {
         lock.withLock {
             stopping = true
@@ -85,6 +91,7 @@ public final class ExecutionThread: TaskExecutor, @unchecked Sendable {
                 sleeping = false
             }
             if jobs.isEmpty && stopping {
+                ended = true
                 lock.unlock()
                 return
             }

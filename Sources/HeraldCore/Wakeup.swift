@@ -31,8 +31,9 @@ public final class Wakeup: Sendable {
     }
 
     /// Waits until a signal (one given since the last wait counts), `deadline`, or the task's cancellation, whichever
-    /// comes first. Only one task may wait at a time.
-    public func wait(until deadline: MonotonicInstant? = nil) async {
+    /// comes first. Only one task may wait at a time. Runs on the caller's executor: a runner waiting here is not
+    /// moved off its actor and back.
+    public nonisolated(nonsending) func wait(until deadline: MonotonicInstant? = nil) async {
         let generation = state.withLock { s -> UInt64? in
             if s.signalled {
                 s.signalled = false

@@ -122,8 +122,8 @@ final class EventStore: Sendable {
     }
 
     /// Waits until every expectation is decided, and returns their judgements in order. Throws `CancellationError`
-    /// when the task is cancelled first.
-    func decide(_ waits: [Wait]) async throws -> [Judgement] {
+    /// when the task is cancelled first. Runs on the caller's executor (the contract's actor), with no hop off it.
+    nonisolated(nonsending) func decide(_ waits: [Wait]) async throws -> [Judgement] {
         let wakeup = Wakeup()
         let ids = register(waits, wakeup: wakeup)
         defer { unregister(ids) }

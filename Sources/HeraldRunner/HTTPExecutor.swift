@@ -12,8 +12,8 @@ struct HTTPExecutor: Sendable {
     let redactor: Redactor
     let insecure: Bool
 
-    /// Renders `action` with `scope` (acting as `actor`), sends it, and records both sides.
-    func perform(_ action: HTTPAction, contract: Contract, scope: Bindings) async throws -> ObservedResponse {
+    /// Renders `action` with `scope` (acting as `actor`), sends it, and records both sides, on the caller's executor.
+    nonisolated(nonsending) func perform(_ action: HTTPAction, contract: Contract, scope: Bindings) async throws -> ObservedResponse {
         let service = action.service.flatMap { contract.service($0) }
         let base = try service.map { try $0.url.renderString(in: scope) }
         var url = URLs.join(base, try action.target.renderString(in: scope))

@@ -22,7 +22,10 @@ public final class HTTPClient: Sendable {
     /// - Throws: `TransportError` — `connectionRefused`, `dnsFailure`, `tlsFailure`, `timeout`, `invalidURL`,
     ///   `protocolFailure`; `CancellationError` when the calling task is cancelled (the transfer is aborted
     ///   within about a second).
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    ///
+    /// Runs on the caller's executor; on an ``ExecutionThread`` the transfer runs in place, elsewhere on a worker
+    /// thread.
+    public nonisolated(nonsending) func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let job = CurlJob(request)
         if let thread = ExecutionThread.current {
             // On an execution's own thread the request runs in place; a cancellation aborts it through curl's

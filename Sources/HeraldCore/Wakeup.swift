@@ -31,9 +31,9 @@ public final class Wakeup: Sendable {
     }
 
     /// Waits until a signal (one given since the last wait counts), `deadline`, or the task's cancellation, whichever
-    /// comes first. Only one task may wait at a time. Runs on the caller's executor: a runner waiting here is not
-    /// moved off its actor and back.
-    public nonisolated(nonsending) func wait(until deadline: MonotonicInstant? = nil) async {
+    /// comes first. Only one task may wait at a time. Runs on the caller's executor (`isolation`): a runner waiting
+    /// here is not moved off its actor to wait.
+    public func wait(until deadline: MonotonicInstant? = nil, isolation: isolated (any Actor)? = #isolation) async {
         let generation = state.withLock { s -> UInt64? in
             if s.signalled {
                 s.signalled = false
@@ -45,8 +45,10 @@ public final class Wakeup: Sendable {
         guard let generation else { return }
         let timer = deadline.map { DeadlineTimer(at: $0) { [self] in end(generation) } }
         defer { timer?.cancel() }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+        await withTaskCancellationHandler(operation: {
+            // Capturing `isolation` keeps the operation on the caller's executor.
+            _ = isolation
+            await withCheckedContinuation(isolation: isolation) { (c: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { s -> Bool in
                     if s.signalled || s.generation != generation || Task.isCancelled {
                         s.signalled = false
@@ -57,9 +59,9 @@ public final class Wakeup: Sendable {
                 }
                 if now { c.resume() }
             }
-        } onCancel: {
+        }, onCancel: {
             end(generation)
-        }
+        }, isolation: isolation)
     }
 
     /// Ends the wait numbered `generation`, if it is still the one waiting.

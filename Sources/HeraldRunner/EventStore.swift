@@ -122,8 +122,9 @@ final class EventStore: Sendable {
     }
 
     /// Waits until every expectation is decided, and returns their judgements in order. Throws `CancellationError`
-    /// when the task is cancelled first. Runs on the caller's executor (the contract's actor), with no hop off it.
-    nonisolated(nonsending) func decide(_ waits: [Wait]) async throws -> [Judgement] {
+    /// when the task is cancelled first. Runs on the caller's executor (`isolation`, the contract's actor), with no hop
+    /// off it.
+    func decide(_ waits: [Wait], isolation: isolated (any Actor)? = #isolation) async throws -> [Judgement] {
         let wakeup = Wakeup()
         let ids = register(waits, wakeup: wakeup)
         defer { unregister(ids) }
@@ -138,7 +139,7 @@ final class EventStore: Sendable {
                 if case .pending(let until) = j { setUntil(ids[i], until) } else { decided[i] = j }
             }
             if !decided.contains(where: { $0 == nil }) { return decided.map { $0! } }
-            await wakeup.wait(until: earliestDeadline(ids, decided: decided))
+            await wakeup.wait(until: earliestDeadline(ids, decided: decided), isolation: isolation)
         }
     }
 

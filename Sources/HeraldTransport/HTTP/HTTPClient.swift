@@ -26,12 +26,13 @@ public final class HTTPClient: Sendable {
     /// Runs on the caller's executor; on an ``ExecutionThread`` the transfer runs in place, elsewhere on a worker
     /// thread.
     public nonisolated(nonsending) func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let job = CurlJob(request)
         if let thread = ExecutionThread.current {
-            // On an execution's own thread the request runs in place; a cancellation aborts it through curl's
-            // progress callback.
-            return try await withTaskCancellationHandler { try thread.perform(job).get() } onCancel: { job.cancel() }
+            // On an execution's own thread the request runs in place, and curl's progress callback sees the task's
+            // cancellation: no cancellation handler, which would move the task off its actor and back.
+            try Task.checkCancellation()
+            return try thread.perform(CurlJob(request, inPlace: true)).get()
         }
+        let job = CurlJob(request)
         let outcome = OneShot<Result<HTTPResponse, any Error>>()
         pool.submit(job, result: outcome)
         // curl enforces `request.timeout`; the extra wait only guards against a worker that never answers.

@@ -42,7 +42,9 @@ let package = Package(
         .target(name: "HeraldRunner",
                 dependencies: ["HeraldCore", "HeraldContract", "HeraldPlan", "HeraldJudge", "HeraldTransport"],
                 swiftSettings: strict),
-        .target(name: "HeraldReport", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
+        .target(name: "HeraldReport",
+                dependencies: ["HeraldCore", "HeraldContract", .product(name: "Histogram", package: "hdrhistogram-swift")],
+                swiftSettings: strict),
         .target(name: "HeraldCLI",
                 dependencies: [
                     "HeraldCore", "HeraldContract", "HeraldPlan", "HeraldRunner", "HeraldReport",

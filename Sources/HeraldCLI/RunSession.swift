@@ -41,7 +41,30 @@ struct RunFlags: ParsableArguments {
     @Option(help: "Write every timeline entry to this file as JSON Lines while the run goes on.")
     var trace: String?
 
+    @Option(help: ArgumentHelp("Run as a load run: at each level of concurrency in turn, that many workers run the contracts at once, each with actors of its own.", valueName: "1,2,4,8"))
+    var concurrency: String?
+
+    @Option(help: "In a load run, how many times each worker runs the contracts at each level.")
+    var rounds: Int?
+
+    /// The load run asked for, if any.
+    var load: LoadOptions? {
+        guard let concurrency else { return nil }
+        return LoadOptions(levels: concurrency.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) },
+                           rounds: rounds ?? 1)
+    }
+
     func validate() throws {
+        if let concurrency {
+            let levels = concurrency.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            if levels.isEmpty || levels.contains(where: { ($0 ?? 0) < 1 }) {
+                throw ValidationError("--concurrency takes worker counts of 1 or more, comma-separated: --concurrency 1,2,4,8 (got '\(concurrency)')")
+            }
+        }
+        if let rounds {
+            if concurrency == nil { throw ValidationError("--rounds needs --concurrency") }
+            if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
+        }
         if let format {
             do { _ = try ReportFormat.parse(format) } catch { throw ValidationError("\(error)") }
             if report == nil { throw ValidationError("--format needs --report DIR") }
@@ -90,6 +113,21 @@ enum RunSession {
             failFast: flags.failFast, strict: flags.strict, insecure: flags.inputs.insecure,
             progress: { p in Terminal.progress("[\(p.contractIndex)/\(p.contractCount)] \(p.contract) · \(p.activity)") },
             onEntry: onEntry)
+        if let load = flags.load {
+            let loadResult = await withInterruptHandling {
+                await LoadRunner.run(plans, load: load, options: runnerOptions, progress: { p in
+                    Terminal.progress("level \(p.level)/\(p.levelCount) · \(p.workers) worker\(p.workers == 1 ? "" : "s") · "
+                                      + "\(p.flowsDone)/\(p.flowsTotal) flows\(p.flowsFailed > 0 ? ", \(p.flowsFailed) failed" : "")")
+                })
+            }
+            Terminal.clearProgress()
+            Terminal.out(LoadConsoleReport.render(loadResult, color: Terminal.color))
+            let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion)
+            let result = loadResult.runResult
+            trace?.finish(result, context: context)
+            write(result, context: context, to: flags.report.map { dir in formats.map { $0.sink(in: dir) } } ?? [])
+            return loadResult.exitStatus
+        }
         let result = await withInterruptHandling {
             await Runner.run(plans, options: runnerOptions)
         }
@@ -103,13 +141,18 @@ enum RunSession {
         if let dir = flags.report {
             sinks += formats.map { $0.sink(in: dir) }
         }
-        // Every sink gets its turn even when one fails: a broken HTML report must not cost the JUnit file.
+        write(result, context: context, to: sinks)
+        return result.exitStatus
+    }
+
+    /// Hands `result` to every sink. Every sink gets its turn even when one fails: a broken HTML report must not
+    /// cost the JUnit file.
+    private static func write(_ result: RunResult, context: ReportContext, to sinks: [any ReportSink]) {
         var failures: [String] = []
         for sink in sinks {
             do { try sink.write(result, context: context) } catch { failures.append("\(error)") }
         }
         for f in failures { Terminal.err("herald: cannot write a report: \(f)") }
-        return result.exitStatus
     }
 
     /// Loads and plans the contracts under `paths` with the variables, environment files and TLS choice of `inputs`.

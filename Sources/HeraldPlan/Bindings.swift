@@ -45,6 +45,10 @@ public struct Bindings: VariableScope, Sendable {
             return ref.fields == ["id"] ? .string(options.runID) : nil
         case "uuid":
             return .string(UUID().uuidString.lowercased())
+        case "worker":
+            return ref.fields == ["index"] ? .number(Double(options.flow.worker)) : nil
+        case "round":
+            return ref.fields.isEmpty ? .number(Double(options.flow.round)) : nil
         case "actor":
             guard let a = currentActor else { return nil }
             return field(of: a, ref.fields)

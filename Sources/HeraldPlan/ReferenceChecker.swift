@@ -106,6 +106,12 @@ struct ReferenceChecker {
                 guard ref.fields == ["id"] else { throw Diagnostic("unknown run field in ${\(ref)}", at: location, hint: "write ${run.id}") }
             case "uuid":
                 continue
+            case "worker":
+                guard ref.fields == ["index"] else {
+                    throw Diagnostic("unknown worker field in ${\(ref)}", at: location, hint: "write ${worker.index}")
+                }
+            case "round":
+                guard ref.fields.isEmpty else { throw Diagnostic("${round} has no fields", at: location, hint: "write ${round}") }
             case "actor":
                 guard actorContext else {
                     throw Diagnostic("${\(ref)} is only known where an actor is acting", at: location,
@@ -131,7 +137,7 @@ struct ReferenceChecker {
                 }
                 let known = Set(contract.variables.map(\.name)).union(plan.options.variables.keys).union(captured)
                 if !known.contains(ref.root) {
-                    let names = Array(known) + contract.actors.map(\.name) + ["env", "run", "uuid"]
+                    let names = Array(known) + contract.actors.map(\.name) + ["env", "run", "uuid", "worker", "round"]
                     let close = names.min { Self.distance(ref.root, $0) < Self.distance(ref.root, $1) }
                     let hint = close.flatMap { Self.distance(ref.root, $0) <= 2 ? "did you mean ${\($0)}?" : nil }
                         ?? "define it under vars:, pass --var \(ref.root)=…, or capture it in an earlier step"

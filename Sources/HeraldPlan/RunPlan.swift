@@ -18,6 +18,8 @@ public struct RunOptions: Sendable {
     public var insecure: Bool
     /// Whether `${env.NAME}` without a default must be set (off for `herald validate`, which runs nothing).
     public var requireEnvironment: Bool
+    /// Which flow of a load run this is (`${worker.index}`, `${round}`); worker 0, round 1 in a plain run.
+    public var flow = FlowPosition()
 
     /// Creates options.
     public init(variables: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -35,6 +37,20 @@ public struct RunOptions: Sendable {
     /// A short random run id: 8 lowercase hex digits.
     public static func makeRunID() -> String {
         String(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(8))
+    }
+}
+
+/// Where a flow sits in a load run: its worker (from 0, `${worker.index}`) and its round (from 1, `${round}`).
+public struct FlowPosition: Sendable, Hashable {
+    /// The worker, from 0.
+    public var worker: Int
+    /// The round, from 1.
+    public var round: Int
+
+    /// A position; worker 0, round 1 is a plain run's.
+    public init(worker: Int = 0, round: Int = 1) {
+        self.worker = worker
+        self.round = round
     }
 }
 

@@ -43,3 +43,24 @@ import Testing
         #expect(plan.watches.count == 3, "every expectation is planned before the run")
     }
 }
+
+/// `${worker.index}` and `${round}`: a load run's position of the flow, worker 0 and round 1 in a plain run.
+@Suite("flow position") struct FlowPositionTests {
+    @Test("a plain run binds worker 0 and round 1; a flow its own position")
+    func bindings() throws {
+        let text = """
+            contract: flows
+            services:
+              api: { url: "http://127.0.0.1:1" }
+            steps:
+              - http: POST api /users
+                json: { name: "u-${worker.index}-${round}" }
+            """
+        let plan = try Planner.plan(try ContractLoader.parse(text, file: "f.yaml"), options: RunOptions(environment: [:]))
+        let plain = try Bindings(plan: plan)
+        #expect(try Template("${worker.index}/${round}").renderString(in: plain) == "0/1")
+        var flowPlan = plan
+        flowPlan.options.flow = FlowPosition(worker: 3, round: 2)
+        #expect(try Template("u-${worker.index}-${round}").renderString(in: try Bindings(plan: flowPlan)) == "u-3-2")
+    }
+}

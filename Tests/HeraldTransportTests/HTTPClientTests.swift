@@ -81,24 +81,7 @@ struct HTTPClientTests {
 
     @Test("cancelling the calling task aborts the transfer")
     func cancellation() async throws {
-        let requested = Atomic<Bool>(false)
-        let server = try ScriptedServer { peer, _ in
-            _ = try peer.readRequestHead()
-            requested.store(true, ordering: .releasing)
-            guard peer.waitForEOF() else { throw ScriptFailure("the client did not abort the transfer") }
-        }
-        let url = "http://127.0.0.1:\(server.port)/hang"
-        let task = Task { try await HTTPClient().send(HTTPRequest(url: url, timeout: .seconds(60))) }
-        // Cancel once the request is out and the server is sitting on it: the transfer is under way.
-        _ = try await within(.seconds(30), "the request") {
-            while !requested.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
-            return true
-        }
-        task.cancel()
-        let (result, elapsed) = await timed { await task.result }
-        #expect(throws: CancellationError.self) { try result.get() }
-        #expect(elapsed < .seconds(30), "cancelling must not wait for the 60 s timeout: \(elapsed)")
-        try await server.finish()
+        try await expectCancellationAborts { url in Task { try await HTTPClient().send(HTTPRequest(url: url, timeout: .seconds(60))) } }
     }
 
     @Test("an unknown host is a DNS failure; a bad URL is invalid")
@@ -130,4 +113,27 @@ struct HTTPClientTests {
         #expect(statuses == Array(repeating: 200, count: count))
         try await server.finish()
     }
+}
+
+/// Starts the request `start` makes (to a server that reads it and then sits on it, for a URL it is given), cancels
+/// its task once the request is out, and checks that the transfer ends with a `CancellationError` long before the
+/// request's 60 s timeout, the server seeing the connection closed.
+func expectCancellationAborts<T: Sendable>(_ start: (String) -> Task<T, any Error>) async throws {
+    let requested = Atomic<Bool>(false)
+    let server = try ScriptedServer { peer, _ in
+        _ = try peer.readRequestHead()
+        requested.store(true, ordering: .releasing)
+        guard peer.waitForEOF() else { throw ScriptFailure("the client did not abort the transfer") }
+    }
+    let task = start("http://127.0.0.1:\(server.port)/hang")
+    // Cancel once the request is out and the server is sitting on it: the transfer is under way.
+    _ = try await within(.seconds(30), "the request") {
+        while !requested.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+        return true
+    }
+    task.cancel()
+    let (result, elapsed) = await timed { await task.result }
+    #expect(throws: CancellationError.self) { try result.get() }
+    #expect(elapsed < .seconds(30), "cancelling must not wait for the 60 s timeout: \(elapsed)")
+    try await server.finish()
 }

@@ -1,0 +1,71 @@
+/// What one flow of a load run produced: a contract run once, by one worker, in one round.
+public struct FlowResult: Sendable {
+    /// The worker, from 0.
+    public var worker: Int
+    /// The round, from 1.
+    public var round: Int
+    /// The contract's result for this flow.
+    public var contract: ContractResult
+
+    /// Creates a flow's result.
+    public init(worker: Int, round: Int, contract: ContractResult) {
+        self.worker = worker
+        self.round = round
+        self.contract = contract
+    }
+}
+
+/// One level of a load run: `workers` workers, each running the contracts `rounds` times.
+public struct LoadLevel: Sendable {
+    /// How many workers ran at once.
+    public var workers: Int
+    /// How many times each worker ran the contracts.
+    public var rounds: Int
+    /// Every flow, in the order they ended.
+    public var flows: [FlowResult]
+    /// Wall time of the level.
+    public var duration: Duration
+
+    /// Creates a level's result.
+    public init(workers: Int, rounds: Int, flows: [FlowResult], duration: Duration) {
+        self.workers = workers
+        self.rounds = rounds
+        self.flows = flows
+        self.duration = duration
+    }
+}
+
+/// Everything a load run produced: its levels, in the order they ran.
+public struct LoadResult: Sendable {
+    /// The levels that ran.
+    public var levels: [LoadLevel]
+    /// Whether an interrupt stopped the run.
+    public var interrupted: Bool
+    /// Whether `--fail-fast` stopped the run after a failed flow.
+    public var stoppedEarly: Bool
+    /// Whether known gaps fail the run (`--strict`).
+    public var strict: Bool
+
+    /// Creates a result.
+    public init(levels: [LoadLevel], interrupted: Bool, stoppedEarly: Bool, strict: Bool) {
+        self.levels = levels
+        self.interrupted = interrupted
+        self.stoppedEarly = stoppedEarly
+        self.strict = strict
+    }
+
+    /// The exit status: the worst of every flow's, as for a plain run; an interrupt fails the run.
+    public var exitStatus: ExitStatus {
+        var status = ExitStatus.passed
+        for level in levels {
+            for flow in level.flows { status = max(status, flow.contract.status(strict: strict)) }
+        }
+        if interrupted { status = max(status, .failed) }
+        return status
+    }
+
+    /// Every flow's result as one plain run's, for the reports that show contracts.
+    public var runResult: RunResult {
+        RunResult(contracts: levels.flatMap { $0.flows.map(\.contract) }, interrupted: interrupted, skipped: [], strict: strict)
+    }
+}

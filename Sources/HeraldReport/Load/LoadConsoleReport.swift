@@ -1,0 +1,79 @@
+import HeraldCore
+
+/// The terminal summary of a load run: a table with a row per level (flows, notification checkpoints, wrong
+/// recipients, HTTP and delivery percentiles), the latencies by step and by expectation at the highest level, and
+/// the first flows that did not pass at each level, with their failed expectations.
+public enum LoadConsoleReport {
+    /// How many failed flows are shown per level.
+    static let failuresShown = 5
+
+    /// The whole console text for a load run.
+    public static func render(_ result: LoadResult, color: Bool) -> String {
+        let paint = Paint(enabled: color)
+        let summaries = result.levels.map { LoadLevelSummary($0, strict: result.strict) }
+        var lines: [String] = []
+        var rows = [["level", "workers", "flows", "passed", "failed", "checkpoints", "wrong recipients",
+                     "HTTP p50/p95/p99/max ms", "delivery p50/p95/p99/max ms", "time"]]
+        for (i, s) in summaries.enumerated() {
+            rows.append(["\(i + 1)", "\(s.workers)", "\(s.flows)", "\(s.passed)", "\(s.failed)",
+                         "\(s.checkpointsFound) found, \(s.checkpointsMissing) missing"
+                            + (s.checkpointsKnownGap > 0 ? ", \(s.checkpointsKnownGap) known gap" : ""),
+                         "\(s.wrongRecipients)", percentiles(s.http), percentiles(s.delivery), DurationFormat.short(s.duration)])
+        }
+        lines += table(rows)
+        if let top = summaries.last {
+            lines.append("")
+            lines.append(paint.bold("at \(top.workers) worker\(top.workers == 1 ? "" : "s"):"))
+            var detail = [["", "count", "p50/p90/p95/p99/max ms"]]
+            for (step, h) in top.httpBySteps { detail.append(["HTTP " + step, "\(h.count)", percentiles(h, full: true)]) }
+            for (e, h) in top.deliveryByExpectation { detail.append(["delivery " + e, "\(h.count)", percentiles(h, full: true)]) }
+            lines += table(detail).map { "  " + $0 }
+        }
+        for (level, s) in zip(result.levels, summaries) where s.failed > 0 {
+            lines.append("")
+            lines.append(paint.red("level with \(s.workers) worker\(s.workers == 1 ? "" : "s"): \(s.failed) of \(s.flows) flows did not pass"))
+            let failed = level.flows.filter { $0.contract.status(strict: result.strict) != .passed }
+            for flow in failed.prefix(failuresShown) {
+                lines.append("  " + paint.red("✘") + " worker \(flow.worker), round \(flow.round): " + paint.bold(flow.contract.name))
+                if let infra = flow.contract.infrastructureError { lines.append("      infrastructure error: " + infra) }
+                for v in flow.contract.verdicts where v.outcome == .failed || (result.strict && v.outcome == .knownGap) {
+                    lines.append(contentsOf: ConsoleReport.render(v, paint: paint).map { "      " + $0 })
+                }
+            }
+            if failed.count > failuresShown { lines.append("  … and \(failed.count - failuresShown) more") }
+        }
+        lines.append("")
+        let flows = summaries.map(\.flows).reduce(0, +), failed = summaries.map(\.failed).reduce(0, +)
+        let wrong = summaries.map(\.wrongRecipients).reduce(0, +)
+        var closing = "\(summaries.count) level\(summaries.count == 1 ? "" : "s"), \(flows) flow\(flows == 1 ? "" : "s"): "
+        closing += failed == 0 ? paint.green("all passed") : paint.red("\(failed) did not pass")
+        if wrong > 0 { closing += ", " + paint.red("\(wrong) wrong recipient\(wrong == 1 ? "" : "s")") }
+        if let first = summaries.first(where: { $0.failed > 0 }) {
+            closing += " (first at \(first.workers) worker\(first.workers == 1 ? "" : "s"))"
+        }
+        if result.stoppedEarly { closing += "; stopped at the first failed flow (--fail-fast)" }
+        if result.interrupted { closing += "; interrupted" }
+        lines.append(closing)
+        return lines.joined(separator: "\n")
+    }
+
+    private static func percentiles(_ h: LatencyHistogram, full: Bool = false) -> String {
+        guard h.count > 0 else { return "-" }
+        let points: [Double] = full ? [50, 90, 95, 99] : [50, 95, 99]
+        return (points.map { format(h.ms(at: $0)) } + [format(h.maxMs)]).joined(separator: "/")
+    }
+
+    private static func format(_ ms: Double) -> String {
+        ms < 10 ? String(Double(Int(ms * 100)) / 100) : ms < 100 ? String(Double(Int(ms * 10)) / 10) : String(Int(ms.rounded()))
+    }
+
+    private static func table(_ rows: [[String]]) -> [String] {
+        let widths = (0..<(rows.first?.count ?? 0)).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+    }
+}

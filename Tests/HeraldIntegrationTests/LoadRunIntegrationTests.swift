@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+/// `herald demo --concurrency …`: the real binary runs the marketplace flow as a load run against the demo backend.
+@Suite("load runs against the demo backend", .serialized)
+struct LoadRunIntegrationTests {
+    static let contract = "contracts/accepted-offer.yaml"
+
+    @Test("on the clean backend every level passes: a row per level, every checkpoint found, no wrong recipient")
+    func cleanLevels() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try await herald(["demo", "--contracts", Self.contract, "--concurrency", "1,2", "--report", dir.path],
+                                   limit: .seconds(180))
+        #expect(run.status == 0, "\(run)")
+        let rows = run.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(rows.firstIndex { $0.hasPrefix("level  workers  flows") }, "\(run)")
+        for (i, workers) in [1, 2].enumerated() {
+            let cells = rows[header + 1 + i].split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            // level, workers, flows, passed, failed, then "N found, 0 missing", wrong recipients.
+            #expect(Array(cells.prefix(5)) == ["\(i + 1)", "\(workers)", "\(workers)", "\(workers)", "0"], "\(rows[header + 1 + i])")
+            #expect(cells[6] == "found," && cells[7] == "0" && cells[8] == "missing" && cells[9] == "0", "\(rows[header + 1 + i])")
+        }
+        #expect(run.stdout.contains("2 levels, 3 flows: all passed"), "\(run)")
+        // Every flow is in the report, each with actors of its own.
+        let report = try Report.load(dir)
+        #expect(report.contracts.count == 3)
+        #expect(report.exitCode == 0)
+    }
+
+    @Test("a backend that notifies the wrong seller fails the run with exit 1, counting the wrong recipients at each level")
+    func wrongRecipients() async throws {
+        let run = try await herald(["demo", "--defect", "wrong-recipient", "--contracts", Self.contract, "--concurrency", "2"],
+                                   limit: .seconds(180))
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stdout.contains("level with 2 workers: 2 of 2 flows did not pass"), "\(run)")
+        #expect(run.stdout.contains("[wrong-recipient]"), "\(run)")
+        #expect(run.stdout.contains("1 level, 2 flows: 2 did not pass, 2 wrong recipients (first at 2 workers)"), "\(run)")
+    }
+}

@@ -1,0 +1,99 @@
+import HeraldCore
+@testable import HeraldReport
+import Testing
+
+/// The summary of a load level and its console table, from hand-built flows.
+@Suite("load run reports")
+struct LoadReportTests {
+    /// A flow of the sample contract with only its passing verdicts, and latencies shifted by `ms`.
+    static func passing(worker: Int, round: Int, plus ms: Double) -> FlowResult {
+        var c = SampleRun.contracts[0]
+        c.verdicts = c.verdicts.filter { $0.outcome == .passed }.map { v in
+            var v = v
+            v.latencyMs = v.latencyMs.map { $0 + ms }
+            return v
+        }
+        c.timeline = c.timeline.map { e in
+            guard case .response(var r) = e.event else { return e }
+            r.timing.totalMs += ms
+            var e = e
+            e.event = .response(r)
+            return e
+        }
+        return FlowResult(worker: worker, round: round, contract: c)
+    }
+
+    static let level = LoadLevel(
+        workers: 2, rounds: 2,
+        flows: [passing(worker: 0, round: 1, plus: 0), passing(worker: 1, round: 1, plus: 10), passing(worker: 0, round: 2, plus: 20),
+                FlowResult(worker: 1, round: 2, contract: SampleRun.contracts[0])],
+        duration: .seconds(3))
+
+    @Test("a level counts flows, checkpoints and wrong recipients, and keeps HTTP and delivery latencies by step and expectation")
+    func summary() {
+        let s = LoadLevelSummary(Self.level, strict: false)
+        #expect(s.flows == 4 && s.passed == 3 && s.failed == 1)
+        // Event verdicts: three passing flows × one passed recipients; the failing flow adds one more passed, one
+        // wrong recipient, one missing sequence and one known gap.
+        #expect(s.checkpointsFound == 4)
+        #expect(s.checkpointsMissing == 2)
+        #expect(s.checkpointsKnownGap == 1)
+        #expect(s.wrongRecipients == 1)
+        #expect(s.http.count == 4)
+        #expect(s.httpBySteps.map(\.step) == ["step 6: buyer accepts seller 1's offer"])
+        #expect(abs(s.http.ms(at: 50) - 3.8) < 0.01 && abs(s.http.ms(at: 75) - 13.8) < 0.01, "\(s.http.ms(at: 50)) \(s.http.ms(at: 75))")
+        #expect(abs(s.http.maxMs - 23.8) < 0.05)
+        // Deliveries: only passed verdicts with a latency, keyed without the contract's name.
+        #expect(s.deliveryByExpectation.map(\.expectation) == ["step 6 › recipients #3"])
+        #expect(s.delivery.count == 4)
+        #expect(abs(s.delivery.ms(at: 100) - 50) < 0.05)
+        #expect(abs(s.delivery.ms(at: 0) - 30) < 0.05)
+    }
+
+    @Test("with strict, a known gap fails its flow")
+    func strict() {
+        var level = Self.level
+        var gap = SampleRun.contracts[0]
+        gap.verdicts = gap.verdicts.filter { $0.outcome != .failed }
+        level.flows = [FlowResult(worker: 0, round: 1, contract: gap)]
+        #expect(LoadLevelSummary(level, strict: false).failed == 0)
+        #expect(LoadLevelSummary(level, strict: true).failed == 1)
+    }
+
+    @Test("histograms add up exactly: two halves make the whole")
+    func histogramsMerge() {
+        var whole = LatencyHistogram(), a = LatencyHistogram(), b = LatencyHistogram()
+        for i in 1...1000 {
+            let ms = Double(i) * 0.37
+            whole.record(ms: ms)
+            if i % 2 == 0 { a.record(ms: ms) } else { b.record(ms: ms) }
+        }
+        a.add(b)
+        #expect(a.count == whole.count)
+        for p in [50.0, 90, 95, 99, 100] { #expect(a.ms(at: p) == whole.ms(at: p)) }
+        #expect(a.maxMs == whole.maxMs)
+        var empty = LatencyHistogram()
+        empty.record(ms: -1)
+        empty.record(ms: .nan)
+        #expect(empty.count == 0 && empty.ms(at: 50) == 0)
+    }
+
+    @Test("the console table has a row per level, the latencies at the top level, the failed flows and a closing line")
+    func console() {
+        let one = LoadLevel(workers: 1, rounds: 2, flows: [Self.passing(worker: 0, round: 1, plus: 0), Self.passing(worker: 0, round: 2, plus: 0)],
+                            duration: .seconds(1))
+        let text = LoadConsoleReport.render(LoadResult(levels: [one, Self.level], interrupted: false, stoppedEarly: false, strict: false),
+                                            color: false)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0].hasPrefix("level  workers  flows  passed  failed"))
+        #expect(lines[1].hasPrefix("1 ") && lines[1].contains("2 found, 0 missing"), "\(lines[1])")
+        #expect(lines[2].hasPrefix("2 ") && lines[2].contains("4 found, 2 missing, 1 known gap"), "\(lines[2])")
+        #expect(text.contains("at 2 workers:"))
+        #expect(text.contains("HTTP step 6: buyer accepts seller 1's offer"))
+        #expect(text.contains("delivery step 6 › recipients #3"))
+        #expect(text.contains("level with 2 workers: 1 of 4 flows did not pass"))
+        #expect(text.contains("worker 1, round 2: accepted offer"))
+        #expect(text.contains("wrong recipient: seller[0] also received it"))
+        #expect(lines.last == "2 levels, 6 flows: 1 did not pass, 1 wrong recipient (first at 2 workers)", "\(lines.last ?? "")")
+    }
+}

@@ -47,6 +47,9 @@ struct RunFlags: ParsableArguments {
     @Option(help: "In a load run, how many times each worker runs the contracts at each level.")
     var rounds: Int?
 
+    @Option(name: .customLong("threshold"), help: ArgumentHelp("In a load run, a condition every level must meet, or the run fails (repeatable): http.p95<300ms, delivery.p99<500ms, flows.failed==0, wrong_recipients==0, checkpoints.missing==0.", valueName: "condition"))
+    var thresholds: [String] = []
+
     /// The load run asked for, if any.
     var load: LoadOptions? {
         guard let concurrency else { return nil }
@@ -59,6 +62,12 @@ struct RunFlags: ParsableArguments {
             let levels = concurrency.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             if levels.isEmpty || levels.contains(where: { ($0 ?? 0) < 1 }) {
                 throw ValidationError("--concurrency takes worker counts of 1 or more, comma-separated: --concurrency 1,2,4,8 (got '\(concurrency)')")
+            }
+        }
+        if !thresholds.isEmpty {
+            if concurrency == nil { throw ValidationError("--threshold needs --concurrency") }
+            for t in thresholds {
+                do { _ = try Threshold(t) } catch { throw ValidationError(error.description) }
             }
         }
         if let rounds {
@@ -121,12 +130,14 @@ enum RunSession {
                 })
             }
             Terminal.clearProgress()
-            Terminal.out(LoadConsoleReport.render(loadResult, color: Terminal.color))
+            let thresholds = flags.thresholds.compactMap { try? Threshold($0) }
+            Terminal.out(LoadConsoleReport.render(loadResult, thresholds: thresholds, color: Terminal.color))
             let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion)
             let result = loadResult.runResult
             trace?.finish(result, context: context)
             write(result, context: context, to: flags.report.map { dir in formats.map { $0.sink(in: dir) } } ?? [])
-            return loadResult.exitStatus
+            let breached = !ThresholdBreach.all(thresholds, in: loadResult.levels.map { LoadLevelSummary($0, strict: loadResult.strict) }).isEmpty
+            return max(loadResult.exitStatus, breached ? .failed : .passed)
         }
         let result = await withInterruptHandling {
             await Runner.run(plans, options: runnerOptions)

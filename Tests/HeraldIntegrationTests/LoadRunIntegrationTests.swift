@@ -37,4 +37,16 @@ struct LoadRunIntegrationTests {
         #expect(run.stdout.contains("[wrong-recipient]"), "\(run)")
         #expect(run.stdout.contains("1 level, 2 flows: 2 did not pass, 2 wrong recipients (first at 2 workers)"), "\(run)")
     }
+
+    @Test("a threshold a level breaks fails the run with exit 1, naming the threshold, the level and the figure")
+    func thresholdBreach() async throws {
+        let run = try await herald(["demo", "--contracts", Self.contract, "--concurrency", "1",
+                                    "--threshold", "http.max<1us", "--threshold", "wrong_recipients==0"], limit: .seconds(180))
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stdout.contains("✘ threshold http.max<1us broken at level 1 (1 worker): "), "\(run)")
+        #expect(!run.stdout.contains("threshold wrong_recipients==0 broken"), "\(run)")
+        #expect(run.stdout.contains("saturation point: level 1 (1 worker)"), "\(run)")
+        #expect(run.stdout.contains("1 level, 1 flow: all passed; 1 threshold breach"), "\(run)")
+    }
 }
+

@@ -96,4 +96,38 @@ struct LoadReportTests {
         #expect(text.contains("wrong recipient: seller[0] also received it"))
         #expect(lines.last == "2 levels, 6 flows: 1 did not pass, 1 wrong recipient (first at 2 workers)", "\(lines.last ?? "")")
     }
+
+    @Test("thresholds are read as written, and a bad one says what is accepted")
+    func thresholdParsing() throws {
+        let p95 = try Threshold("http.p95<300ms")
+        #expect(p95.metric == .http(percentile: 95) && p95.comparison == .less && p95.limit == 300)
+        let max = try Threshold("delivery.max <= 1.5s")
+        #expect(max.metric == .delivery(percentile: 100) && max.comparison == .lessOrEqual && max.limit == 1500)
+        #expect(try Threshold("flows.failed==0").metric == .flowsFailed)
+        #expect(try Threshold("wrong_recipients!=3").comparison == .notEqual)
+        #expect(try Threshold("checkpoints.missing>=1").comparison == .greaterOrEqual)
+        for (bad, says) in [("http.p95", "no comparison"), ("http.p100<1s", "unknown metric"), ("cpu.p95<1s", "unknown metric"),
+                            ("http.p95<300", "not a duration"), ("flows.failed==x", "not a count")] {
+            #expect(throws: Threshold.ParseError.self) { try Threshold(bad) }
+            do { _ = try Threshold(bad) } catch { #expect(error.description.contains(says), "\(bad): \(error)") }
+        }
+    }
+
+    @Test("a level that breaks a threshold is named with its figure; the first is the saturation point")
+    func thresholdBreaches() throws {
+        let calm = LoadLevel(workers: 1, rounds: 1, flows: [Self.passing(worker: 0, round: 1, plus: 0)], duration: .seconds(1))
+        let result = LoadResult(levels: [calm, Self.level], interrupted: false, stoppedEarly: false, strict: false)
+        let summaries = result.levels.map { LoadLevelSummary($0, strict: false) }
+        let thresholds = [try Threshold("wrong_recipients==0"), try Threshold("http.max<20ms"), try Threshold("delivery.p50<1s")]
+        let breaches = ThresholdBreach.all(thresholds, in: summaries)
+        #expect(breaches.map(\.description) == ["wrong_recipients==0 broken at level 2 (2 workers): 1",
+                                                "http.max<20ms broken at level 2 (2 workers): 23.8 ms"])
+        let text = LoadConsoleReport.render(result, thresholds: thresholds, color: false)
+        #expect(text.contains("✘ threshold http.max<20ms broken at level 2 (2 workers): 23.8 ms"))
+        #expect(text.contains("saturation point: level 2 (2 workers)"))
+        #expect(text.hasSuffix("2 threshold breaches"), "\(text)")
+        let held = LoadConsoleReport.render(LoadResult(levels: [calm], interrupted: false, stoppedEarly: false, strict: false),
+                                            thresholds: thresholds, color: false)
+        #expect(held.contains("thresholds held at every level: wrong_recipients==0, http.max<20ms, delivery.p50<1s"))
+    }
 }

@@ -7,10 +7,11 @@ public enum LoadConsoleReport {
     /// How many failed flows are shown per level.
     static let failuresShown = 5
 
-    /// The whole console text for a load run.
-    public static func render(_ result: LoadResult, color: Bool) -> String {
+    /// The whole console text for a load run, with the breaches of `thresholds`.
+    public static func render(_ result: LoadResult, thresholds: [Threshold] = [], color: Bool) -> String {
         let paint = Paint(enabled: color)
         let summaries = result.levels.map { LoadLevelSummary($0, strict: result.strict) }
+        let breaches = ThresholdBreach.all(thresholds, in: summaries)
         var lines: [String] = []
         var rows = [["level", "workers", "flows", "passed", "failed", "checkpoints", "wrong recipients",
                      "HTTP p50/p95/p99/max ms", "delivery p50/p95/p99/max ms", "time"]]
@@ -42,6 +43,16 @@ public enum LoadConsoleReport {
             }
             if failed.count > failuresShown { lines.append("  … and \(failed.count - failuresShown) more") }
         }
+        if !thresholds.isEmpty {
+            lines.append("")
+            if breaches.isEmpty {
+                lines.append(paint.green("thresholds held at every level: ") + thresholds.map(\.description).joined(separator: ", "))
+            } else {
+                for b in breaches { lines.append(paint.red("✘ threshold ") + b.description) }
+                let first = breaches[0]
+                lines.append(paint.bold("saturation point: level \(first.level) (\(first.workers) worker\(first.workers == 1 ? "" : "s"))"))
+            }
+        }
         lines.append("")
         let flows = summaries.map(\.flows).reduce(0, +), failed = summaries.map(\.failed).reduce(0, +)
         let wrong = summaries.map(\.wrongRecipients).reduce(0, +)
@@ -51,6 +62,7 @@ public enum LoadConsoleReport {
         if let first = summaries.first(where: { $0.failed > 0 }) {
             closing += " (first at \(first.workers) worker\(first.workers == 1 ? "" : "s"))"
         }
+        if !breaches.isEmpty { closing += "; " + paint.red("\(breaches.count) threshold breach\(breaches.count == 1 ? "" : "es")") }
         if result.stoppedEarly { closing += "; stopped at the first failed flow (--fail-fast)" }
         if result.interrupted { closing += "; interrupted" }
         lines.append(closing)
@@ -63,7 +75,7 @@ public enum LoadConsoleReport {
         return (points.map { format(h.ms(at: $0)) } + [format(h.maxMs)]).joined(separator: "/")
     }
 
-    private static func format(_ ms: Double) -> String {
+    static func format(_ ms: Double) -> String {
         ms < 10 ? String(Double(Int(ms * 100)) / 100) : ms < 100 ? String(Double(Int(ms * 10)) / 10) : String(Int(ms.rounded()))
     }
 

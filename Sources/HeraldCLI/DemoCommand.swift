@@ -118,7 +118,8 @@ struct DemoCommand: AsyncParsableCommand {
 /// The demo backend as a child process.
 final class DemoBackendProcess {
     /// The defects `herald-demo --defect` knows.
-    static let defects = ["wrong-recipient", "missing-event", "reorder", "duplicate", "slow", "stale-cache", "wrong-topic", "no-welcome"]
+    static let defects = ["wrong-recipient", "missing-event", "reorder", "duplicate", "slow", "stale-cache", "wrong-topic", "no-welcome",
+                          "cross-talk"]
 
     /// How long the backend may take to say where it listens (connecting to its brokers included).
     static let startTimeout: Duration = .seconds(20)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A deliberate misbehaviour of the demo backend, switched on to check that contracts catch it.
 ///
 /// Every defect is off by default and each one can be switched on independently of the others.
@@ -21,6 +23,10 @@ public enum DemoDefect: String, CaseIterable, Sendable {
     /// The market feed (`/ws/market`) does not send its welcome when a client connects; the snapshot and the
     /// heartbeat still come.
     case noWelcome = "no-welcome"
+    /// A shared buffer remembers the last accepted seller: an accept that follows another buyer's accept within
+    /// ``CrossTalk/window`` also delivers its `offer.accepted` to that seller. One flow at a time never overlaps
+    /// another, so only concurrent flows (a load run) reveal it.
+    case crossTalk = "cross-talk"
 
     /// A one-line description of what the defect does, for help texts.
     public var summary: String {
@@ -33,6 +39,32 @@ public enum DemoDefect: String, CaseIterable, Sendable {
         case .staleCache: "GET /orders/{id} keeps serving the cached body"
         case .wrongTopic: "offer.accepted also goes to a rejected seller's MQTT topic"
         case .noWelcome: "the market feed does not greet a client on connect"
+        case .crossTalk: "offer.accepted also reaches the seller of another buyer's accept made just before (concurrent flows only)"
+        }
+    }
+}
+
+/// The `cross-talk` defect's shared buffer: the seller and buyer of the last accept, and when it happened.
+final class CrossTalk: Sendable {
+    /// How close two accepts must be for the second to leak to the first's seller.
+    static let window: Duration = .seconds(2)
+
+    private struct Last {
+        var seller: String
+        var buyer: String
+        var at: ContinuousClock.Instant
+    }
+
+    private let last = Mutex<Last?>(nil)
+
+    /// Records an accept by `buyer` of `seller`'s offer, and returns the seller of another buyer's accept made within
+    /// the window before it, if any.
+    func accepted(seller: String, buyer: String) -> String? {
+        let now = ContinuousClock.now
+        return last.withLock { last in
+            defer { last = Last(seller: seller, buyer: buyer, at: now) }
+            guard let previous = last, previous.buyer != buyer, previous.at.duration(to: now) < Self.window else { return nil }
+            return previous.seller
         }
     }
 }

@@ -11,6 +11,8 @@ struct Events: Sendable {
     let defects: Set<DemoDefect>
     let slowDelay: Duration
     let feed: BrokerFeed?
+    /// The `cross-talk` defect's memory of the last accept.
+    let crossTalk = CrossTalk()
 
     /// How long the simulated payment provider takes.
     static let paymentDelay: Duration = .milliseconds(150)
@@ -36,13 +38,18 @@ struct Events: Sendable {
     /// Defects: `duplicate` delivers `offer.accepted` twice to the seller (same notification, same id);
     /// `wrong-recipient` also delivers it, unchanged, to the first other seller who had an offer;
     /// `slow` produces it `slowDelay` later instead (with its duplicate or misdelivered copy, if any);
-    /// `wrong-topic` also mirrors it to the MQTT topic of the first rejected seller (else the first other seller).
+    /// `wrong-topic` also mirrors it to the MQTT topic of the first rejected seller (else the first other seller);
+    /// `cross-talk` also delivers it to the seller of another buyer's accept made just before.
     func offerAccepted(_ outcome: AcceptOutcome) async {
         await feed?.settle()
         var accepted = NotificationDraft(to: outcome.offer.sellerId, "offer.accepted", relatedId: outcome.offer.id,
                                          extras: ["orderId": outcome.order.id, "requestId": outcome.offer.requestId])
         if defects.contains(.duplicate) { accepted.deliverTo.append(outcome.offer.sellerId) }
         if defects.contains(.wrongRecipient), let victim = outcome.firstOtherSeller { accepted.deliverTo.append(victim) }
+        if defects.contains(.crossTalk),
+           let victim = crossTalk.accepted(seller: outcome.offer.sellerId, buyer: outcome.order.buyerId), victim != outcome.offer.sellerId {
+            accepted.deliverTo.append(victim)
+        }
         if defects.contains(.wrongTopic), let victim = outcome.rejected.first?.sellerId ?? outcome.firstOtherSeller {
             accepted.mirrorAlsoTo.append(victim)
         }

@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldJudge
 import HeraldPlan
 import Synchronization
 
@@ -66,7 +67,11 @@ public enum LoadRunner {
                 for await done in group { all += done }
                 return all
             }
-            levels.append(LoadLevel(workers: workers, rounds: load.rounds, flows: flows,
+            // A flow judges its own connections; what one flow's backend call sent to another flow's actors is judged
+            // across them.
+            var judged = flows
+            for (i, extra) in CrossFlowJudge.wrongRecipients(flows).enumerated() { judged[i].contract.verdicts += extra }
+            levels.append(LoadLevel(workers: workers, rounds: load.rounds, flows: judged,
                                     duration: started.duration(to: MonotonicInstant.now())))
         }
         let interrupted = Task.isCancelled || levels.contains { $0.flows.contains { $0.contract.interrupted } }

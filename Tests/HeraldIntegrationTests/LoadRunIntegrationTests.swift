@@ -48,5 +48,20 @@ struct LoadRunIntegrationTests {
         #expect(run.stdout.contains("saturation point: level 1 (1 worker)"), "\(run)")
         #expect(run.stdout.contains("1 level, 1 flow: all passed; 1 threshold breach"), "\(run)")
     }
+
+    @Test("a defect only concurrency reveals: green at one worker, a wrong recipient across flows at two, exit 1")
+    func crossTalk() async throws {
+        let run = try await herald(["demo", "--defect", "cross-talk", "--contracts", Self.contract, "--concurrency", "1,2"],
+                                   limit: .seconds(180))
+        #expect(run.status == 1, "\(run)")
+        let rows = run.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(rows.firstIndex { $0.hasPrefix("level  workers  flows") }, "\(run)")
+        let first = rows[header + 1].split(separator: " ").map(String.init)
+        #expect(Array(first.prefix(5)) == ["1", "1", "1", "1", "0"], "one worker never overlaps itself: \(rows[header + 1])")
+        #expect(run.stdout.contains("level with 2 workers: "), "\(run)")
+        #expect(run.stdout.contains("[wrong-recipient]"), "\(run)")
+        #expect(run.stdout.contains("wrong recipient in another flow: worker "), "\(run)")
+        #expect(run.stdout.contains("(first at 2 workers)"), "\(run)")
+    }
 }
 

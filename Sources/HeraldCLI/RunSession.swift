@@ -132,12 +132,12 @@ enum RunSession {
             Terminal.clearProgress()
             let thresholds = flags.thresholds.compactMap { try? Threshold($0) }
             Terminal.out(LoadConsoleReport.render(loadResult, thresholds: thresholds, color: Terminal.color))
-            let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion)
+            let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion,
+                                        load: .init(result: loadResult, thresholds: thresholds))
             let result = loadResult.runResult
             trace?.finish(result, context: context)
             write(result, context: context, to: flags.report.map { dir in formats.map { $0.sink(in: dir) } } ?? [])
-            let breached = !ThresholdBreach.all(thresholds, in: loadResult.levels.map { LoadLevelSummary($0, strict: loadResult.strict) }).isEmpty
-            return max(loadResult.exitStatus, breached ? .failed : .passed)
+            return context.load?.exitStatus ?? loadResult.exitStatus
         }
         let result = await withInterruptHandling {
             await Runner.run(plans, options: runnerOptions)

@@ -37,19 +37,24 @@ public struct JSONReport: ReportSink {
         var summary: Summary
         var contracts: [ContractDoc]
         var skipped: [String]
+        /// A load run's levels (its flows are the contracts); absent from a plain run's report.
+        var load: LoadDoc?
 
         init(_ r: RunResult, context: ReportContext) {
             herald = context.version
             runId = context.runID
             startedAt = context.startedAt
-            exitCode = r.exitStatus.rawValue
-            status = Summary.statusName(r.exitStatus)
+            // A load run's thresholds can fail a run whose flows all passed.
+            let exit = context.load?.exitStatus ?? r.exitStatus
+            exitCode = exit.rawValue
+            status = Summary.statusName(exit)
             strict = r.strict
             interrupted = r.interrupted
             partial = r.isPartial
             summary = Summary(r)
             contracts = r.contracts.map { ContractDoc($0, strict: r.strict) }
             skipped = r.skipped
+            load = context.load.map(LoadDoc.init)
         }
     }
 

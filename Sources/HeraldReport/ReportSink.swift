@@ -15,12 +15,38 @@ public struct ReportContext: Sendable {
     public var startedAt: String
     /// Herald's version.
     public var version: String
+    /// The load run the result's contracts are the flows of, with its thresholds; `nil` for a plain run.
+    public var load: LoadRun?
+
+    /// A load run as the reports show it.
+    public struct LoadRun: Sendable {
+        /// Its levels and flows.
+        public var result: LoadResult
+        /// The thresholds every level was checked against.
+        public var thresholds: [Threshold]
+
+        /// Creates one.
+        public init(result: LoadResult, thresholds: [Threshold]) {
+            self.result = result
+            self.thresholds = thresholds
+        }
+
+        /// Each level's summary.
+        public var summaries: [LoadLevelSummary] { result.levels.map { LoadLevelSummary($0, strict: result.strict) } }
+
+        /// The thresholds its levels broke.
+        public var breaches: [ThresholdBreach] { ThresholdBreach.all(thresholds, in: summaries) }
+
+        /// The run's exit status: the worst flow's, and a failure when a threshold broke.
+        public var exitStatus: ExitStatus { max(result.exitStatus, breaches.isEmpty ? .passed : .failed) }
+    }
 
     /// Creates a context.
-    public init(runID: String, startedAt: String, version: String) {
+    public init(runID: String, startedAt: String, version: String, load: LoadRun? = nil) {
         self.runID = runID
         self.startedAt = startedAt
         self.version = version
+        self.load = load
     }
 }
 

@@ -22,10 +22,21 @@ struct LoadRunIntegrationTests {
             #expect(cells[6] == "found," && cells[7] == "0" && cells[8] == "missing" && cells[9] == "0", "\(rows[header + 1 + i])")
         }
         #expect(run.stdout.contains("2 levels, 3 flows: all passed"), "\(run)")
-        // Every flow is in the report, each with actors of its own.
+        // Every flow is in the report, each with actors of its own; the load section has a level per level, with its
+        // histograms as buckets that add up to its counts, and the report matches its schema.
         let report = try Report.load(dir)
         #expect(report.contracts.count == 3)
         #expect(report.exitCode == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as? [String: Any]
+        let levels = try #require((json?["load"] as? [String: Any])?["levels"] as? [[String: Any]])
+        #expect(levels.compactMap { $0["workers"] as? Int } == [1, 2])
+        for level in levels {
+            let http = try #require(level["http"] as? [String: Any])
+            let buckets = try #require(http["histogram"] as? [[Int]])
+            #expect(buckets.map { $0[1] }.reduce(0, +) == http["count"] as? Int, "\(http)")
+            #expect((http["count"] as? Int ?? 0) > 0)
+        }
+        try await validateAgainstSchema(dir)
     }
 
     @Test("a backend that notifies the wrong seller fails the run with exit 1, counting the wrong recipients at each level")

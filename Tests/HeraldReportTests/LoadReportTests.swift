@@ -1,3 +1,4 @@
+import Foundation
 import HeraldCore
 @testable import HeraldReport
 import Testing
@@ -130,4 +131,38 @@ struct LoadReportTests {
                                             thresholds: thresholds, color: false)
         #expect(held.contains("thresholds held at every level: wrong_recipients==0, http.max<20ms, delivery.p50<1s"))
     }
+
+    @Test("a histogram's buckets rebuild it exactly, and two reports' buckets add up to the pooled samples")
+    func bucketsRoundTrip() {
+        var a = LatencyHistogram(), b = LatencyHistogram(), pooled = LatencyHistogram()
+        for i in 1...500 {
+            let ms = Double(i * i % 997) * 0.81 + 0.2
+            if i % 3 == 0 { a.record(ms: ms) } else { b.record(ms: ms) }
+            pooled.record(ms: ms)
+        }
+        var merged = LatencyHistogram(buckets: a.buckets)
+        merged.add(LatencyHistogram(buckets: b.buckets))
+        #expect(merged.count == pooled.count)
+        for p in [1.0, 50, 90, 95, 99, 99.9] { #expect(merged.ms(at: p) == pooled.ms(at: p), "p\(p)") }
+        #expect(LatencyHistogram(buckets: a.buckets).buckets == a.buckets)
+    }
+
+    @Test("report.json of a load run has a load section per level, and a broken threshold makes its exit code 1")
+    func jsonLoadSection() throws {
+        let result = LoadResult(levels: [Self.level], interrupted: false, stoppedEarly: false, strict: false)
+        let context = ReportContext(runID: "r1", startedAt: "2026-12-05T00:00:00Z", version: "0.1.0",
+                                    load: .init(result: result, thresholds: [try Threshold("http.p50<1ms")]))
+        let data = try JSONReport.encode(result.runResult, context: context)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(json["exitCode"] as? Int == 1, "one flow failed")
+        let load = try #require(json["load"] as? [String: Any])
+        #expect(load["thresholds"] as? [String] == ["http.p50<1ms"])
+        #expect((load["saturation"] as? [String: Any])?["workers"] as? Int == 2)
+        let level = try #require((load["levels"] as? [[String: Any]])?.first)
+        #expect(level["flows"] as? Int == 4 && level["wrongRecipients"] as? Int == 1)
+        #expect((level["breaches"] as? [[String: Any]])?.first?["threshold"] as? String == "http.p50<1ms")
+        let plain = try JSONSerialization.jsonObject(with: JSONReport.encode(SampleRun.result, context: SampleRun.context)) as? [String: Any]
+        #expect(plain?["load"] == nil, "a plain run's report has no load section")
+    }
 }
+

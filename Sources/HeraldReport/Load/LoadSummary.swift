@@ -28,6 +28,28 @@ public struct LatencyHistogram: Sendable {
 
     /// The longest latency recorded, in milliseconds; 0 when nothing was recorded.
     public var maxMs: Double { count == 0 ? 0 : Double(histogram.maxRecorded) / 1_000 }
+
+    /// The recorded buckets as `[microseconds, count]` pairs, in ascending order: what `report.json` keeps, so that
+    /// histograms of several reports add up exactly (``init(buckets:)``).
+    public var buckets: [[UInt64]] {
+        var pairs = histogram.recordedValues().map { [$0.value, UInt64($0.count)] }
+        // A bucket stands for its highest value; the top one's is kept exact, one count of it at the largest value
+        // recorded, so that a rebuilt histogram has the same maximum (which bounds its top percentiles).
+        if let last = pairs.last, last[0] != histogram.maxRecorded {
+            pairs.removeLast()
+            if last[1] > 1 { pairs.append([last[0], last[1] - 1]) }
+            pairs.append([histogram.maxRecorded, 1])
+            if pairs.count > 1, pairs[pairs.count - 2][0] > histogram.maxRecorded { pairs.swapAt(pairs.count - 2, pairs.count - 1) }
+        }
+        return pairs
+    }
+
+    /// A histogram of the `[microseconds, count]` pairs `buckets` gave.
+    public init(buckets: [[UInt64]]) {
+        for pair in buckets where pair.count == 2 && pair[1] > 0 {
+            _ = histogram.record(min(3_600_000_000, max(1, pair[0])), count: pair[1])
+        }
+    }
 }
 
 /// What one level of a load run shows: how its flows ended, its notification checkpoints, wrong recipients, and the

@@ -1,0 +1,87 @@
+import HeraldCore
+
+/// The `load` section of `report.json`: per level, the counts and percentiles the console shows, the histograms
+/// themselves (as `[microseconds, count]` buckets, which add up exactly across reports), and the thresholds it broke.
+struct LoadDoc: Encodable {
+    var rounds: Int
+    var stoppedEarly: Bool
+    var thresholds: [String]
+    var saturation: Saturation?
+    var levels: [Level]
+
+    struct Saturation: Encodable {
+        var level: Int
+        var workers: Int
+    }
+
+    struct Level: Encodable {
+        var level: Int
+        var workers: Int
+        var rounds: Int
+        var durationMs: Double
+        var flows: Int
+        var passed: Int
+        var failed: Int
+        var checkpoints: Checkpoints
+        var wrongRecipients: Int
+        var http: Latency
+        var delivery: Latency
+        var httpBySteps: [Named]
+        var deliveryByExpectation: [Named]
+        var breaches: [Breach]
+    }
+
+    struct Checkpoints: Encodable {
+        var found: Int
+        var missing: Int
+        var knownGap: Int
+    }
+
+    struct Latency: Encodable {
+        var count: Int
+        var p50Ms: Double
+        var p90Ms: Double
+        var p95Ms: Double
+        var p99Ms: Double
+        var maxMs: Double
+        var histogram: [[UInt64]]
+
+        init(_ h: LatencyHistogram) {
+            count = h.count
+            p50Ms = h.ms(at: 50)
+            p90Ms = h.ms(at: 90)
+            p95Ms = h.ms(at: 95)
+            p99Ms = h.ms(at: 99)
+            maxMs = h.maxMs
+            histogram = h.buckets
+        }
+    }
+
+    struct Named: Encodable {
+        var name: String
+        var latency: Latency
+    }
+
+    struct Breach: Encodable {
+        var threshold: String
+        var value: Double
+    }
+
+    init(_ load: ReportContext.LoadRun) {
+        let summaries = load.summaries
+        let breaches = ThresholdBreach.all(load.thresholds, in: summaries)
+        rounds = load.result.levels.first?.rounds ?? 1
+        stoppedEarly = load.result.stoppedEarly
+        thresholds = load.thresholds.map(\.description)
+        saturation = breaches.first.map { Saturation(level: $0.level, workers: $0.workers) }
+        levels = summaries.enumerated().map { i, s in
+            Level(level: i + 1, workers: s.workers, rounds: s.rounds, durationMs: s.duration.milliseconds, flows: s.flows,
+                  passed: s.passed, failed: s.failed,
+                  checkpoints: Checkpoints(found: s.checkpointsFound, missing: s.checkpointsMissing, knownGap: s.checkpointsKnownGap),
+                  wrongRecipients: s.wrongRecipients, http: Latency(s.http), delivery: Latency(s.delivery),
+                  httpBySteps: s.httpBySteps.map { Named(name: $0.step, latency: Latency($0.latency)) },
+                  deliveryByExpectation: s.deliveryByExpectation.map { Named(name: $0.expectation, latency: Latency($0.latency)) },
+                  breaches: breaches.filter { $0.level == i + 1 }.map { Breach(threshold: $0.threshold.description, value: $0.value) })
+        }
+    }
+}

@@ -21,7 +21,7 @@ public struct MarkdownReport: ReportSink {
     /// The whole Markdown text for `result`.
     public static func render(_ result: RunResult, context: ReportContext) -> String {
         var out: [String] = []
-        out.append("## \(title(result))")
+        out.append("## \(title(result, status: context.load?.exitStatus ?? result.exitStatus))")
         out.append("")
         out.append("Run \(inline(context.runID)) · started \(inline(context.startedAt)) · Herald \(inline(context.version))")
         out.append("")
@@ -29,6 +29,10 @@ public struct MarkdownReport: ReportSink {
         if result.isPartial {
             out.append("")
             out += partialNote(result)
+        }
+        if let load = context.load {
+            out.append("")
+            out += LoadMarkdown.section(load)
         }
 
         out.append("")
@@ -76,9 +80,9 @@ public struct MarkdownReport: ReportSink {
 
     // MARK: - Summary
 
-    static func title(_ r: RunResult) -> String {
+    static func title(_ r: RunResult, status exit: ExitStatus) -> String {
         let status: String
-        switch r.exitStatus {
+        switch exit {
         case .passed: status = "✅ Herald: passed"
         case .failed: status = "❌ Herald: failed"
         case .infrastructure: status = "⚠️ Herald: infrastructure error"

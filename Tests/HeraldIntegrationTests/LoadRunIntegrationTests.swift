@@ -37,6 +37,11 @@ struct LoadRunIntegrationTests {
             #expect((http["count"] as? Int ?? 0) > 0)
         }
         try await validateAgainstSchema(dir)
+        // The Markdown and HTML reports have their load section too.
+        let md = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(md.contains("### Load") && md.contains("| 2 | 2 | 2 | 2 | 0 |"), "\(md)")
+        let html = try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("<section class=\"load\" id=\"load\">") && html.contains("<svg class=\"load-chart\""))
     }
 
     @Test("a backend that notifies the wrong seller fails the run with exit 1, counting the wrong recipients at each level")

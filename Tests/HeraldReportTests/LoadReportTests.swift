@@ -164,5 +164,33 @@ struct LoadReportTests {
         let plain = try JSONSerialization.jsonObject(with: JSONReport.encode(SampleRun.result, context: SampleRun.context)) as? [String: Any]
         #expect(plain?["load"] == nil, "a plain run's report has no load section")
     }
+
+    @Test("report.md and report.html of a load run show the levels, the breaches and the saturation point; a breach fails the title")
+    func markdownAndHTML() throws {
+        let calm = LoadLevel(workers: 1, rounds: 1, flows: [Self.passing(worker: 0, round: 1, plus: 0)], duration: .seconds(1))
+        let busy = LoadLevel(workers: 4, rounds: 1, flows: (0..<4).map { Self.passing(worker: $0, round: 1, plus: Double($0) * 100) },
+                             duration: .seconds(2))
+        let result = LoadResult(levels: [calm, busy], interrupted: false, stoppedEarly: false, strict: false)
+        let context = ReportContext(runID: "r1", startedAt: "2026-12-05T00:00:00Z", version: "0.1.0",
+                                    load: .init(result: result, thresholds: [try Threshold("http.p99<50ms")]))
+        let md = MarkdownReport.render(result.runResult, context: context)
+        #expect(md.hasPrefix("## ❌ Herald: failed"), "every flow passed, but a threshold broke: \(md.prefix(60))")
+        #expect(md.contains("### Load"))
+        #expect(md.contains("| 1 | 1 | 1 | 1 | 0 | 1 | 0 | 0 |"), "\(md)")
+        #expect(md.contains("| 2 | 4 | 4 | 4 | 0 | 4 | 0 | 0 |"), "\(md)")
+        #expect(md.contains("- ❌ threshold http.p99\\<50ms broken at level 2 (4 workers): 304 ms"), "\(md)")
+        #expect(md.contains("**Saturation point: level 2 (4 workers).**"))
+
+        let html = HTMLPage.render(result.runResult, context: context)
+        #expect(html.contains("<section class=\"load\" id=\"load\">"))
+        #expect(html.contains("<svg class=\"load-chart\""))
+        #expect(html.components(separatedBy: "<polyline ").count - 1 == 6, "HTTP and delivery at p50, p95 and p99")
+        #expect(html.contains("<line x1=") && html.contains("class=\"saturation\""))
+        #expect(html.contains("✘ threshold http.p99&lt;50ms broken at level 2 (4 workers)"), "escaped")
+        #expect(!html.contains("http.p99<50ms"), "never unescaped")
+        #expect(html.contains("<tr class=\"failed\"><td>2</td><td>4</td>"))
+        let plain = HTMLPage.render(SampleRun.result, context: SampleRun.context)
+        #expect(!plain.contains("<section class=\"load\""))
+    }
 }
 

@@ -6,7 +6,8 @@ enum HTMLPage {
     /// The whole page.
     static func render(_ result: RunResult, context: ReportContext) -> String {
         let esc = HTMLText.escape
-        let status = HTMLOutcome.status(result.exitStatus)
+        // A load run's thresholds can fail a run whose flows all passed.
+        let status = HTMLOutcome.status(context.load?.exitStatus ?? result.exitStatus)
         var h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         h += "<meta name=\"generator\" content=\"Herald \(esc(context.version))\">\n"
@@ -16,6 +17,7 @@ enum HTMLPage {
         h += header(result, context: context, status: status)
         if result.contracts.count > 1 || !result.skipped.isEmpty { h += contents(result) }
         h += "<main>\n"
+        if let load = context.load { h += LoadHTML.section(load) }
         for (i, c) in result.contracts.enumerated() { h += section(HTMLContract(c, index: i), strict: result.strict) }
         h += "</main>\n<footer>Herald \(esc(context.version)) · run \(esc(context.runID)) · every time is in milliseconds since the start of its contract, on the monotonic clock · report.json holds the same data for machines</footer>\n"
         h += "<script>\n\(script)</script>\n</body>\n</html>\n"
@@ -109,6 +111,13 @@ enum HTMLPage {
     code, pre, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 12px; }
     a { color: #1d4ed8; }
     .dim, .hint, .loc { color: var(--muted); }
+    section.load { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px 16px; margin: 16px 0; }
+    table.load { border-collapse: collapse; margin: 8px 0; } table.load td, table.load th { border-bottom: 1px solid var(--line); padding: 3px 10px; text-align: right; }
+    table.load tr.failed td { color: var(--fail); } .breach { color: var(--fail); } .saturation { color: var(--fail); }
+    .load-chart { width: 100%; max-width: 720px; height: auto; font-size: 11px; }
+    .load-chart .axis { stroke: var(--muted); } .load-chart line.saturation { stroke: var(--fail); stroke-dasharray: 4 3; }
+    .load-chart polyline { fill: none; stroke-width: 2; } .load-chart .http { stroke: #1d4ed8; fill: #1d4ed8; } .load-chart .delivery { stroke: #c2410c; fill: #c2410c; }
+    .load-chart polyline.p95 { stroke-dasharray: 6 3; } .load-chart polyline.p99 { stroke-dasharray: 2 3; } .load-chart text.http, .load-chart text.delivery { stroke: none; }
     .hint { margin: 2px 0 8px; font-size: 12.5px; }
     header.run { padding: 16px 24px 12px; background: #fff; border-bottom: 4px solid var(--pass); }
     header.run.failed { border-bottom-color: var(--fail); }

@@ -69,7 +69,7 @@ public enum LoadConsoleReport {
         return lines.joined(separator: "\n")
     }
 
-    private static func percentiles(_ h: LatencyHistogram, full: Bool = false) -> String {
+    static func percentiles(_ h: LatencyHistogram, full: Bool = false) -> String {
         guard h.count > 0 else { return "-" }
         let points: [Double] = full ? [50, 90, 95, 99] : [50, 95, 99]
         return (points.map { format(h.ms(at: $0)) } + [format(h.maxMs)]).joined(separator: "/")

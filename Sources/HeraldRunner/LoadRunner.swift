@@ -25,7 +25,7 @@ public struct LoadProgress: Sendable {
     public var levelCount: Int
     /// Workers at this level.
     public var workers: Int
-    /// Flows of this level ended so far, and how many it has.
+    /// Flows of this level ended so far.
     public var flowsDone: Int
     /// Flows of this level in all.
     public var flowsTotal: Int

@@ -41,6 +41,9 @@ struct RunFlags: ParsableArguments {
     @Option(help: "Write every timeline entry to this file as JSON Lines while the run goes on.")
     var trace: String?
 
+    @Option(help: "Run this many contracts at once (each has its own actors); results are reported in order.")
+    var jobs: Int = 1
+
     @Option(help: ArgumentHelp("Run as a load run: at each level of concurrency in turn, that many workers run the contracts at once, each with actors of its own.", valueName: "1,2,4,8"))
     var concurrency: String?
 
@@ -58,6 +61,8 @@ struct RunFlags: ParsableArguments {
     }
 
     func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if jobs > 1 && concurrency != nil { throw ValidationError("--jobs runs contracts side by side; a load run (--concurrency) has its own workers") }
         if let concurrency {
             let levels = concurrency.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             if levels.isEmpty || levels.contains(where: { ($0 ?? 0) < 1 }) {
@@ -121,7 +126,7 @@ enum RunSession {
         let runnerOptions = RunnerOptions(
             failFast: flags.failFast, strict: flags.strict, insecure: flags.inputs.insecure,
             progress: { p in Terminal.progress("[\(p.contractIndex)/\(p.contractCount)] \(p.contract) · \(p.activity)") },
-            onEntry: onEntry)
+            onEntry: onEntry, jobs: flags.jobs)
         if let load = flags.load {
             let loadResult = await withInterruptHandling {
                 await LoadRunner.run(plans, load: load, options: runnerOptions, progress: { p in

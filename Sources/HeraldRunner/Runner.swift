@@ -2,6 +2,7 @@ import HeraldContract
 import HeraldCore
 import HeraldPlan
 import HeraldTransport
+import Synchronization
 
 /// How contracts are run.
 public struct RunnerOptions: Sendable {
@@ -11,6 +12,8 @@ public struct RunnerOptions: Sendable {
     public var strict: Bool
     /// Skip TLS certificate verification everywhere.
     public var insecure: Bool
+    /// How many contracts run at once (`--jobs`); each has its own actors.
+    public var jobs = 1
     /// Told what the run is doing, for a progress line.
     public var progress: (@Sendable (Progress) -> Void)?
     /// Sees every timeline entry as it is recorded (for live traces).
@@ -20,12 +23,13 @@ public struct RunnerOptions: Sendable {
 
     /// Creates options.
     public init(failFast: Bool = false, strict: Bool = false, insecure: Bool = false,
-                progress: (@Sendable (Progress) -> Void)? = nil, onEntry: (@Sendable (LiveEntry) -> Void)? = nil) {
+                progress: (@Sendable (Progress) -> Void)? = nil, onEntry: (@Sendable (LiveEntry) -> Void)? = nil, jobs: Int = 1) {
         self.failFast = failFast
         self.strict = strict
         self.insecure = insecure
         self.progress = progress
         self.onEntry = onEntry
+        self.jobs = jobs
     }
 
     /// Where a run is.
@@ -43,22 +47,41 @@ public struct RunnerOptions: Sendable {
 
 /// Runs planned contracts one after another over real connections, and judges them.
 public enum Runner {
-    /// Runs every plan. Never throws: infrastructure errors and interrupts end up in the result, and cleanup steps
-    /// always run. Cancelling the calling task (Ctrl-C) stops the run at the next wait.
+    /// Runs every plan, `options.jobs` at a time (one after another by default), each lane of contracts on an
+    /// execution thread of its own. Never throws: infrastructure errors and interrupts end up in the result, and
+    /// cleanup steps always run. Cancelling the calling task (Ctrl-C) stops the run at the next wait; contracts not
+    /// started by then, or after a failure with `failFast`, are skipped. Results come in the plans' order.
     public static func run(_ plans: [ContractPlan], options: RunnerOptions) async -> RunResult {
-        var results: [ContractResult] = []
-        var skipped: [String] = []
-        var interrupted = false
         let client = HTTPClient()
-        // The contracts run on a thread of their own, where their HTTP requests run in place.
+        let lanes = Lanes(count: plans.count)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(1, min(options.jobs, plans.count)) {
+                group.addTask { await runLane(plans, lanes: lanes, client: client, options: options) }
+            }
+        }
+        let results = lanes.results.withLock { $0 }
+        let interrupted = Task.isCancelled || results.contains { $0?.interrupted == true }
+        return RunResult(contracts: results.compactMap { $0 }, interrupted: interrupted,
+                         skipped: zip(plans, results).filter { $0.1 == nil }.map(\.0.contract.name), strict: options.strict)
+    }
+
+    /// What the lanes of a run share: the next plan to take, each plan's result, and whether to stop taking.
+    private final class Lanes: Sendable {
+        let next = Atomic<Int>(0)
+        let stop = Atomic<Bool>(false)
+        let results: Mutex<[ContractResult?]>
+        init(count: Int) { results = Mutex(Array(repeating: nil, count: count)) }
+    }
+
+    /// One lane: takes the next plan until none is left or the run stops, on a thread of its own where the
+    /// contracts' HTTP requests run in place.
+    private static func runLane(_ plans: [ContractPlan], lanes: Lanes, client: HTTPClient, options: RunnerOptions) async {
         let thread = ExecutionThread()
         defer { thread?.stop() }
-        for (i, plan) in plans.enumerated() {
-            if interrupted || Task.isCancelled || (options.failFast && results.contains { $0.status(strict: options.strict) != .passed }) {
-                skipped.append(plan.contract.name)
-                interrupted = interrupted || Task.isCancelled
-                continue
-            }
+        while !Task.isCancelled && !lanes.stop.load(ordering: .relaxed) {
+            let i = lanes.next.add(1, ordering: .relaxed).oldValue
+            guard i < plans.count else { return }
+            let plan = plans[i]
             let report: @Sendable (String) -> Void = { activity in
                 options.progress?(.init(contractIndex: i + 1, contractCount: plans.count, contract: plan.contract.name, activity: activity))
             }
@@ -67,10 +90,11 @@ public enum Runner {
                     await ContractExecution.run(plan, client: client, options: options, progress: report)
                 }
             }
-            interrupted = interrupted || result.interrupted
-            results.append(result)
+            lanes.results.withLock { $0[i] = result }
+            if result.interrupted || (options.failFast && result.status(strict: options.strict) != .passed) {
+                lanes.stop.store(true, ordering: .relaxed)
+            }
         }
-        return RunResult(contracts: results, interrupted: interrupted, skipped: skipped, strict: options.strict)
     }
 
     /// `herald tail`: opens `channels` of `plan` as `actor` (after the health checks and that actor's setup steps) and

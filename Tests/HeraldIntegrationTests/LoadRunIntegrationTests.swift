@@ -79,5 +79,16 @@ struct LoadRunIntegrationTests {
         #expect(run.stdout.contains("wrong recipient in another flow: worker "), "\(run)")
         #expect(run.stdout.contains("(first at 2 workers)"), "\(run)")
     }
+
+    @Test("--jobs 2 runs the demo's contracts side by side with the same verdicts, reported in their order")
+    func jobs() async throws {
+        let run = try await herald(["demo", "--jobs", "2"], limit: .seconds(180))
+        #expect(run.status == 0, "\(run)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let accepted = try #require(lines.firstIndex { $0.hasPrefix("✔ accepted offer notifies only the chosen seller") }, "\(run)")
+        let order = try #require(lines.firstIndex { $0.hasPrefix("✔ an order travels across every channel") }, "\(run)")
+        #expect(accepted < order, "the contracts' order, whichever ended first")
+        #expect(run.stdout.contains("2 of 2 contracts passed"), "\(run)")
+    }
 }
 

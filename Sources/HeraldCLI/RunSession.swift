@@ -44,6 +44,9 @@ struct RunFlags: ParsableArguments {
     @Option(help: "Run this many contracts at once (each has its own actors); results are reported in order.")
     var jobs: Int = 1
 
+    @Option(help: "Run each contract this many times, one after another, and report how often each contract and expectation passed.")
+    var `repeat`: Int = 1
+
     @Option(help: ArgumentHelp("Run as a load run: at each level of concurrency in turn, that many workers run the contracts at once, each with actors of its own.", valueName: "1,2,4,8"))
     var concurrency: String?
 
@@ -53,15 +56,18 @@ struct RunFlags: ParsableArguments {
     @Option(name: .customLong("threshold"), help: ArgumentHelp("In a load run, a condition every level must meet, or the run fails (repeatable): http.p95<300ms, delivery.p99<500ms, flows.failed==0, wrong_recipients==0, checkpoints.missing==0.", valueName: "condition"))
     var thresholds: [String] = []
 
-    /// The load run asked for, if any.
+    /// The load run asked for, if any; `--repeat N` is one of a single worker and N rounds.
     var load: LoadOptions? {
-        guard let concurrency else { return nil }
+        guard let concurrency else { return `repeat` > 1 ? LoadOptions(levels: [1], rounds: `repeat`) : nil }
         return LoadOptions(levels: concurrency.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) },
                            rounds: rounds ?? 1)
     }
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
+        if `repeat` > 1 && concurrency != nil { throw ValidationError("--repeat runs contracts again one after another; in a load run use --rounds") }
+        if `repeat` > 1 && jobs > 1 { throw ValidationError("--repeat runs each contract again one after another; it does not combine with --jobs") }
         if jobs > 1 && concurrency != nil { throw ValidationError("--jobs runs contracts side by side; a load run (--concurrency) has its own workers") }
         if let concurrency {
             let levels = concurrency.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -136,7 +142,8 @@ enum RunSession {
             }
             Terminal.clearProgress()
             let thresholds = flags.thresholds.compactMap { try? Threshold($0) }
-            Terminal.out(LoadConsoleReport.render(loadResult, thresholds: thresholds, color: Terminal.color))
+            Terminal.out(flags.concurrency == nil ? RepeatConsoleReport.render(loadResult, color: Terminal.color)
+                         : LoadConsoleReport.render(loadResult, thresholds: thresholds, color: Terminal.color))
             let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion,
                                         load: .init(result: loadResult, thresholds: thresholds))
             let result = loadResult.runResult

@@ -90,5 +90,18 @@ struct LoadRunIntegrationTests {
         #expect(accepted < order, "the contracts' order, whichever ended first")
         #expect(run.stdout.contains("2 of 2 contracts passed"), "\(run)")
     }
+
+    @Test("--repeat 2: a steady contract passes both runs; a defect fails every run with its reason and exit 1")
+    func repeatRuns() async throws {
+        let clean = try await herald(["demo", "--contracts", Self.contract, "--repeat", "2"], limit: .seconds(180))
+        #expect(clean.status == 0, "\(clean)")
+        #expect(clean.stdout.contains("✔ accepted offer notifies only the chosen seller  (passed 2 of 2 runs)"), "\(clean)")
+        #expect(clean.stdout.contains("1 of 1 contract passed every one of 2 runs"), "\(clean)")
+        let broken = try await herald(["demo", "--defect", "wrong-recipient", "--contracts", Self.contract, "--repeat", "2"],
+                                      limit: .seconds(180))
+        #expect(broken.status == 1, "\(broken)")
+        #expect(broken.stdout.contains("(failed all 2 runs)"), "\(broken)")
+        #expect(broken.stdout.contains("passed 0 of 2 (wrong-recipient)"), "\(broken)")
+    }
 }
 

@@ -192,5 +192,30 @@ struct LoadReportTests {
         let plain = HTMLPage.render(SampleRun.result, context: SampleRun.context)
         #expect(!plain.contains("<section class=\"load\""))
     }
+
+    @Test("--repeat: each contract's pass rate, each expectation that did not always pass with its reasons, and latency spreads")
+    func repeatReport() {
+        var steady = SampleRun.contracts[0]
+        steady.verdicts = steady.verdicts.map { v in
+            var v = v
+            v.outcome = .passed
+            v.reason = nil
+            v.knownGap = nil
+            return v
+        }
+        let flows = [FlowResult(worker: 0, round: 1, contract: steady), FlowResult(worker: 0, round: 2, contract: SampleRun.contracts[0]),
+                     FlowResult(worker: 0, round: 3, contract: steady)]
+        let result = LoadResult(levels: [LoadLevel(workers: 1, rounds: 3, flows: flows, duration: .seconds(3))],
+                                interrupted: false, stoppedEarly: false, strict: false)
+        let text = RepeatConsoleReport.render(result, color: false)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "~ accepted offer  (flaky: passed 2 of 3 runs)", "\(text)")
+        #expect(lines.contains("    ✘ step 6 › recipients #1: passed 2 of 3 (wrong-recipient)  latency 2.6–2.6 ms, median 2.6 ms"), "\(text)")
+        #expect(lines.contains("    ✘ step 8 › sequence #1: passed 2 of 3 (missing)"), "\(text)")
+        #expect(lines.contains("    ✘ step 6 › count #2: passed 2 of 3 (duplicate)"), "a known gap in one run: \(text)")
+        #expect(lines.contains("    ✔ step 6 › recipients #3  latency 30.0–30.0 ms, median 30.0 ms"), "\(text)")
+        #expect(!text.contains("step 6 › status"), "a passing check without a latency is not listed")
+        #expect(lines.last == "0 of 1 contract passed every one of 3 runs")
+    }
 }
 

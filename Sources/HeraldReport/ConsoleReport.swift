@@ -119,6 +119,12 @@ public enum DurationFormat {
     public static func ms(_ ms: Double) -> String {
         ms < 10 ? "\(Double(Int(ms * 10)) / 10) ms" : "\(Int(ms.rounded())) ms"
     }
+
+    /// Milliseconds as a figure in a table of percentiles, without the unit: two decimals under 10 ms, one under
+    /// 100 ms, whole above (`1.42`, `23.8`, `153`).
+    public static func figure(_ ms: Double) -> String {
+        ms < 10 ? String(Double(Int(ms * 100)) / 100) : ms < 100 ? String(Double(Int(ms * 10)) / 10) : String(Int(ms.rounded()))
+    }
 }
 
 extension String {

@@ -72,11 +72,7 @@ public enum LoadConsoleReport {
     static func percentiles(_ h: LatencyHistogram, full: Bool = false) -> String {
         guard h.count > 0 else { return "-" }
         let points: [Double] = full ? [50, 90, 95, 99] : [50, 95, 99]
-        return (points.map { format(h.ms(at: $0)) } + [format(h.maxMs)]).joined(separator: "/")
-    }
-
-    static func format(_ ms: Double) -> String {
-        ms < 10 ? String(Double(Int(ms * 100)) / 100) : ms < 100 ? String(Double(Int(ms * 10)) / 10) : String(Int(ms.rounded()))
+        return (points.map { DurationFormat.figure(h.ms(at: $0)) } + [DurationFormat.figure(h.maxMs)]).joined(separator: "/")
     }
 
     private static func table(_ rows: [[String]]) -> [String] {

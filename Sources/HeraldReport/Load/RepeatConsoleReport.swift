@@ -36,8 +36,8 @@ public enum RepeatConsoleReport {
                 let latencies = vs.compactMap { $0.outcome == .passed ? $0.latencyMs : nil }.sorted()
                 var spread = ""
                 if let first = latencies.first, let last = latencies.last {
-                    spread = "  latency \(LoadConsoleReport.format(first))–\(LoadConsoleReport.format(last)) ms, median "
-                        + LoadConsoleReport.format(latencies[(latencies.count - 1) / 2]) + " ms"
+                    spread = "  latency \(DurationFormat.figure(first))–\(DurationFormat.figure(last)) ms, median "
+                        + DurationFormat.figure(latencies[(latencies.count - 1) / 2]) + " ms"
                 }
                 let short = LoadLevelSummary.expectation(id, contract: name)
                 if ok < runs.count {

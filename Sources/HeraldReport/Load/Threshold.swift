@@ -136,7 +136,7 @@ public struct ThresholdBreach: Sendable {
     public var description: String {
         let figure: String
         switch threshold.metric {
-        case .http, .delivery: figure = "\(LoadConsoleReport.format(value)) ms"
+        case .http, .delivery: figure = "\(DurationFormat.figure(value)) ms"
         default: figure = "\(Int(value))"
         }
         return "\(threshold.description) broken at level \(level) (\(workers) worker\(workers == 1 ? "" : "s")): \(figure)"

@@ -11,7 +11,7 @@ public struct HeraldCommand: AsyncParsableCommand {
             3 infrastructure error (a service or socket failed before judging was possible).
             """,
         version: heraldVersion,
-        subcommands: [RunCommand.self, ValidateCommand.self, TailCommand.self, DemoCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self, TailCommand.self, DemoCommand.self, MergeCommand.self],
         defaultSubcommand: nil
     )
 

@@ -41,6 +41,9 @@ struct RunFlags: ParsableArguments {
     @Option(help: "Write every timeline entry to this file as JSON Lines while the run goes on.")
     var trace: String?
 
+    @Option(help: ArgumentHelp("Run only this part of the work, for several machines: the contracts of a plain run, or the workers of each level of a load run, whose position leaves i − 1 when divided by n. Merge the reports with herald merge.", valueName: "i/n"))
+    var shard: String?
+
     @Option(help: "Run this many contracts at once (each has its own actors); results are reported in order.")
     var jobs: Int = 1
 
@@ -60,11 +63,14 @@ struct RunFlags: ParsableArguments {
     var load: LoadOptions? {
         guard let concurrency else { return `repeat` > 1 ? LoadOptions(levels: [1], rounds: `repeat`) : nil }
         return LoadOptions(levels: concurrency.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) },
-                           rounds: rounds ?? 1)
+                           rounds: rounds ?? 1, shard: shard.flatMap { Shard($0) })
     }
 
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let shard, Shard(shard) == nil {
+            throw ValidationError("--shard takes i/n with 1 ≤ i ≤ n: --shard 2/4 (got '\(shard)')")
+        }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
         if `repeat` > 1 && concurrency != nil { throw ValidationError("--repeat runs contracts again one after another; in a load run use --rounds") }
         if `repeat` > 1 && jobs > 1 { throw ValidationError("--repeat runs each contract again one after another; it does not combine with --jobs") }
@@ -109,10 +115,18 @@ enum RunSession {
             Terminal.err(error.description)
             return .invalidContract
         }
-        let plans = planned.filter { plan in
+        let runnable = planned.filter { plan in
             guard let reason = skip(plan.contract) else { return true }
             Terminal.err("skipped \(plan.contract.file): \(reason)")
             return false
+        }
+        // A plain run's shard takes its part of the contracts; a load run's, its part of each level's workers.
+        let shard = flags.shard.flatMap { Shard($0) }
+        let plans = shard.map { s in flags.concurrency == nil ? runnable.enumerated().filter { s.owns($0.offset) }.map(\.element) : runnable }
+            ?? runnable
+        if plans.isEmpty, let shard, !planned.isEmpty {
+            Terminal.err("shard \(shard) has no contracts: there are \(planned.count)")
+            return .passed
         }
         if plans.isEmpty {
             Terminal.err("no contracts to run in \(paths.joined(separator: ", "))\(flags.tags.isEmpty ? "" : " with tags \(flags.tags.joined(separator: ", "))")")
@@ -145,7 +159,7 @@ enum RunSession {
             Terminal.out(flags.concurrency == nil ? RepeatConsoleReport.render(loadResult, color: Terminal.color)
                          : LoadConsoleReport.render(loadResult, thresholds: thresholds, color: Terminal.color))
             let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion,
-                                        load: .init(result: loadResult, thresholds: thresholds))
+                                        load: .init(result: loadResult, thresholds: thresholds), shard: shard)
             let result = loadResult.runResult
             trace?.finish(result, context: context)
             write(result, context: context, to: flags.report.map { dir in formats.map { $0.sink(in: dir) } } ?? [])
@@ -155,7 +169,7 @@ enum RunSession {
             await Runner.run(plans, options: runnerOptions)
         }
         Terminal.clearProgress()
-        let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion)
+        let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion, shard: shard)
         trace?.finish(result, context: context)
         var sinks: [any ReportSink] = [ConsoleReport(color: Terminal.color, verbose: flags.verbose, output: { Terminal.out($0) })]
         if ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" {

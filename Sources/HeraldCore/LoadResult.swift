@@ -69,3 +69,32 @@ public struct LoadResult: Sendable {
         RunResult(contracts: levels.flatMap { $0.flows.map(\.contract) }, interrupted: interrupted, skipped: [], strict: strict)
     }
 }
+
+/// One part of a run split across machines (`--shard 2/4`): the contracts of a plain run, or the workers of each
+/// level of a load run, whose position counted from 0 leaves `index - 1` when divided by `count`.
+public struct Shard: Sendable, Hashable, CustomStringConvertible {
+    /// This part, from 1.
+    public var index: Int
+    /// How many parts.
+    public var count: Int
+
+    /// A part; `nil` unless 1 ≤ `index` ≤ `count`.
+    public init?(index: Int, count: Int) {
+        guard count >= 1, (1...count).contains(index) else { return nil }
+        self.index = index
+        self.count = count
+    }
+
+    /// Reads `2/4`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else { return nil }
+        self.init(index: i, count: n)
+    }
+
+    /// Whether the item at `position` (from 0) is this part's.
+    public func owns(_ position: Int) -> Bool { position % count == index - 1 }
+
+    /// `2/4`.
+    public var description: String { "\(index)/\(count)" }
+}

@@ -39,6 +39,8 @@ public struct JSONReport: ReportSink {
         var skipped: [String]
         /// A load run's levels (its flows are the contracts); absent from a plain run's report.
         var load: LoadDoc?
+        /// The part of the work this report covers (`--shard`); absent when the run was not split.
+        var shard: ShardDoc?
 
         init(_ r: RunResult, context: ReportContext) {
             herald = context.version
@@ -55,7 +57,13 @@ public struct JSONReport: ReportSink {
             contracts = r.contracts.map { ContractDoc($0, strict: r.strict) }
             skipped = r.skipped
             load = context.load.map(LoadDoc.init)
+            shard = context.shard.map { ShardDoc(index: $0.index, count: $0.count) }
         }
+    }
+
+    struct ShardDoc: Encodable {
+        var index: Int
+        var count: Int
     }
 
     struct Summary: Encodable {

@@ -41,12 +41,16 @@ public struct ReportContext: Sendable {
         public var exitStatus: ExitStatus { max(result.exitStatus, breaches.isEmpty ? .passed : .failed) }
     }
 
+    /// The part of the work this run did (`--shard`), if it was split across machines.
+    public var shard: Shard?
+
     /// Creates a context.
-    public init(runID: String, startedAt: String, version: String, load: LoadRun? = nil) {
+    public init(runID: String, startedAt: String, version: String, load: LoadRun? = nil, shard: Shard? = nil) {
         self.runID = runID
         self.startedAt = startedAt
         self.version = version
         self.load = load
+        self.shard = shard
     }
 }
 

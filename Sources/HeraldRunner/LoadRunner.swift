@@ -9,11 +9,14 @@ public struct LoadOptions: Sendable {
     public var levels: [Int]
     /// Times each worker runs the contracts at each level (`--rounds`).
     public var rounds: Int
+    /// This machine's part (`--shard`): only its workers of each level run here.
+    public var shard: Shard?
 
     /// Creates options.
-    public init(levels: [Int], rounds: Int) {
+    public init(levels: [Int], rounds: Int, shard: Shard? = nil) {
         self.levels = levels
         self.rounds = rounds
+        self.shard = shard
     }
 }
 
@@ -46,7 +49,8 @@ public enum LoadRunner {
         var levels: [LoadLevel] = []
         for (n, workers) in load.levels.enumerated() {
             if Task.isCancelled || state.stop.load(ordering: .relaxed) { break }
-            let total = workers * max(1, load.rounds) * plans.count
+            let mine = (0..<workers).filter { load.shard?.owns($0) ?? true }
+            let total = mine.count * max(1, load.rounds) * plans.count
             state.done.store(0, ordering: .relaxed)
             state.failed.store(0, ordering: .relaxed)
             let tell: @Sendable () -> Void = {
@@ -57,7 +61,7 @@ public enum LoadRunner {
             tell()
             let started = MonotonicInstant.now()
             let flows = await withTaskGroup(of: [FlowResult].self) { group in
-                for worker in 0..<workers {
+                for worker in mine {
                     group.addTask {
                         await runWorker(worker, of: workers, plans: plans, rounds: load.rounds, options: options, state: state,
                                         tell: tell)

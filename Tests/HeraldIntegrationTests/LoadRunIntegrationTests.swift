@@ -103,5 +103,46 @@ struct LoadRunIntegrationTests {
         #expect(broken.stdout.contains("(failed all 2 runs)"), "\(broken)")
         #expect(broken.stdout.contains("passed 0 of 2 (wrong-recipient)"), "\(broken)")
     }
+
+    @Test("two shards of a load run, merged, count what one run counts: flows, checkpoints and HTTP calls per level")
+    func shardsMerge() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func run(_ extra: [String], into name: String) async throws -> [[String: Any]] {
+            let out = dir.appendingPathComponent(name)
+            let r = try await herald(["demo", "--contracts", Self.contract, "--concurrency", "1,2", "--report", out.path] + extra,
+                                     limit: .seconds(180))
+            #expect(r.status == 0, "\(r)")
+            return try levels(of: out)
+        }
+        func levels(of folder: URL) throws -> [[String: Any]] {
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("report.json"))) as? [String: Any]
+            return try #require((json?["load"] as? [String: Any])?["levels"] as? [[String: Any]])
+        }
+        let single = try await run([], into: "single")
+        _ = try await run(["--shard", "1/2"], into: "a")
+        _ = try await run(["--shard", "2/2"], into: "b")
+        let merge = try await herald(["merge", dir.appendingPathComponent("a/report.json").path,
+                                      dir.appendingPathComponent("b/report.json").path, "-o", dir.appendingPathComponent("merged").path])
+        #expect(merge.status == 0, "\(merge)")
+        #expect(merge.stdout.contains("merged 2 reports: 3 of 3 contracts passed"), "\(merge)")
+        let merged = try levels(of: dir.appendingPathComponent("merged"))
+        func counts(_ l: [String: Any]) -> [Int] {
+            [l["workers"] as? Int ?? -1, l["flows"] as? Int ?? -1, l["passed"] as? Int ?? -1,
+             (l["checkpoints"] as? [String: Any])?["found"] as? Int ?? -1, (l["http"] as? [String: Any])?["count"] as? Int ?? -1]
+        }
+        #expect(merged.map(counts) == single.map(counts), "merged \(merged.map(counts)), single \(single.map(counts))")
+        let mergedReport = dir.appendingPathComponent("merged")
+        try await validateAgainstSchema(mergedReport)
+    }
+
+    @Test("a plain run's shard runs its part of the contracts: 2/2 of the demo's two is the second")
+    func plainShard() async throws {
+        let run = try await herald(["demo", "--shard", "2/2"], limit: .seconds(180))
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("✔ an order travels across every channel"), "\(run)")
+        #expect(!run.stdout.contains("accepted offer notifies only the chosen seller"), "\(run)")
+        #expect(run.stdout.contains("1 of 1 contract passed"), "\(run)")
+    }
 }
 

@@ -7,12 +7,12 @@ public enum LoadConsoleReport {
     /// How many failed flows are shown per level.
     static let failuresShown = 5
 
-    /// The whole console text for a load run, with the breaches of `thresholds`.
-    public static func render(_ result: LoadResult, thresholds: [Threshold] = [], color: Bool) -> String {
-        let paint = Paint(enabled: color)
-        let summaries = result.levels.map { LoadLevelSummary($0, strict: result.strict) }
-        let breaches = ThresholdBreach.all(thresholds, in: summaries)
-        var lines: [String] = []
+    /// The table with a row per level, and the latencies by step and by expectation at the highest level.
+    public static func levelTable(_ summaries: [LoadLevelSummary], color: Bool) -> String {
+        levelTable(summaries, paint: Paint(enabled: color)).joined(separator: "\n")
+    }
+
+    static func levelTable(_ summaries: [LoadLevelSummary], paint: Paint) -> [String] {
         var rows = [["level", "workers", "flows", "passed", "failed", "checkpoints", "wrong recipients",
                      "HTTP p50/p95/p99/max ms", "delivery p50/p95/p99/max ms", "time"]]
         for (i, s) in summaries.enumerated() {
@@ -21,7 +21,7 @@ public enum LoadConsoleReport {
                             + (s.checkpointsKnownGap > 0 ? ", \(s.checkpointsKnownGap) known gap" : ""),
                          "\(s.wrongRecipients)", percentiles(s.http), percentiles(s.delivery), DurationFormat.short(s.duration)])
         }
-        lines += table(rows)
+        var lines = table(rows)
         if let top = summaries.last {
             lines.append("")
             lines.append(paint.bold("at \(top.workers) worker\(top.workers == 1 ? "" : "s"):"))
@@ -30,6 +30,15 @@ public enum LoadConsoleReport {
             for (e, h) in top.deliveryByExpectation { detail.append(["delivery " + e, "\(h.count)", percentiles(h, full: true)]) }
             lines += table(detail).map { "  " + $0 }
         }
+        return lines
+    }
+
+    /// The whole console text for a load run, with the breaches of `thresholds`.
+    public static func render(_ result: LoadResult, thresholds: [Threshold] = [], color: Bool) -> String {
+        let paint = Paint(enabled: color)
+        let summaries = result.levels.map { LoadLevelSummary($0, strict: result.strict) }
+        let breaches = ThresholdBreach.all(thresholds, in: summaries)
+        var lines = levelTable(summaries, paint: paint)
         for (level, s) in zip(result.levels, summaries) where s.failed > 0 {
             lines.append("")
             lines.append(paint.red("level with \(s.workers) worker\(s.workers == 1 ? "" : "s"): \(s.failed) of \(s.flows) flows did not pass"))

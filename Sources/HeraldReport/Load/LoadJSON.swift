@@ -68,11 +68,15 @@ struct LoadDoc: Encodable {
     }
 
     init(_ load: ReportContext.LoadRun) {
-        let summaries = load.summaries
-        let breaches = ThresholdBreach.all(load.thresholds, in: summaries)
-        rounds = load.result.levels.first?.rounds ?? 1
-        stoppedEarly = load.result.stoppedEarly
-        thresholds = load.thresholds.map(\.description)
+        self.init(load.summaries, thresholds: load.thresholds, stoppedEarly: load.result.stoppedEarly)
+    }
+
+    /// The section for these levels, checked against `thresholds`.
+    init(_ summaries: [LoadLevelSummary], thresholds: [Threshold], stoppedEarly: Bool) {
+        let breaches = ThresholdBreach.all(thresholds, in: summaries)
+        rounds = summaries.first?.rounds ?? 1
+        self.stoppedEarly = stoppedEarly
+        self.thresholds = thresholds.map(\.description)
         saturation = breaches.first.map { Saturation(level: $0.level, workers: $0.workers) }
         levels = summaries.enumerated().map { i, s in
             Level(level: i + 1, workers: s.workers, rounds: s.rounds, durationMs: s.duration.milliseconds, flows: s.flows,

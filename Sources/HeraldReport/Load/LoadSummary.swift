@@ -86,6 +86,27 @@ public struct LoadLevelSummary: Sendable {
     /// the order they were first decided.
     public var deliveryByExpectation: [(expectation: String, latency: LatencyHistogram)] = []
 
+    /// A summary from its figures (a merged report's level).
+    init(workers: Int, rounds: Int, duration: Duration, flows: Int, passed: Int, failed: Int, checkpointsFound: Int,
+         checkpointsMissing: Int, checkpointsKnownGap: Int, wrongRecipients: Int, http: LatencyHistogram,
+         httpBySteps: [(step: String, latency: LatencyHistogram)], delivery: LatencyHistogram,
+         deliveryByExpectation: [(expectation: String, latency: LatencyHistogram)]) {
+        self.workers = workers
+        self.rounds = rounds
+        self.duration = duration
+        self.flows = flows
+        self.passed = passed
+        self.failed = failed
+        self.checkpointsFound = checkpointsFound
+        self.checkpointsMissing = checkpointsMissing
+        self.checkpointsKnownGap = checkpointsKnownGap
+        self.wrongRecipients = wrongRecipients
+        self.http = http
+        self.httpBySteps = httpBySteps
+        self.delivery = delivery
+        self.deliveryByExpectation = deliveryByExpectation
+    }
+
     /// Summarises `level`; with `strict`, a known gap fails its flow.
     public init(_ level: LoadLevel, strict: Bool) {
         workers = level.workers

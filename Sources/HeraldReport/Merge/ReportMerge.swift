@@ -1,0 +1,145 @@
+import Foundation
+import HeraldCore
+
+/// `herald merge`: one `report.json` from the reports of the parts of a split run (`--shard i/n`).
+///
+/// The contracts of every part are kept, in the order of the reports given; the summary's counts are added up; the
+/// status is the worst part's. A load run's levels are merged level by level: counts added up, histograms merged
+/// from their buckets (so the merged percentiles are those of the pooled samples, to the histograms' resolution,
+/// with the exact maximum), latencies by step and by expectation merged by name, and the thresholds checked again
+/// on the merged figures.
+public enum ReportMerge {
+    /// Why reports cannot be merged.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What is wrong.
+        public var description: String
+    }
+
+    /// The merged report.
+    public struct Merged: Sendable {
+        /// `report.json`'s bytes.
+        public var json: Data
+        /// The merged run's exit status.
+        public var status: ExitStatus
+        /// The merged load levels, for the console (`nil` for plain runs).
+        public var levels: [LoadLevelSummary]?
+        /// The merged summary line: contracts passed of all.
+        public var contractsPassed: Int
+        /// How many contracts.
+        public var contracts: Int
+    }
+
+    /// Merges the reports `files` (a name for messages, and the bytes).
+    public static func merge(_ files: [(name: String, data: Data)]) throws(Failure) -> Merged {
+        guard !files.isEmpty else { throw Failure(description: "no reports to merge") }
+        var docs: [[String: Any]] = []
+        for (name, data) in files {
+            guard let doc = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+                throw Failure(description: "\(name) is not JSON")
+            }
+            guard doc["schema"] as? String == JSONReport.schema else {
+                throw Failure(description: "\(name) is not a Herald report (schema \(JSONReport.schema))")
+            }
+            docs.append(doc)
+        }
+        var out = docs[0]
+        out["shard"] = nil
+        out["contracts"] = docs.flatMap { $0["contracts"] as? [Any] ?? [] }
+        out["skipped"] = docs.flatMap { $0["skipped"] as? [Any] ?? [] }
+        out["interrupted"] = docs.contains { $0["interrupted"] as? Bool == true }
+        out["partial"] = docs.contains { $0["partial"] as? Bool == true }
+        out["runId"] = docs.compactMap { $0["runId"] as? String }.joined(separator: "+")
+        out["startedAt"] = docs.compactMap { $0["startedAt"] as? String }.min() ?? ""
+        var summary: [String: Any] = [:]
+        for key in ["contracts", "contractsPassed", "expectations", "passed", "failed", "knownGaps", "notRun"] {
+            summary[key] = docs.map { ($0["summary"] as? [String: Any])?[key] as? Int ?? 0 }.reduce(0, +)
+        }
+        summary["durationMs"] = docs.map { ($0["summary"] as? [String: Any])?["durationMs"] as? Double ?? 0 }.reduce(0, +)
+        out["summary"] = summary
+        var status = docs.compactMap { ($0["exitCode"] as? Int).flatMap { ExitStatus(rawValue: Int32($0)) } }.max() ?? .passed
+        var levels: [LoadLevelSummary]?
+        let loads = docs.compactMap { $0["load"] as? [String: Any] }
+        if !loads.isEmpty {
+            guard loads.count == docs.count else { throw Failure(description: "some reports are of a load run and some are not") }
+            let thresholds = try thresholds(loads)
+            let merged = try mergeLevels(loads)
+            let section = LoadDoc(merged, thresholds: thresholds, stoppedEarly: loads.contains { $0["stoppedEarly"] as? Bool == true })
+            if section.saturation != nil { status = max(status, .failed) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            guard let data = try? encoder.encode(section), let object = try? JSONSerialization.jsonObject(with: data) else {
+                throw Failure(description: "cannot encode the merged load section")
+            }
+            out["load"] = object
+            levels = merged
+        }
+        out["exitCode"] = Int(status.rawValue)
+        out["status"] = JSONReport.Summary.statusName(status)
+        guard let json = try? JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        else { throw Failure(description: "cannot encode the merged report") }
+        return Merged(json: json, status: status, levels: levels, contractsPassed: summary["contractsPassed"] as? Int ?? 0,
+                      contracts: summary["contracts"] as? Int ?? 0)
+    }
+
+    /// The status as `report.json` names it (`passed`, `failed`, …).
+    public static func statusWords(_ status: ExitStatus) -> String { JSONReport.Summary.statusName(status) }
+
+    /// The thresholds of the reports, which must be the same.
+    private static func thresholds(_ loads: [[String: Any]]) throws(Failure) -> [Threshold] {
+        let written = loads.map { $0["thresholds"] as? [String] ?? [] }
+        guard written.allSatisfy({ $0 == written[0] }) else {
+            throw Failure(description: "the reports were checked against different thresholds: \(written.map { $0.joined(separator: ", ") })")
+        }
+        var out: [Threshold] = []
+        for text in written[0] {
+            do { out.append(try Threshold(text)) } catch { throw Failure(description: "a report's threshold: \(error.description)") }
+        }
+        return out
+    }
+
+    /// The levels of the reports, level by level.
+    private static func mergeLevels(_ loads: [[String: Any]]) throws(Failure) -> [LoadLevelSummary] {
+        let all = loads.map { $0["levels"] as? [[String: Any]] ?? [] }
+        let shape = all[0].map { "\($0["workers"] as? Int ?? 0)×\($0["rounds"] as? Int ?? 0)" }
+        for levels in all where levels.map({ "\($0["workers"] as? Int ?? 0)×\($0["rounds"] as? Int ?? 0)" }) != shape {
+            throw Failure(description: "the reports ran different levels: \(shape.joined(separator: ", ")) and "
+                          + levels.map { "\($0["workers"] as? Int ?? 0)×\($0["rounds"] as? Int ?? 0)" }.joined(separator: ", "))
+        }
+        return all[0].indices.map { i in
+            let parts = all.map { $0[i] }
+            func sum(_ key: String) -> Int { parts.map { $0[key] as? Int ?? 0 }.reduce(0, +) }
+            func sum(_ object: String, _ key: String) -> Int { parts.map { ($0[object] as? [String: Any])?[key] as? Int ?? 0 }.reduce(0, +) }
+            func histogram(_ key: String) -> LatencyHistogram { merged(parts.map { $0[key] as? [String: Any] }) }
+            func named(_ key: String) -> [(String, LatencyHistogram)] {
+                var order: [String] = []
+                var byName: [String: LatencyHistogram] = [:]
+                for part in parts {
+                    for entry in part[key] as? [[String: Any]] ?? [] {
+                        guard let name = entry["name"] as? String else { continue }
+                        if byName[name] == nil { order.append(name) }
+                        byName[name, default: LatencyHistogram()].add(merged([entry["latency"] as? [String: Any]]))
+                    }
+                }
+                return order.map { ($0, byName[$0]!) }
+            }
+            let longest = parts.map { $0["durationMs"] as? Double ?? 0 }.max() ?? 0
+            return LoadLevelSummary(
+                workers: parts[0]["workers"] as? Int ?? 0, rounds: parts[0]["rounds"] as? Int ?? 0,
+                duration: .nanoseconds(Int64(longest * 1_000_000)), flows: sum("flows"), passed: sum("passed"), failed: sum("failed"),
+                checkpointsFound: sum("checkpoints", "found"), checkpointsMissing: sum("checkpoints", "missing"),
+                checkpointsKnownGap: sum("checkpoints", "knownGap"), wrongRecipients: sum("wrongRecipients"),
+                http: histogram("http"), httpBySteps: named("httpBySteps").map { (step: $0.0, latency: $0.1) },
+                delivery: histogram("delivery"), deliveryByExpectation: named("deliveryByExpectation").map { (expectation: $0.0, latency: $0.1) })
+        }
+    }
+
+    /// The histograms of `latencies` (each a report's `{…, "histogram": [[µs, count], …]}`), added up.
+    private static func merged(_ latencies: [[String: Any]?]) -> LatencyHistogram {
+        var out = LatencyHistogram()
+        for latency in latencies {
+            let buckets = (latency?["histogram"] as? [[Any]] ?? []).map { $0.compactMap { ($0 as? NSNumber)?.uint64Value } }
+            out.add(LatencyHistogram(buckets: buckets))
+        }
+        return out
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import HeraldCore
+@testable import HeraldReport
+import Testing
+
+/// `herald merge`: the reports of a split run's parts make the report of the whole.
+@Suite("report merge")
+struct ReportMergeTests {
+    static func report(_ levels: [LoadLevel], thresholds: [String] = [], shard: Shard? = nil) throws -> Data {
+        let result = LoadResult(levels: levels, interrupted: false, stoppedEarly: false, strict: false)
+        let context = ReportContext(runID: "r\(shard?.index ?? 0)", startedAt: "2026-12-05T00:00:0\(shard?.index ?? 0)Z", version: "0.1.0",
+                                    load: .init(result: result, thresholds: try thresholds.map { try Threshold($0) }), shard: shard)
+        return try JSONReport.encode(result.runResult, context: context)
+    }
+
+    static func level(_ flows: [FlowResult]) -> LoadLevel { LoadLevel(workers: 4, rounds: 1, flows: flows, duration: .seconds(2)) }
+
+    /// Four flows of a level of 4 workers, the last one failing, with latencies apart from each other.
+    static let flows = (0..<3).map { LoadReportTests.passing(worker: $0, round: 1, plus: Double($0) * 7.3) }
+        + [FlowResult(worker: 3, round: 1, contract: SampleRun.contracts[0])]
+
+    @Test("two parts' reports merge into the whole's: counts added up, percentiles those of the pooled flows, thresholds checked again")
+    func mergesParts() throws {
+        let threshold = "flows.failed==0"
+        let a = try Self.report([Self.level(Array(Self.flows.prefix(2)))], thresholds: [threshold], shard: Shard(index: 1, count: 2))
+        let b = try Self.report([Self.level(Array(Self.flows.suffix(2)))], thresholds: [threshold], shard: Shard(index: 2, count: 2))
+        let merged = try ReportMerge.merge([("a.json", a), ("b.json", b)])
+        let whole = LoadLevelSummary(Self.level(Self.flows), strict: false)
+        let level = try #require(merged.levels?.first)
+        #expect(level.flows == 4 && level.passed == 3 && level.failed == 1 && level.wrongRecipients == 1)
+        #expect(level.checkpointsFound == whole.checkpointsFound && level.checkpointsMissing == whole.checkpointsMissing)
+        #expect(level.http.count == whole.http.count && level.delivery.count == whole.delivery.count)
+        for p in [50.0, 90, 95, 99] {
+            #expect(level.http.ms(at: p) == whole.http.ms(at: p), "HTTP p\(p)")
+            #expect(level.delivery.ms(at: p) == whole.delivery.ms(at: p), "delivery p\(p)")
+        }
+        #expect(level.http.maxMs == whole.http.maxMs && level.delivery.maxMs == whole.delivery.maxMs)
+        #expect(level.httpBySteps.map(\.step) == whole.httpBySteps.map(\.step))
+        #expect(merged.status == .failed)
+        let json = try #require(try JSONSerialization.jsonObject(with: merged.json) as? [String: Any])
+        #expect((json["contracts"] as? [Any])?.count == 4)
+        #expect(json["shard"] == nil)
+        #expect(json["runId"] as? String == "r1+r2")
+        #expect((json["summary"] as? [String: Any])?["contracts"] as? Int == 4)
+        let load = try #require(json["load"] as? [String: Any])
+        #expect((load["saturation"] as? [String: Any])?["level"] as? Int == 1, "the threshold checked on the merged figures")
+        // Merged again with itself, the counts double: nothing is deduplicated by accident.
+        let twice = try ReportMerge.merge([("m.json", merged.json), ("m.json", merged.json)])
+        #expect(twice.levels?.first?.flows == 8)
+    }
+
+    @Test("reports that cannot be merged say why")
+    func refusals() throws {
+        let one = try Self.report([Self.level(Array(Self.flows.prefix(1)))])
+        let other = try Self.report([LoadLevel(workers: 2, rounds: 1, flows: [], duration: .seconds(1))])
+        let plain = try JSONReport.encode(SampleRun.result, context: SampleRun.context)
+        let cases: [([(String, Data)], String)] = [
+            ([("x.json", Data("{}".utf8))], "x.json is not a Herald report"),
+            ([("y.json", Data("nope".utf8))], "y.json is not JSON"),
+            ([("a", one), ("b", other)], "the reports ran different levels: 4×1 and 2×1"),
+            ([("a", one), ("p", plain)], "some reports are of a load run and some are not"),
+            ([("a", one), ("t", try Self.report([Self.level([])], thresholds: ["http.p95<1s"]))], "different thresholds"),
+        ]
+        for (files, says) in cases {
+            #expect(throws: ReportMerge.Failure.self) { try ReportMerge.merge(files) }
+            do { _ = try ReportMerge.merge(files) } catch { #expect(error.description.contains(says), "\(error)") }
+        }
+        let plains = try ReportMerge.merge([("p1", plain), ("p2", plain)])
+        #expect(plains.levels == nil && plains.contracts == 4 && plains.status == .infrastructure)
+    }
+
+    @Test("a shard is i/n with 1 ≤ i ≤ n, and owns the positions that leave i − 1 divided by n")
+    func shards() throws {
+        let s = try #require(Shard("2/3"))
+        #expect(s.index == 2 && s.count == 3 && s.description == "2/3")
+        #expect((0..<7).filter(s.owns) == [1, 4])
+        for bad in ["0/3", "4/3", "1/0", "2", "a/b", "1/2/3", ""] { #expect(Shard(bad) == nil, "\(bad)") }
+        // Every position belongs to exactly one part.
+        let parts = (1...3).compactMap { Shard(index: $0, count: 3) }
+        #expect((0..<12).allSatisfy { p in parts.filter { $0.owns(p) }.count == 1 })
+    }
+}
+

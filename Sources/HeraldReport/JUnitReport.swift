@@ -37,6 +37,7 @@ public struct JUnitReport: ReportSink {
         for (i, name) in result.skipped.enumerated() {
             suites.append(notRunSuite(name, interrupt: result.interrupted && !interruptShown && i == 0, in: result, context: context))
         }
+        if let load = context.load, !load.thresholds.isEmpty { suites.append(thresholdSuite(load, in: result, context: context)) }
 
         var totals = Counts()
         for s in suites { totals.add(s.counts) }
@@ -104,6 +105,28 @@ public struct JUnitReport: ReportSink {
         xml += cases
         xml += "  </testsuite>\n"
         return Suite(counts: counts, xml: xml)
+    }
+
+    /// A load run's thresholds: a testsuite `load thresholds` with a testcase per threshold and level, failed where the
+    /// level broke it, so that a CI server shows a breach like any failed expectation.
+    static func thresholdSuite(_ load: ReportContext.LoadRun, in result: RunResult, context: ReportContext) -> Suite {
+        var counts = Counts()
+        var xml = ""
+        let breaches = load.breaches
+        for (i, level) in load.summaries.enumerated() {
+            for t in load.thresholds {
+                counts.tests += 1
+                let name = "\(t.description) at level \(i + 1) (\(level.workers) worker\(level.workers == 1 ? "" : "s"))"
+                xml += "    <testcase name=\"\(attr(name))\" classname=\"load thresholds\" time=\"0\">\n"
+                if let b = breaches.first(where: { $0.level == i + 1 && $0.threshold == t }) {
+                    counts.failures += 1
+                    xml += "      <failure message=\"\(attr(b.description))\" type=\"threshold\">\(text(b.description))</failure>\n"
+                }
+                xml += "    </testcase>\n"
+            }
+        }
+        let head = "  <testsuite name=\"load thresholds\"\(counts.attributes) time=\"0\"\(timestamp(context))>\n"
+        return Suite(counts: counts, xml: head + properties(result, context: context) + xml + "  </testsuite>\n")
     }
 
     static func notRunSuite(_ name: String, interrupt: Bool, in result: RunResult, context: ReportContext) -> Suite {

@@ -168,6 +168,7 @@ struct JUnitReportTests {
                                                 context: SampleRun.context)),
             // A start time the schema would refuse is left out rather than written.
             ("a run with an odd start time", JUnitReport.render(SampleRun.result, context: odd)),
+            ("a load run with a broken threshold", try Self.loadRun()),
         ]
         #expect(!valid[3].1.contains("timestamp="))
         // Not vacuous: the schema rejects a testcase without a name and a time that is not a number.
@@ -183,6 +184,14 @@ struct JUnitReportTests {
             #expect(ok, "junit.xml of \(name) does not match Tests/Fixtures/junit/junit.xsd:\n\(output)")
         }
         #expect(results.suffix(2).map(\.0) == [false, false], "the schema accepts what it should not: \(results.suffix(2))")
+    }
+
+    /// junit.xml of a load run of two levels whose second breaks a threshold.
+    static func loadRun() throws -> String {
+        let result = LoadResult(levels: [LoadReportTests.level], interrupted: false, stoppedEarly: false, strict: false)
+        let context = ReportContext(runID: "r1", startedAt: "2026-12-05T00:00:00Z", version: "0.1.0",
+                                    load: .init(result: result, thresholds: [try Threshold("wrong_recipients==0")]))
+        return JUnitReport.render(result.runResult, context: context)
     }
 
     /// Validates each of `documents` against junit.xsd with one run of Python; returns for each whether it is valid

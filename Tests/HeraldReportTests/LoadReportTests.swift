@@ -217,5 +217,20 @@ struct LoadReportTests {
         #expect(!text.contains("step 6 › status"), "a passing check without a latency is not listed")
         #expect(lines.last == "0 of 1 contract passed every one of 3 runs")
     }
+
+    @Test("junit.xml of a load run has a testsuite of its thresholds, a testcase per threshold and level, failed where broken")
+    func junitThresholds() throws {
+        let calm = LoadLevel(workers: 1, rounds: 1, flows: [Self.passing(worker: 0, round: 1, plus: 0)], duration: .seconds(1))
+        let busy = LoadLevel(workers: 4, rounds: 1, flows: (0..<4).map { Self.passing(worker: $0, round: 1, plus: Double($0) * 100) },
+                             duration: .seconds(2))
+        let result = LoadResult(levels: [calm, busy], interrupted: false, stoppedEarly: false, strict: false)
+        let context = ReportContext(runID: "r1", startedAt: "2026-12-05T00:00:00Z", version: "0.1.0",
+                                    load: .init(result: result, thresholds: [try Threshold("http.p99<50ms"), try Threshold("flows.failed==0")]))
+        let xml = JUnitReport.render(result.runResult, context: context)
+        #expect(xml.contains("<testsuite name=\"load thresholds\" tests=\"4\" failures=\"1\" errors=\"0\" skipped=\"0\""), "\(xml)")
+        #expect(xml.contains("<testcase name=\"http.p99&lt;50ms at level 2 (4 workers)\" classname=\"load thresholds\""))
+        #expect(xml.contains("<failure message=\"http.p99&lt;50ms broken at level 2 (4 workers): 304 ms\" type=\"threshold\">"))
+        #expect(!JUnitReport.render(SampleRun.result, context: SampleRun.context).contains("load thresholds"))
+    }
 }
 

@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "HeraldRunnerTests",
                     dependencies: ["HeraldRunner", "HeraldPlan", "HeraldContract", "HeraldCore"],
                     swiftSettings: strict),
-        .testTarget(name: "HeraldReportTests", dependencies: ["HeraldReport", "HeraldCore"], swiftSettings: strict),
+        .testTarget(name: "HeraldReportTests", dependencies: ["HeraldReport", "HeraldCore", "HeraldContract"], swiftSettings: strict),
         .testTarget(name: "HeraldTransportTests",
                     dependencies: ["HeraldTransport", "HeraldDemoBackend"],
                     swiftSettings: strict),

@@ -82,7 +82,6 @@ struct RunFlags: ParsableArguments {
             }
         }
         if !thresholds.isEmpty {
-            if concurrency == nil { throw ValidationError("--threshold needs --concurrency") }
             for t in thresholds {
                 do { _ = try Threshold(t) } catch { throw ValidationError(error.description) }
             }
@@ -120,9 +119,20 @@ enum RunSession {
             Terminal.err("skipped \(plan.contract.file): \(reason)")
             return false
         }
-        // A plain run's shard takes its part of the contracts; a load run's, its part of each level's workers.
         let shard = flags.shard.flatMap { Shard($0) }
-        let plans = shard.map { s in flags.concurrency == nil ? runnable.enumerated().filter { s.owns($0.offset) }.map(\.element) : runnable }
+        let choice: LoadChoice
+        do {
+            choice = try LoadChoice.resolve(flags: flags, contracts: runnable.map(\.contract), shard: shard)
+        } catch {
+            Terminal.err("herald: \(error.message)")
+            return .invalidContract
+        }
+        if choice.options == nil && !flags.thresholds.isEmpty {
+            Terminal.err("herald: --threshold holds the levels of a load run: add --concurrency, or a load: block to the contract")
+            return .invalidContract
+        }
+        // A plain run's shard takes its part of the contracts; a load run's, its part of each level's workers.
+        let plans = shard.map { s in choice.options == nil ? runnable.enumerated().filter { s.owns($0.offset) }.map(\.element) : runnable }
             ?? runnable
         if plans.isEmpty, let shard, !planned.isEmpty {
             Terminal.err("shard \(shard) has no contracts: there are \(planned.count)")
@@ -147,7 +157,7 @@ enum RunSession {
             failFast: flags.failFast, strict: flags.strict, insecure: flags.inputs.insecure,
             progress: { p in Terminal.progress("[\(p.contractIndex)/\(p.contractCount)] \(p.contract) · \(p.activity)") },
             onEntry: onEntry, jobs: flags.jobs)
-        if let load = flags.load {
+        if let load = choice.options {
             let loadResult = await withInterruptHandling {
                 await LoadRunner.run(plans, load: load, options: runnerOptions, progress: { p in
                     Terminal.progress("level \(p.level)/\(p.levelCount) · \(p.workers) worker\(p.workers == 1 ? "" : "s") · "
@@ -155,8 +165,8 @@ enum RunSession {
                 })
             }
             Terminal.clearProgress()
-            let thresholds = flags.thresholds.compactMap { try? Threshold($0) }
-            Terminal.out(flags.concurrency == nil ? RepeatConsoleReport.render(loadResult, color: Terminal.color)
+            let thresholds = choice.thresholds
+            Terminal.out(choice.isRepeat ? RepeatConsoleReport.render(loadResult, color: Terminal.color)
                          : LoadConsoleReport.render(loadResult, thresholds: thresholds, color: Terminal.color))
             let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion,
                                         load: .init(result: loadResult, thresholds: thresholds), shard: shard)

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldContract
 import HeraldCore
 
 /// `junit.xml`: the run in the JUnit XML format CI servers read (Jenkins, GitLab, GitHub test reporters).

@@ -1,3 +1,4 @@
+import HeraldContract
 import HeraldCore
 
 /// Something that takes the result of a run: the console, a report file, a test's memory.

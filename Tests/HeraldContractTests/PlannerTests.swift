@@ -64,3 +64,31 @@ import Testing
         #expect(try Template("u-${worker.index}-${round}").renderString(in: try Bindings(plan: flowPlan)) == "u-3-2")
     }
 }
+
+/// A contract's `load:` and `thresholds:`.
+@Suite("load declarations") struct LoadDeclarationTests {
+    @Test("load: and thresholds: are read with their levels, rounds and conditions")
+    func reads() throws {
+        let c = try ContractLoader.parse("""
+            contract: loaded
+            load: { concurrency: [1, 2, 4], rounds: 3 }
+            thresholds: ["http.p95<300ms", wrong_recipients==0]
+            services:
+              api: { url: "http://127.0.0.1:1" }
+            steps:
+              - http: GET api /health
+            """, file: "l.yaml")
+        #expect(c.load?.concurrency == [1, 2, 4] && c.load?.rounds == 3)
+        #expect(c.load?.location.line == 2)
+        #expect(c.thresholds.map(\.description) == ["http.p95<300ms", "wrong_recipients==0"])
+        let single = try ContractLoader.parse("""
+            contract: one level
+            load: { concurrency: 8 }
+            services:
+              api: { url: "http://127.0.0.1:1" }
+            steps:
+              - http: GET api /health
+            """, file: "o.yaml")
+        #expect(single.load?.concurrency == [8] && single.load?.rounds == 1 && single.thresholds.isEmpty)
+    }
+}

@@ -144,5 +144,20 @@ struct LoadRunIntegrationTests {
         #expect(!run.stdout.contains("accepted offer notifies only the chosen seller"), "\(run)")
         #expect(run.stdout.contains("1 of 1 contract passed"), "\(run)")
     }
+
+    @Test("a contract's load: block makes a load run and its thresholds: hold its levels; flags win")
+    func declaredLoad() async throws {
+        let fixture = "Tests/Fixtures/run/load-block.yaml"
+        let clean = try await herald(["demo", "--contracts", fixture], limit: .seconds(180))
+        #expect(clean.status == 0, "\(clean)")
+        #expect(clean.stdout.contains("thresholds held at every level: wrong_recipients==0, flows.failed==0"), "\(clean)")
+        #expect(clean.stdout.contains("2 levels, 3 flows: all passed"), "\(clean)")
+        let flag = try await herald(["demo", "--contracts", fixture, "--concurrency", "1"], limit: .seconds(180))
+        #expect(flag.stdout.contains("1 level, 1 flow: all passed"), "--concurrency wins over load: \(flag)")
+        let crossed = try await herald(["demo", "--defect", "cross-talk", "--contracts", fixture], limit: .seconds(180))
+        #expect(crossed.status == 1, "\(crossed)")
+        #expect(crossed.stdout.contains("✘ threshold wrong_recipients==0 broken at level 2 (2 workers)"), "\(crossed)")
+        #expect(crossed.stdout.contains("saturation point: level 2 (2 workers)"), "\(crossed)")
+    }
 }
 

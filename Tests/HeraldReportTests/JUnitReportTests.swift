@@ -1,4 +1,5 @@
 import Foundation
+import HeraldContract
 import HeraldCore
 @testable import HeraldReport
 import Testing

@@ -8,7 +8,7 @@ struct ContractReader {
 
     mutating func contract(_ root: YAMLNode) throws(Diagnostic) -> Contract {
         let f = try root.fields("a contract", allowed: ["contract", "description", "tags", "vars", "defaults", "services",
-                                                        "actors", "channels", "steps", "cleanup", "redact"])
+                                                        "actors", "channels", "steps", "cleanup", "redact", "load", "thresholds"])
         let nameNode = try f.required("contract", hint: "start the file with 'contract: <what it checks>'")
         var defaults = Defaults()
         if let d = f["defaults"] {
@@ -38,7 +38,7 @@ struct ContractReader {
         let steps = try stepsNode.items("steps").map { n throws(Diagnostic) in try step(n) }
         if steps.isEmpty { throw stepsNode.error("'steps' is empty", hint: "add at least one step") }
         let cleanup = try f["cleanup"].map { c throws(Diagnostic) in try c.items("cleanup").map { n throws(Diagnostic) in try step(n) } } ?? []
-        return Contract(
+        var contract = Contract(
             name: try nameNode.string("contract"),
             file: file,
             location: nameNode.location,
@@ -53,6 +53,40 @@ struct ContractReader {
             cleanup: cleanup,
             redact: try f["redact"].map { r throws(Diagnostic) in try r.itemsOrOne().map { n throws(Diagnostic) in try n.string("a redacted name") } } ?? []
         )
+        contract.load = try f["load"].map { n throws(Diagnostic) in try load(n) }
+        contract.thresholds = try f["thresholds"].map { t throws(Diagnostic) in
+            try t.itemsOrOne().map { n throws(Diagnostic) in try threshold(n) }
+        } ?? []
+        return contract
+    }
+
+    /// `load: { concurrency: [1, 2, 4], rounds: 2 }`.
+    func load(_ node: YAMLNode) throws(Diagnostic) -> LoadDeclaration {
+        let f = try node.fields("load", allowed: ["concurrency", "rounds"])
+        let levels = try f.required("concurrency", hint: "give the workers of each level: concurrency: [1, 2, 4, 8]")
+        var concurrency: [Int] = []
+        for n in levels.itemsOrOne() {
+            guard let w = Int(try n.string("a level of concurrency")), w >= 1 else {
+                throw n.error("a level of concurrency is a number of workers, 1 or more", hint: "concurrency: [1, 2, 4, 8]")
+            }
+            concurrency.append(w)
+        }
+        var rounds = 1
+        if let r = f["rounds"] {
+            guard let n = Int(try r.string("rounds")), n >= 1 else { throw r.error("rounds must be a whole number, 1 or more", hint: "rounds: 2") }
+            rounds = n
+        }
+        return LoadDeclaration(concurrency: concurrency, rounds: rounds, location: node.location)
+    }
+
+    /// One of `thresholds:` (`http.p95<300ms`).
+    func threshold(_ node: YAMLNode) throws(Diagnostic) -> Threshold {
+        let text = try node.string("a threshold")
+        do {
+            return try Threshold(text)
+        } catch {
+            throw node.error(error.description, hint: "thresholds: [\"http.p95<300ms\", \"wrong_recipients==0\"]")
+        }
     }
 
     // MARK: - Declarations

@@ -28,6 +28,10 @@ public struct Contract: Sendable {
     public var cleanup: [Step]
     /// Field and header names whose values are masked in every output.
     public var redact: [String]
+    /// The load run the contract asks for (`load:`), when run without `--concurrency`.
+    public var load: LoadDeclaration? = nil
+    /// Conditions every level of a load run must meet (`thresholds:`), unless `--threshold` gives others.
+    public var thresholds: [Threshold] = []
 
     /// The service named `name`.
     public func service(_ name: String) -> Service? { services.first { $0.name == name } }
@@ -35,6 +39,32 @@ public struct Contract: Sendable {
     public func actor(_ name: String) -> ActorDeclaration? { actors.first { $0.name == name } }
     /// The channel named `name`.
     public func channel(_ name: String) -> Channel? { channels.first { $0.name == name } }
+}
+
+/// A contract's `load:` block: the levels of concurrency and the rounds its load run has.
+public struct LoadDeclaration: Sendable, Hashable {
+    /// Workers at each level, in order.
+    public var concurrency: [Int]
+    /// Times each worker runs the contract at each level.
+    public var rounds: Int
+    /// Where `load:` is written.
+    public var location: SourceLocation
+
+    /// Creates a declaration.
+    public init(concurrency: [Int], rounds: Int, location: SourceLocation) {
+        self.concurrency = concurrency
+        self.rounds = rounds
+        self.location = location
+    }
+
+    /// Two declarations ask for the same load run when their levels and rounds are the same, wherever written.
+    public static func == (a: LoadDeclaration, b: LoadDeclaration) -> Bool { a.concurrency == b.concurrency && a.rounds == b.rounds }
+
+    /// Hashes the levels and rounds.
+    public func hash(into h: inout Hasher) {
+        h.combine(concurrency)
+        h.combine(rounds)
+    }
 }
 
 /// Timeouts a contract can set once for all its steps.

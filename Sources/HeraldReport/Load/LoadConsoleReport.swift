@@ -1,3 +1,4 @@
+import HeraldContract
 import HeraldCore
 
 /// The terminal summary of a load run: a table with a row per level (flows, notification checkpoints, wrong

@@ -1,3 +1,4 @@
+import HeraldContract
 import HeraldCore
 
 /// The load section of `report.html`: a table with a row per level, and an inline SVG chart of the HTTP and delivery

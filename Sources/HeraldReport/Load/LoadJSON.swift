@@ -1,3 +1,4 @@
+import HeraldContract
 import HeraldCore
 
 /// The `load` section of `report.json`: per level, the counts and percentiles the console shows, the histograms

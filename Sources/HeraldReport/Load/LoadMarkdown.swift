@@ -1,3 +1,4 @@
+import HeraldContract
 import HeraldCore
 
 /// The load section of `report.md`: a row per level, the broken thresholds and the saturation point.

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldContract
 import HeraldCore
 
 /// `herald merge`: one `report.json` from the reports of the parts of a split run (`--shard i/n`).

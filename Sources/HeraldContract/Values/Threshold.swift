@@ -1,0 +1,112 @@
+import Foundation
+
+/// A pass condition on a load run's figures, checked at every level: `http.p95<300ms`, `delivery.p99<=1s`,
+/// `flows.failed==0`, `wrong_recipients==0`. A level that breaks one fails the run (exit 1); the first such level is
+/// the saturation point.
+///
+/// Read here, from `--threshold` or a contract's `thresholds:`; checked on a load run's levels in HeraldReport.
+public struct Threshold: Sendable, Hashable, CustomStringConvertible {
+    /// What is measured.
+    public enum Metric: Sendable, Hashable {
+        /// A percentile (0–100) of every HTTP call's total time, in milliseconds; 100 is the maximum.
+        case http(percentile: Double)
+        /// A percentile of every delivery's time from its trigger, in milliseconds; 100 is the maximum.
+        case delivery(percentile: Double)
+        /// Flows that did not pass.
+        case flowsFailed
+        /// Event expectations that failed.
+        case checkpointsMissing
+        /// Wrong-recipient verdicts.
+        case wrongRecipients
+    }
+
+    /// A comparison.
+    public enum Comparison: String, Sendable, Hashable, CaseIterable {
+        /// `<=`
+        case lessOrEqual = "<="
+        /// `>=`
+        case greaterOrEqual = ">="
+        /// `==`
+        case equal = "=="
+        /// `!=`
+        case notEqual = "!="
+        /// `<`
+        case less = "<"
+        /// `>`
+        case greater = ">"
+
+        /// Whether `a` compares so with `b`.
+        public func holds(_ a: Double, _ b: Double) -> Bool {
+            switch self {
+            case .less: a < b
+            case .lessOrEqual: a <= b
+            case .greater: a > b
+            case .greaterOrEqual: a >= b
+            case .equal: a == b
+            case .notEqual: a != b
+            }
+        }
+    }
+
+    /// The metric.
+    public var metric: Metric
+    /// How it compares.
+    public var comparison: Comparison
+    /// The limit: milliseconds for latencies, a count otherwise.
+    public var limit: Double
+    /// As written.
+    public var description: String
+
+    /// Why a threshold cannot be read.
+    public struct ParseError: Error, CustomStringConvertible {
+        /// What is wrong, with what is accepted.
+        public var description: String
+    }
+
+    /// Reads `text` (`http.p95<300ms`). Latencies take a duration with its unit; counts a whole number.
+    public init(_ text: String) throws(ParseError) {
+        let written = text.filter { $0 != " " }
+        // The first comparison written; where two start at the same place (`<=` and `<`), the longer.
+        var found: (Comparison, Range<String.Index>)?
+        for c in Comparison.allCases {
+            guard let r = written.range(of: c.rawValue) else { continue }
+            if let f = found, f.1.lowerBound < r.lowerBound || (f.1.lowerBound == r.lowerBound && f.0.rawValue.count >= c.rawValue.count) {
+                continue
+            }
+            found = (c, r)
+        }
+        guard let op = found else {
+            throw ParseError(description: "'\(text)' has no comparison: write it like http.p95<300ms or flows.failed==0")
+        }
+        let name = String(written[..<op.1.lowerBound]), value = String(written[op.1.upperBound...])
+        comparison = op.0
+        description = text
+        switch name {
+        case "flows.failed": metric = .flowsFailed
+        case "checkpoints.missing": metric = .checkpointsMissing
+        case "wrong_recipients": metric = .wrongRecipients
+        default:
+            let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2, ["http", "delivery"].contains(parts[0]), let p = Self.percentile(parts[1]) else {
+                throw ParseError(description: "unknown metric '\(name)' in '\(text)': use http.p50…p99 or .max, delivery.p50…p99 or .max, "
+                                 + "flows.failed, checkpoints.missing or wrong_recipients")
+            }
+            metric = parts[0] == "http" ? .http(percentile: p) : .delivery(percentile: p)
+            guard let d = DurationText.parse(value) else {
+                throw ParseError(description: "'\(value)' in '\(text)' is not a duration: write 300ms or 1.5s")
+            }
+            limit = d.milliseconds
+            return
+        }
+        guard let n = Int(value), n >= 0 else {
+            throw ParseError(description: "'\(value)' in '\(text)' is not a count: write a whole number, as in flows.failed==0")
+        }
+        limit = Double(n)
+    }
+
+    private static func percentile(_ s: String) -> Double? {
+        if s == "max" { return 100 }
+        guard s.hasPrefix("p"), let p = Double(s.dropFirst()), p > 0, p < 100 else { return nil }
+        return p
+    }
+}

@@ -166,14 +166,20 @@ struct LoadReportTests {
         #expect(plain?["load"] == nil, "a plain run's report has no load section")
     }
 
-    @Test("report.md and report.html of a load run show the levels, the breaches and the saturation point; a breach fails the title")
-    func markdownAndHTML() throws {
-        let calm = LoadLevel(workers: 1, rounds: 1, flows: [Self.passing(worker: 0, round: 1, plus: 0)], duration: .seconds(1))
-        let busy = LoadLevel(workers: 4, rounds: 1, flows: (0..<4).map { Self.passing(worker: $0, round: 1, plus: Double($0) * 100) },
+    /// A level of one worker, then one of four whose HTTP calls take up to ~300 ms longer, checked against `thresholds`.
+    static func calmThenBusy(_ thresholds: [String]) throws -> (LoadResult, ReportContext) {
+        let calm = LoadLevel(workers: 1, rounds: 1, flows: [passing(worker: 0, round: 1, plus: 0)], duration: .seconds(1))
+        let busy = LoadLevel(workers: 4, rounds: 1, flows: (0..<4).map { passing(worker: $0, round: 1, plus: Double($0) * 100) },
                              duration: .seconds(2))
         let result = LoadResult(levels: [calm, busy], interrupted: false, stoppedEarly: false, strict: false)
         let context = ReportContext(runID: "r1", startedAt: "2026-12-05T00:00:00Z", version: "0.1.0",
-                                    load: .init(result: result, thresholds: [try Threshold("http.p99<50ms")]))
+                                    load: .init(result: result, thresholds: try thresholds.map { try Threshold($0) }))
+        return (result, context)
+    }
+
+    @Test("report.md and report.html of a load run show the levels, the breaches and the saturation point; a breach fails the title")
+    func markdownAndHTML() throws {
+        let (result, context) = try Self.calmThenBusy(["http.p99<50ms"])
         let md = MarkdownReport.render(result.runResult, context: context)
         #expect(md.hasPrefix("## ❌ Herald: failed"), "every flow passed, but a threshold broke: \(md.prefix(60))")
         #expect(md.contains("### Load"))
@@ -221,12 +227,7 @@ struct LoadReportTests {
 
     @Test("junit.xml of a load run has a testsuite of its thresholds, a testcase per threshold and level, failed where broken")
     func junitThresholds() throws {
-        let calm = LoadLevel(workers: 1, rounds: 1, flows: [Self.passing(worker: 0, round: 1, plus: 0)], duration: .seconds(1))
-        let busy = LoadLevel(workers: 4, rounds: 1, flows: (0..<4).map { Self.passing(worker: $0, round: 1, plus: Double($0) * 100) },
-                             duration: .seconds(2))
-        let result = LoadResult(levels: [calm, busy], interrupted: false, stoppedEarly: false, strict: false)
-        let context = ReportContext(runID: "r1", startedAt: "2026-12-05T00:00:00Z", version: "0.1.0",
-                                    load: .init(result: result, thresholds: [try Threshold("http.p99<50ms"), try Threshold("flows.failed==0")]))
+        let (result, context) = try Self.calmThenBusy(["http.p99<50ms", "flows.failed==0"])
         let xml = JUnitReport.render(result.runResult, context: context)
         #expect(xml.contains("<testsuite name=\"load thresholds\" tests=\"4\" failures=\"1\" errors=\"0\" skipped=\"0\""), "\(xml)")
         #expect(xml.contains("<testcase name=\"http.p99&lt;50ms at level 2 (4 workers)\" classname=\"load thresholds\""))

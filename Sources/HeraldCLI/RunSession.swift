@@ -62,8 +62,14 @@ struct RunFlags: ParsableArguments {
     /// The load run asked for, if any; `--repeat N` is one of a single worker and N rounds.
     var load: LoadOptions? {
         guard let concurrency else { return `repeat` > 1 ? LoadOptions(levels: [1], rounds: `repeat`) : nil }
-        return LoadOptions(levels: concurrency.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) },
-                           rounds: rounds ?? 1, shard: shard.flatMap { Shard($0) })
+        return LoadOptions(levels: Self.levels(concurrency) ?? [], rounds: rounds ?? 1, shard: shard.flatMap { Shard($0) })
+    }
+
+    /// The worker counts of `--concurrency 1,2,4`, or `nil` unless each is a whole number of 1 or more.
+    static func levels(_ text: String) -> [Int]? {
+        let levels = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !levels.isEmpty, levels.allSatisfy({ ($0 ?? 0) >= 1 }) else { return nil }
+        return levels.compactMap { $0 }
     }
 
     func validate() throws {
@@ -75,11 +81,8 @@ struct RunFlags: ParsableArguments {
         if `repeat` > 1 && concurrency != nil { throw ValidationError("--repeat runs contracts again one after another; in a load run use --rounds") }
         if `repeat` > 1 && jobs > 1 { throw ValidationError("--repeat runs each contract again one after another; it does not combine with --jobs") }
         if jobs > 1 && concurrency != nil { throw ValidationError("--jobs runs contracts side by side; a load run (--concurrency) has its own workers") }
-        if let concurrency {
-            let levels = concurrency.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            if levels.isEmpty || levels.contains(where: { ($0 ?? 0) < 1 }) {
-                throw ValidationError("--concurrency takes worker counts of 1 or more, comma-separated: --concurrency 1,2,4,8 (got '\(concurrency)')")
-            }
+        if let concurrency, Self.levels(concurrency) == nil {
+            throw ValidationError("--concurrency takes worker counts of 1 or more, comma-separated: --concurrency 1,2,4,8 (got '\(concurrency)')")
         }
         if !thresholds.isEmpty {
             for t in thresholds {
@@ -165,15 +168,15 @@ enum RunSession {
                 })
             }
             Terminal.clearProgress()
-            let thresholds = choice.thresholds
+            // Summarised once, for the console and every report.
+            let loadRun = ReportContext.LoadRun(result: loadResult, thresholds: choice.thresholds)
+            let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion, load: loadRun, shard: shard)
             Terminal.out(choice.isRepeat ? RepeatConsoleReport.render(loadResult, color: Terminal.color)
-                         : LoadConsoleReport.render(loadResult, thresholds: thresholds, color: Terminal.color))
-            let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion,
-                                        load: .init(result: loadResult, thresholds: thresholds), shard: shard)
+                         : LoadConsoleReport.render(loadRun, color: Terminal.color))
             let result = loadResult.runResult
             trace?.finish(result, context: context)
             write(result, context: context, to: flags.report.map { dir in formats.map { $0.sink(in: dir) } } ?? [])
-            return context.load?.exitStatus ?? loadResult.exitStatus
+            return loadRun.exitStatus
         }
         let result = await withInterruptHandling {
             await Runner.run(plans, options: runnerOptions)

@@ -19,24 +19,24 @@ public struct ReportContext: Sendable {
     /// The load run the result's contracts are the flows of, with its thresholds; `nil` for a plain run.
     public var load: LoadRun?
 
-    /// A load run as the reports show it.
+    /// A load run as the reports show it, its levels summarised once for every report.
     public struct LoadRun: Sendable {
         /// Its levels and flows.
-        public var result: LoadResult
+        public let result: LoadResult
         /// The thresholds every level was checked against.
-        public var thresholds: [Threshold]
+        public let thresholds: [Threshold]
+        /// Each level's summary.
+        public let summaries: [LoadLevelSummary]
+        /// The thresholds its levels broke.
+        public let breaches: [ThresholdBreach]
 
-        /// Creates one.
+        /// Summarises `result`'s levels and checks them against `thresholds`.
         public init(result: LoadResult, thresholds: [Threshold]) {
             self.result = result
             self.thresholds = thresholds
+            summaries = result.levels.map { LoadLevelSummary($0, strict: result.strict) }
+            breaches = ThresholdBreach.all(thresholds, in: summaries)
         }
-
-        /// Each level's summary.
-        public var summaries: [LoadLevelSummary] { result.levels.map { LoadLevelSummary($0, strict: result.strict) } }
-
-        /// The thresholds its levels broke.
-        public var breaches: [ThresholdBreach] { ThresholdBreach.all(thresholds, in: summaries) }
 
         /// The run's exit status: the worst flow's, and a failure when a threshold broke.
         public var exitStatus: ExitStatus { max(result.exitStatus, breaches.isEmpty ? .passed : .failed) }

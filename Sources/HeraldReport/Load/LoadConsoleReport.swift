@@ -36,9 +36,13 @@ public enum LoadConsoleReport {
 
     /// The whole console text for a load run, with the breaches of `thresholds`.
     public static func render(_ result: LoadResult, thresholds: [Threshold] = [], color: Bool) -> String {
+        render(ReportContext.LoadRun(result: result, thresholds: thresholds), color: color)
+    }
+
+    /// The whole console text for a load run summarised for the reports.
+    public static func render(_ load: ReportContext.LoadRun, color: Bool) -> String {
         let paint = Paint(enabled: color)
-        let summaries = result.levels.map { LoadLevelSummary($0, strict: result.strict) }
-        let breaches = ThresholdBreach.all(thresholds, in: summaries)
+        let (result, thresholds, summaries, breaches) = (load.result, load.thresholds, load.summaries, load.breaches)
         var lines = levelTable(summaries, paint: paint)
         for (level, s) in zip(result.levels, summaries) where s.failed > 0 {
             lines.append("")

@@ -69,12 +69,11 @@ struct LoadDoc: Encodable {
     }
 
     init(_ load: ReportContext.LoadRun) {
-        self.init(load.summaries, thresholds: load.thresholds, stoppedEarly: load.result.stoppedEarly)
+        self.init(load.summaries, thresholds: load.thresholds, breaches: load.breaches, stoppedEarly: load.result.stoppedEarly)
     }
 
     /// The section for these levels, checked against `thresholds`.
-    init(_ summaries: [LoadLevelSummary], thresholds: [Threshold], stoppedEarly: Bool) {
-        let breaches = ThresholdBreach.all(thresholds, in: summaries)
+    init(_ summaries: [LoadLevelSummary], thresholds: [Threshold], breaches: [ThresholdBreach], stoppedEarly: Bool) {
         rounds = summaries.first?.rounds ?? 1
         self.stoppedEarly = stoppedEarly
         self.thresholds = thresholds.map(\.description)

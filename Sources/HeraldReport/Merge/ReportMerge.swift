@@ -64,7 +64,8 @@ public enum ReportMerge {
             guard loads.count == docs.count else { throw Failure(description: "some reports are of a load run and some are not") }
             let thresholds = try thresholds(loads)
             let merged = try mergeLevels(loads)
-            let section = LoadDoc(merged, thresholds: thresholds, stoppedEarly: loads.contains { $0["stoppedEarly"] as? Bool == true })
+            let section = LoadDoc(merged, thresholds: thresholds, breaches: ThresholdBreach.all(thresholds, in: merged),
+                                  stoppedEarly: loads.contains { $0["stoppedEarly"] as? Bool == true })
             if section.saturation != nil { status = max(status, .failed) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -46,8 +46,7 @@ public struct JSONReport: ReportSink {
             herald = context.version
             runId = context.runID
             startedAt = context.startedAt
-            // A load run's thresholds can fail a run whose flows all passed.
-            let exit = context.load?.exitStatus ?? r.exitStatus
+            let exit = context.exitStatus(of: r)
             exitCode = exit.rawValue
             status = Summary.statusName(exit)
             strict = r.strict

@@ -21,7 +21,7 @@ public struct MarkdownReport: ReportSink {
     /// The whole Markdown text for `result`.
     public static func render(_ result: RunResult, context: ReportContext) -> String {
         var out: [String] = []
-        out.append("## \(title(result, status: context.load?.exitStatus ?? result.exitStatus))")
+        out.append("## \(title(result, status: context.exitStatus(of: result)))")
         out.append("")
         out.append("Run \(inline(context.runID)) · started \(inline(context.startedAt)) · Herald \(inline(context.version))")
         out.append("")

@@ -42,6 +42,9 @@ public struct ReportContext: Sendable {
         public var exitStatus: ExitStatus { max(result.exitStatus, breaches.isEmpty ? .passed : .failed) }
     }
 
+    /// The exit status of the run `result` comes from: a load run's thresholds can fail a run whose flows all passed.
+    public func exitStatus(of result: RunResult) -> ExitStatus { load?.exitStatus ?? result.exitStatus }
+
     /// The part of the work this run did (`--shard`), if it was split across machines.
     public var shard: Shard?
 

@@ -58,8 +58,9 @@ public final class TraceWriter: Sendable {
     /// Appends the verdicts and the closing line, then closes the file.
     public func finish(_ result: RunResult, context: ReportContext) {
         for v in result.contracts.flatMap(\.verdicts) { append(VerdictLine(verdict: v)) }
-        append(EndLine(runId: context.runID, status: JSONReport.Summary.statusName(result.exitStatus),
-                       exitCode: result.exitStatus.rawValue, partial: result.isPartial))
+        let exit = context.exitStatus(of: result)
+        append(EndLine(runId: context.runID, status: JSONReport.Summary.statusName(exit), exitCode: exit.rawValue,
+                       partial: result.isPartial))
         close()
     }
 

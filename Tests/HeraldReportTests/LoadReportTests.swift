@@ -234,5 +234,18 @@ struct LoadReportTests {
         #expect(xml.contains("<failure message=\"http.p99&lt;50ms broken at level 2 (4 workers): 304 ms\" type=\"threshold\">"))
         #expect(!JUnitReport.render(SampleRun.result, context: SampleRun.context).contains("load thresholds"))
     }
+
+    @Test("the trace's closing line of a load run whose flows passed but whose threshold broke says failed, exit code 1")
+    func traceEndLine() throws {
+        let (result, context) = try Self.calmThenBusy(["http.p99<50ms"])
+        #expect(result.exitStatus == .passed, "every flow passed")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("herald-trace-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let trace = try TraceWriter(path: path)
+        trace.finish(result.runResult, context: context)
+        let last = try #require(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").last)
+        let end = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+        #expect(end["type"] as? String == "end" && end["status"] as? String == "failed" && end["exitCode"] as? Int == 1, "\(end)")
+    }
 }
 

@@ -6,8 +6,7 @@ enum HTMLPage {
     /// The whole page.
     static func render(_ result: RunResult, context: ReportContext) -> String {
         let esc = HTMLText.escape
-        // A load run's thresholds can fail a run whose flows all passed.
-        let status = HTMLOutcome.status(context.load?.exitStatus ?? result.exitStatus)
+        let status = HTMLOutcome.status(context.exitStatus(of: result))
         var h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         h += "<meta name=\"generator\" content=\"Herald \(esc(context.version))\">\n"

@@ -25,17 +25,24 @@ struct LoadChoice {
             for t in contracts.flatMap(\.thresholds) where !thresholds.contains(t) { thresholds.append(t) }
         }
         if let options = flags.load {
-            return LoadChoice(options: options, isRepeat: flags.concurrency == nil, thresholds: thresholds)
+            return LoadChoice(options: options, isRepeat: flags.concurrency == nil && flags.rate == nil, thresholds: thresholds)
         }
         var declared: [(Contract, LoadDeclaration)] = []
         for c in contracts { if let d = c.load { declared.append((c, d)) } }
         guard let (_, first) = declared.first else { return LoadChoice(options: nil, isRepeat: false, thresholds: thresholds) }
         if let (other, d) = declared.first(where: { $0.1 != first }) {
-            throw Conflict(message: "the contracts ask for different load runs: \(first.location) says concurrency "
-                           + "\(first.concurrency) × \(first.rounds) round(s), \(d.location) (\(other.name)) \(d.concurrency) × \(d.rounds); "
-                           + "run them apart, or choose with --concurrency and --rounds")
+            throw Conflict(message: "the contracts ask for different load runs: \(first.location) says \(first.summary), "
+                           + "\(d.location) (\(other.name)) \(d.summary); run them apart, or choose with --concurrency, --rate and --rounds")
         }
-        return LoadChoice(options: LoadOptions(levels: first.concurrency, rounds: first.rounds, shard: shard), isRepeat: false,
-                          thresholds: thresholds)
+        let options = first.rates.isEmpty
+            ? LoadOptions(levels: first.concurrency, rounds: first.rounds, shard: shard, duration: first.duration)
+            : LoadOptions(levels: [], rounds: first.rounds, shard: shard, duration: first.duration, rates: first.rates.map(\.open),
+                          maxInFlight: first.concurrency.first)
+        return LoadChoice(options: options, isRepeat: false, thresholds: thresholds)
     }
+}
+
+extension Rate {
+    /// The rate as the load runner takes it.
+    var open: LoadOptions.OpenRate { LoadOptions.OpenRate(count: count, period: period, description: description) }
 }

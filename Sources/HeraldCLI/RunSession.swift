@@ -53,16 +53,27 @@ struct RunFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Run as a load run: at each level of concurrency in turn, that many workers run the contracts at once, each with actors of its own.", valueName: "1,2,4,8"))
     var concurrency: String?
 
-    @Option(help: "In a load run, how many times each worker runs the contracts at each level.")
+    @Option(help: "In a load run, how many times each worker runs the contracts at each level (with --rate, how many periods of the rate).")
     var rounds: Int?
+
+    @Option(help: ArgumentHelp("Run as an open-model load run: start flows at this arrival rate, whether or not earlier flows have ended (comma-separated rates are levels). With it, --concurrency N is the most flows under way at once. Latency is also measured from each flow's scheduled start; late and dropped starts are counted.", valueName: "100/900s"))
+    var rate: String?
+
+    @Option(help: ArgumentHelp("In a load run, how long each level lasts, instead of --rounds: workers start round after round (or flows keep arriving at the rate) until it has passed.", valueName: "30s"))
+    var duration: String?
 
     @Option(name: .customLong("threshold"), help: ArgumentHelp("In a load run, a condition every level must meet, or the run fails (repeatable): http.p95<300ms, delivery.p99<500ms, flows.failed==0, wrong_recipients==0, checkpoints.missing==0.", valueName: "condition"))
     var thresholds: [String] = []
 
     /// The load run asked for, if any; `--repeat N` is one of a single worker and N rounds.
     var load: LoadOptions? {
+        let shard = shard.flatMap { Shard($0) }, duration = duration.flatMap { DurationText.parse($0) }
+        if let rate, let rates = try? Rate.list(rate) {
+            return LoadOptions(levels: [], rounds: rounds ?? 1, shard: shard, duration: duration, rates: rates.map(\.open),
+                               maxInFlight: concurrency.flatMap { Self.levels($0)?.first })
+        }
         guard let concurrency else { return `repeat` > 1 ? LoadOptions(levels: [1], rounds: `repeat`) : nil }
-        return LoadOptions(levels: Self.levels(concurrency) ?? [], rounds: rounds ?? 1, shard: shard.flatMap { Shard($0) })
+        return LoadOptions(levels: Self.levels(concurrency) ?? [], rounds: rounds ?? 1, shard: shard, duration: duration)
     }
 
     /// The worker counts of `--concurrency 1,2,4`, or `nil` unless each is a whole number of 1 or more.
@@ -84,13 +95,27 @@ struct RunFlags: ParsableArguments {
         if let concurrency, Self.levels(concurrency) == nil {
             throw ValidationError("--concurrency takes worker counts of 1 or more, comma-separated: --concurrency 1,2,4,8 (got '\(concurrency)')")
         }
+        if let rate {
+            do { _ = try Rate.list(rate) } catch { throw ValidationError("--rate: \(error.description)") }
+            if let concurrency, (Self.levels(concurrency)?.count ?? 0) > 1 {
+                throw ValidationError("with --rate, --concurrency is one number: the most flows under way at once (got '\(concurrency)')")
+            }
+            if `repeat` > 1 || jobs > 1 { throw ValidationError("--rate starts flows at its own pace; it does not combine with --repeat or --jobs") }
+        }
+        if let duration {
+            guard let d = DurationText.parse(duration), d > .zero else {
+                throw ValidationError("--duration takes a time with its unit: --duration 30s (got '\(duration)')")
+            }
+            if concurrency == nil && rate == nil { throw ValidationError("--duration needs --concurrency or --rate") }
+            if rounds != nil { throw ValidationError("a level lasts --rounds or --duration, not both") }
+        }
         if !thresholds.isEmpty {
             for t in thresholds {
                 do { _ = try Threshold(t) } catch { throw ValidationError(error.description) }
             }
         }
         if let rounds {
-            if concurrency == nil { throw ValidationError("--rounds needs --concurrency") }
+            if concurrency == nil && rate == nil { throw ValidationError("--rounds needs --concurrency or --rate") }
             if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
         }
         if let format {
@@ -162,10 +187,7 @@ enum RunSession {
             onEntry: onEntry, jobs: flags.jobs)
         if let load = choice.options {
             let loadResult = await withInterruptHandling {
-                await LoadRunner.run(plans, load: load, options: runnerOptions, progress: { p in
-                    Terminal.progress("level \(p.level)/\(p.levelCount) · \(p.workers) worker\(p.workers == 1 ? "" : "s") · "
-                                      + "\(p.flowsDone)/\(p.flowsTotal) flows\(p.flowsFailed > 0 ? ", \(p.flowsFailed) failed" : "")")
-                })
+                await LoadRunner.run(plans, load: load, options: runnerOptions, progress: { p in Terminal.progress(p.line) })
             }
             Terminal.clearProgress()
             // Summarised once, for the console and every report.

@@ -42,6 +42,17 @@ public enum ChildProcess {
         return true
     }
 
+    /// Everything `handle` gives until its end (a child's pipe: until the child and every process it started have
+    /// closed it), read on a thread of its own: a blocking read on the concurrency pool would hold one of its few
+    /// threads (two on a 2-core machine) for as long as the child runs.
+    public static func readToEnd(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { (done: CheckedContinuation<Data, Never>) in
+            let thread = Thread { done.resume(returning: handle.readDataToEndOfFile()) }
+            thread.name = "herald-pipe"
+            thread.start()
+        }
+    }
+
     /// Stops `process`: SIGTERM, then SIGKILL when it is still running after `grace`. Returns once it is gone.
     public static func stop(_ process: Process, grace: Duration = .seconds(3)) {
         guard process.isRunning else { return }

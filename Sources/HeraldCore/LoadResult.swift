@@ -6,12 +6,15 @@ public struct FlowResult: Sendable {
     public var round: Int
     /// The contract's result for this flow.
     public var contract: ContractResult
+    /// In an open-model run (`--rate`), how long after its scheduled time the flow started; `nil` in a closed one.
+    public var lag: Duration?
 
     /// Creates a flow's result.
-    public init(worker: Int, round: Int, contract: ContractResult) {
+    public init(worker: Int, round: Int, contract: ContractResult, lag: Duration? = nil) {
         self.worker = worker
         self.round = round
         self.contract = contract
+        self.lag = lag
     }
 }
 
@@ -25,13 +28,27 @@ public struct LoadLevel: Sendable {
     public var flows: [FlowResult]
     /// Wall time of the level.
     public var duration: Duration
+    /// The arrival rate of an open-model level (`5/s`), as written; `nil` for a level of closed-loop workers.
+    public var rate: String?
+    /// Flows of an open-model level that started more than ``lateAfter`` after their scheduled time.
+    public var late: Int
+    /// Flows of an open-model level that were scheduled but never started: the run stopped, or no flow slot freed
+    /// up before the level's schedule ended.
+    public var dropped: Int
 
-    /// Creates a level's result.
-    public init(workers: Int, rounds: Int, flows: [FlowResult], duration: Duration) {
+    /// How late a scheduled flow may start before it counts as late.
+    public static let lateAfter = Duration.milliseconds(10)
+
+    /// Creates a level's result; for an open-model level, `workers` is the most flows that were under way at once.
+    public init(workers: Int, rounds: Int, flows: [FlowResult], duration: Duration, rate: String? = nil, late: Int = 0,
+                dropped: Int = 0) {
         self.workers = workers
         self.rounds = rounds
         self.flows = flows
         self.duration = duration
+        self.rate = rate
+        self.late = late
+        self.dropped = dropped
     }
 }
 

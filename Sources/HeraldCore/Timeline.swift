@@ -148,13 +148,18 @@ public struct ResponseRecord: Sendable, Codable, Hashable {
     public var body: String
     /// Phase timings.
     public var timing: TimingRecord
+    /// For a 429 answer that Herald waited out before sending the request again: how long it waited, as the answer's
+    /// `Retry-After` asked.
+    public var retryAfterMs: Double?
     /// Creates the record.
-    public init(requestSeq: Int, status: Int, headers: [RecordedHeader], body: String, timing: TimingRecord) {
+    public init(requestSeq: Int, status: Int, headers: [RecordedHeader], body: String, timing: TimingRecord,
+                retryAfterMs: Double? = nil) {
         self.requestSeq = requestSeq
         self.status = status
         self.headers = headers
         self.body = body
         self.timing = timing
+        self.retryAfterMs = retryAfterMs
     }
 }
 

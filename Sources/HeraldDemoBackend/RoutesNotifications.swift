@@ -1,9 +1,16 @@
+import Foundation
 import Hummingbird
+import Synchronization
 
 /// A user's notification list, and the plain-HTTP side of the WebSocket path.
+///
+/// Marking everything read is rate-limited, as write endpoints of real backends are: once a second per user; a
+/// second call within the second is answered 429 with `Retry-After: 1`.
 struct NotificationRoutes: Sendable {
     let store: Store
     let notifier: Notifier
+    /// When each user last marked everything read.
+    let lastMarked = RateLimit(every: .seconds(1))
 
     private struct NotificationList: Encodable {
         let items: [UserNotification]
@@ -23,6 +30,11 @@ struct NotificationRoutes: Sendable {
 
         router.post("/notifications/read") { request, _ in
             let user = try store.authenticate(request)
+            guard lastMarked.admit(user.id) else {
+                var response = JSON.error("too many requests: mark notifications read at most once a second", status: .tooManyRequests)
+                response.headers[.retryAfter] = "1"
+                return response
+            }
             notifier.markAllRead(of: user.id)
             return JSON.response(UnreadCount(unread: 0))
         }
@@ -35,6 +47,24 @@ struct NotificationRoutes: Sendable {
             var response = JSON.error("this endpoint needs a WebSocket upgrade", status: .upgradeRequired)
             response.headers[.upgrade] = "websocket"
             return response
+        }
+    }
+}
+
+/// At most one call per key in each period.
+final class RateLimit: Sendable {
+    private let every: Duration
+    private let last = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    init(every: Duration) { self.every = every }
+
+    /// Whether a call for `key` may go ahead now; if so, it counts.
+    func admit(_ key: String) -> Bool {
+        let now = ContinuousClock.now
+        return last.withLock { last in
+            if let previous = last[key], previous.duration(to: now) < every { return false }
+            last[key] = now
+            return true
         }
     }
 }

@@ -117,7 +117,7 @@ public struct JUnitReport: ReportSink {
         for (i, level) in load.summaries.enumerated() {
             for t in load.thresholds {
                 counts.tests += 1
-                let name = "\(t.description) at level \(i + 1) (\(level.workers) worker\(level.workers == 1 ? "" : "s"))"
+                let name = "\(t.description) at level \(i + 1) (\(level.label))"
                 xml += "    <testcase name=\"\(attr(name))\" classname=\"load thresholds\" time=\"0\">\n"
                 if let b = breaches.first(where: { $0.level == i + 1 && $0.threshold == t }) {
                     counts.failures += 1

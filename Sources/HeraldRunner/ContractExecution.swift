@@ -216,7 +216,9 @@ actor ContractExecution {
         do {
             switch step.action {
             case .http(let action):
-                let response = try await http.perform(action, contract: contract, scope: scope)
+                // A step that asserts a 429 gets it; any other waits out its Retry-After.
+                let expects429 = (try? step.response.status?.rendered(in: scope))??.matches(.number(429)) ?? false
+                let response = try await http.perform(action, contract: contract, scope: scope, expects429: expects429)
                 try judgeResponse(step, response, label: label, idPrefix: idPrefix, scope: scope, setupOf: actor, add: add)
             case .poll(let poll):
                 let (response, verdict) = try await runPoll(poll, step: step, label: label, idPrefix: idPrefix, scope: scope)

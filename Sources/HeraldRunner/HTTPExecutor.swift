@@ -13,7 +13,12 @@ struct HTTPExecutor: Sendable {
     let insecure: Bool
 
     /// Renders `action` with `scope` (acting as `actor`), sends it, and records both sides, on the caller's executor.
-    nonisolated(nonsending) func perform(_ action: HTTPAction, contract: Contract, scope: Bindings) async throws -> ObservedResponse {
+    ///
+    /// An answer of 429 with a `Retry-After` of at most ``Throttle/longestWait`` is waited out and the request sent
+    /// again (at most ``Throttle/attempts`` times), unless `expects429`: the step asserts that status itself. The
+    /// 429's timeline entry says how long Herald waited, so that reports count it.
+    nonisolated(nonsending) func perform(_ action: HTTPAction, contract: Contract, scope: Bindings,
+                                         expects429: Bool = false) async throws -> ObservedResponse {
         let service = action.service.flatMap { contract.service($0) }
         let base = try service.map { try $0.url.renderString(in: scope) }
         var url = URLs.join(base, try action.target.renderString(in: scope))
@@ -46,29 +51,71 @@ struct HTTPExecutor: Sendable {
                                   timeout: action.timeout ?? contract.defaults.httpTimeout, followRedirects: false,
                                   tls: TLSOptions(insecure: insecure || (service?.insecure ?? false), caFile: service?.caFile))
         let actor = scope.currentActor?.description
-        let sentSeq = timeline.record(.request(RequestRecord(
-            method: action.method, url: URLs.masked(url), headers: headers.map { RecordedHeader(name: $0.name, value: $0.value) },
-            body: body.map { String(decoding: $0, as: UTF8.self) })), actor: actor)
-        let response: HTTPResponse
-        do {
-            response = try await client.send(request)
-        } catch let error as TransportError {
-            timeline.record(.note("request failed: \(error.description)"), actor: actor)
-            throw InfrastructureError("\(action.method) \(URLs.masked(url)): \(error)",
-                                      hint: error.description.contains("refused") ? "is the service running, and is the URL right?" : nil)
+        var attempt = 1
+        while true {
+            let sentSeq = timeline.record(.request(RequestRecord(
+                method: action.method, url: URLs.masked(url), headers: headers.map { RecordedHeader(name: $0.name, value: $0.value) },
+                body: body.map { String(decoding: $0, as: UTF8.self) })), actor: actor)
+            let response: HTTPResponse
+            do {
+                response = try await client.send(request)
+            } catch let error as TransportError {
+                timeline.record(.note("request failed: \(error.description)"), actor: actor)
+                throw InfrastructureError("\(action.method) \(URLs.masked(url)): \(error)",
+                                          hint: error.description.contains("refused") ? "is the service running, and is the URL right?" : nil)
+            }
+            let json = JSONParser.parseIfJSON(response.body)
+            let text = String(decoding: response.body, as: UTF8.self)
+            let recordedHeaders = response.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
+            let t = response.timings
+            let wait = response.status == 429 && !expects429 && attempt < Throttle.attempts
+                ? Throttle.wait(response.headers.first { $0.name.lowercased() == "retry-after" }?.value) : nil
+            let seq = timeline.record(.response(ResponseRecord(
+                requestSeq: sentSeq, status: response.status, headers: recordedHeaders,
+                body: text,
+                timing: TimingRecord(dnsMs: t.dns * 1000, connectMs: t.connect * 1000, tlsMs: t.tls * 1000,
+                                     firstByteMs: t.firstByte * 1000, totalMs: t.total * 1000),
+                retryAfterMs: wait?.milliseconds)),
+                actor: actor, at: response.finishedAt)
+            guard let wait else {
+                return ObservedResponse(status: response.status,
+                                        headers: recordedHeaders,
+                                        body: json ?? .string(text), seq: seq)
+            }
+            try await Task.sleep(for: wait)
+            attempt += 1
         }
-        let json = JSONParser.parseIfJSON(response.body)
-        let text = String(decoding: response.body, as: UTF8.self)
-        let recordedHeaders = response.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
-        let t = response.timings
-        let seq = timeline.record(.response(ResponseRecord(
-            requestSeq: sentSeq, status: response.status, headers: recordedHeaders,
-            body: text,
-            timing: TimingRecord(dnsMs: t.dns * 1000, connectMs: t.connect * 1000, tlsMs: t.tls * 1000,
-                                 firstByteMs: t.firstByte * 1000, totalMs: t.total * 1000))),
-            actor: actor, at: response.finishedAt)
-        return ObservedResponse(status: response.status,
-                                headers: recordedHeaders,
-                                body: json ?? .string(text), seq: seq)
+    }
+}
+
+/// How Herald waits out HTTP 429 (Too Many Requests), for rate-limited environments.
+enum Throttle {
+    /// The longest `Retry-After` waited out; a longer one is left to the step's status check.
+    static let longestWait = Duration.seconds(120)
+    /// How many times one request is sent at most.
+    static let attempts = 10
+
+    /// The wait a `Retry-After` value asks for (delay-seconds, or an HTTP date, RFC 9110 §10.2.3), or `nil` when
+    /// there is none, it cannot be read, or it is longer than ``longestWait``.
+    static func wait(_ value: String?, now: Date = Date()) -> Duration? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        let wait: Duration
+        if let seconds = Int(value) {
+            guard seconds >= 0 else { return nil }
+            wait = .seconds(seconds)
+        } else {
+            guard let date = httpDate.date(from: value) else { return nil }
+            wait = .milliseconds(max(0, Int64((date.timeIntervalSince(now) * 1000).rounded(.up))))
+        }
+        return wait <= longestWait ? wait : nil
+    }
+
+    /// IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`.
+    private static var httpDate: DateFormatter {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return f
     }
 }

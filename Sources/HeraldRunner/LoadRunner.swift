@@ -11,13 +11,46 @@ public struct LoadOptions: Sendable {
     public var rounds: Int
     /// This machine's part (`--shard`): only its workers of each level run here.
     public var shard: Shard?
+    /// How long each level lasts (`--duration`): its workers start round after round until it has passed (the flows
+    /// under way end as usual), instead of stopping after `rounds`.
+    public var duration: Duration?
+    /// An open-model run (`--rate 1/s,2/s`): instead of closed-loop workers, each level starts flows at its arrival
+    /// rate, `rounds` periods long (or for `duration`), whether or not the flows before them have ended.
+    public var rates: [OpenRate]
+    /// In an open-model run, the most flows under way at once (`--concurrency N`); `nil` for no limit. A flow whose
+    /// time comes while the limit is reached waits for a slot, and starts late.
+    public var maxInFlight: Int?
+
+    /// An arrival rate: `count` flows per `period`, written `description`.
+    public struct OpenRate: Sendable, Hashable {
+        /// Flows per period.
+        public var count: Int
+        /// The period.
+        public var period: Duration
+        /// As written (`5/s`).
+        public var description: String
+
+        /// Creates a rate.
+        public init(count: Int, period: Duration, description: String) {
+            self.count = count
+            self.period = period
+            self.description = description
+        }
+    }
 
     /// Creates options.
-    public init(levels: [Int], rounds: Int, shard: Shard? = nil) {
+    public init(levels: [Int], rounds: Int, shard: Shard? = nil, duration: Duration? = nil, rates: [OpenRate] = [],
+                maxInFlight: Int? = nil) {
         self.levels = levels
         self.rounds = rounds
         self.shard = shard
+        self.duration = duration
+        self.rates = rates
+        self.maxInFlight = maxInFlight
     }
+
+    /// How many levels the run has.
+    var levelCount: Int { rates.isEmpty ? levels.count : rates.count }
 }
 
 /// Where a load run is, for a progress line.
@@ -30,10 +63,18 @@ public struct LoadProgress: Sendable {
     public var workers: Int
     /// Flows of this level ended so far.
     public var flowsDone: Int
-    /// Flows of this level in all.
+    /// Flows of this level in all; 0 when the level lasts a duration.
     public var flowsTotal: Int
     /// Flows of this level that did not pass.
     public var flowsFailed: Int
+    /// The arrival rate of an open-model level (then ``workers`` is the most flows under way so far).
+    public var rate: String? = nil
+
+    /// `level 2/3 · 4 workers · 3/8 flows, 1 failed`, or `level 1/1 · rate 5/s · 12 flows`.
+    public var line: String {
+        "level \(level)/\(levelCount) · " + (rate.map { "rate \($0)" } ?? "\(workers) worker\(workers == 1 ? "" : "s")") + " · "
+            + (flowsTotal > 0 ? "\(flowsDone)/\(flowsTotal) flows" : "\(flowsDone) flows") + (flowsFailed > 0 ? ", \(flowsFailed) failed" : "")
+    }
 }
 
 /// Runs the contracts as a load run: at each level, that many workers at once, each running every contract `rounds`
@@ -47,35 +88,38 @@ public enum LoadRunner {
                            progress: (@Sendable (LoadProgress) -> Void)? = nil) async -> LoadResult {
         let state = RunState()
         var levels: [LoadLevel] = []
-        for (n, workers) in load.levels.enumerated() {
+        for (n, rate) in load.rates.enumerated() {
+            if Task.isCancelled || state.stop.load(ordering: .relaxed) { break }
+            levels.append(await runOpenLevel(n, rate: rate, plans: plans, load: load, options: options, state: state, progress: progress))
+        }
+        for (n, workers) in load.levels.enumerated() where load.rates.isEmpty {
             if Task.isCancelled || state.stop.load(ordering: .relaxed) { break }
             let mine = (0..<workers).filter { load.shard?.owns($0) ?? true }
-            let total = mine.count * max(1, load.rounds) * plans.count
+            let total = load.duration == nil ? mine.count * max(1, load.rounds) * plans.count : 0
             state.done.store(0, ordering: .relaxed)
             state.failed.store(0, ordering: .relaxed)
             let tell: @Sendable () -> Void = {
-                progress?(LoadProgress(level: n + 1, levelCount: load.levels.count, workers: workers,
+                progress?(LoadProgress(level: n + 1, levelCount: load.levelCount, workers: workers,
                                        flowsDone: state.done.load(ordering: .relaxed), flowsTotal: total,
                                        flowsFailed: state.failed.load(ordering: .relaxed)))
             }
             tell()
             let started = MonotonicInstant.now()
+            let until = load.duration.map { started.advanced(by: $0) }
             let flows = await withTaskGroup(of: [FlowResult].self) { group in
                 for worker in mine {
                     group.addTask {
-                        await runWorker(worker, of: workers, plans: plans, rounds: load.rounds, options: options, state: state,
-                                        tell: tell)
+                        await runWorker(worker, of: workers, plans: plans, rounds: load.rounds, until: until, options: options,
+                                        state: state, tell: tell)
                     }
                 }
                 var all: [FlowResult] = []
                 for await done in group { all += done }
                 return all
             }
-            // A flow judges its own connections; what one flow's backend call sent to another flow's actors is judged
-            // across them.
-            var judged = flows
-            for (i, extra) in CrossFlowJudge.wrongRecipients(flows).enumerated() { judged[i].contract.verdicts += extra }
-            levels.append(LoadLevel(workers: workers, rounds: load.rounds, flows: judged,
+            let judged = judgedAcross(flows)
+            let rounds = load.duration == nil ? load.rounds : (flows.map(\.round).max() ?? 0)
+            levels.append(LoadLevel(workers: workers, rounds: rounds, flows: judged,
                                     duration: started.duration(to: MonotonicInstant.now())))
         }
         let interrupted = Task.isCancelled || levels.contains { $0.flows.contains { $0.contract.interrupted } }
@@ -84,41 +128,51 @@ public enum LoadRunner {
     }
 
     /// What the workers share: whether `--fail-fast` stopped the run, and the current level's counts.
-    private final class RunState: Sendable {
+    final class RunState: Sendable {
         let stop = Atomic<Bool>(false)
         let done = Atomic<Int>(0)
         let failed = Atomic<Int>(0)
     }
 
-    /// One worker's flows: every contract, `rounds` times, until the run stops.
-    private static func runWorker(_ worker: Int, of workers: Int, plans: [ContractPlan], rounds: Int, options: RunnerOptions,
-                                  state: RunState, tell: @Sendable () -> Void) async -> [FlowResult] {
+    /// One worker's flows: every contract, `rounds` times (or round after round until `until`), until the run stops.
+    private static func runWorker(_ worker: Int, of workers: Int, plans: [ContractPlan], rounds: Int, until: MonotonicInstant?,
+                                  options: RunnerOptions, state: RunState, tell: @Sendable () -> Void) async -> [FlowResult] {
         var flows: [FlowResult] = []
-        for round in 1...max(1, rounds) {
+        var round = 0
+        while true {
+            round += 1
+            if let until { if round > 1 && MonotonicInstant.now() >= until { return flows } } else if round > max(1, rounds) { return flows }
             for plan in plans {
                 if Task.isCancelled || state.stop.load(ordering: .relaxed) { return flows }
-                let flow = Self.flow(plan, workers: workers, worker: worker, round: round)
-                var flowOptions = options
-                flowOptions.progress = nil
-                let result = await Runner.run([flow], options: flowOptions)
-                for contract in result.contracts {
-                    flows.append(FlowResult(worker: worker, round: round, contract: contract))
-                    if contract.status(strict: options.strict) != .passed {
-                        state.failed.add(1, ordering: .relaxed)
-                        if options.failFast { state.stop.store(true, ordering: .relaxed) }
-                    }
-                    state.done.add(1, ordering: .relaxed)
-                }
+                let flow = Self.flow(plan, runID: "\(plan.options.runID)-c\(workers)w\(worker)r\(round)", worker: worker, round: round)
+                flows += await runFlow(flow, worker: worker, round: round, lag: nil, options: options, state: state)
                 tell()
             }
+        }
+    }
+
+    /// Runs one flow and counts how it ended.
+    static func runFlow(_ flow: ContractPlan, worker: Int, round: Int, lag: Duration?, options: RunnerOptions,
+                        state: RunState) async -> [FlowResult] {
+        var flowOptions = options
+        flowOptions.progress = nil
+        let result = await Runner.run([flow], options: flowOptions)
+        var flows: [FlowResult] = []
+        for contract in result.contracts {
+            flows.append(FlowResult(worker: worker, round: round, contract: contract, lag: lag))
+            if contract.status(strict: options.strict) != .passed {
+                state.failed.add(1, ordering: .relaxed)
+                if options.failFast { state.stop.store(true, ordering: .relaxed) }
+            }
+            state.done.add(1, ordering: .relaxed)
         }
         return flows
     }
 
-    /// `plan` as the flow of `worker` in `round` at a level of `workers`: its own run id and position.
-    static func flow(_ plan: ContractPlan, workers: Int, worker: Int, round: Int) -> ContractPlan {
+    /// `plan` as the flow of `worker` in `round`, with the run id `runID`.
+    static func flow(_ plan: ContractPlan, runID: String, worker: Int, round: Int) -> ContractPlan {
         var flow = plan
-        flow.options.runID = "\(plan.options.runID)-c\(workers)w\(worker)r\(round)"
+        flow.options.runID = runID
         flow.options.flow = FlowPosition(worker: worker, round: round)
         return flow
     }

@@ -19,7 +19,7 @@ enum ShellCommand {
         let exit = Exit()
         process.terminationHandler = { _ in exit.mark() }
         try ChildProcess.launch(process)
-        let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
+        let reader = Task { await ChildProcess.readToEnd(pipe.fileHandleForReading) }
         let group = -process.processIdentifier
         await exit.wait(until: MonotonicInstant.now().advanced(by: timeout))
         let timedOut = !exit.happened

@@ -92,3 +92,49 @@ import Testing
         #expect(single.load?.concurrency == [8] && single.load?.rounds == 1 && single.thresholds.isEmpty)
     }
 }
+
+/// Open-model rates (`--rate`, `load: { rate: … }`) and the thresholds that read them.
+@Suite("rates") struct RateTests {
+    @Test("a rate is flows per period; a bare unit is one of it; levels are comma-separated")
+    func reads() throws {
+        let r = try Rate("100/900s")
+        #expect(r.count == 100 && r.period == .seconds(900) && r.interval == .seconds(9) && r.description == "100/900s")
+        #expect(try Rate("5/s").interval == .milliseconds(200))
+        #expect(try Rate("2/1m").interval == .seconds(30))
+        #expect(try Rate.list("1/s,2/s,4/s").map(\.count) == [1, 2, 4])
+    }
+
+    @Test("a rate without a count, a period or a unit, or faster than a flow a millisecond, says how to write one")
+    func refuses() {
+        for bad in ["", "5", "0/s", "x/s", "5/", "5/900", "5/-1s", "10000/1s"] {
+            #expect(throws: Rate.ParseError.self, "\(bad)") { try Rate(bad) }
+        }
+        do { _ = try Rate("5/900") } catch { #expect(error.description.contains("900s, 1m or s")) }
+    }
+
+    @Test("thresholds on flows and the open model: flow and scheduled percentiles, late, dropped and throttled counts")
+    func thresholds() throws {
+        #expect(try Threshold("flow.p95<2s").metric == .flow(percentile: 95))
+        #expect(try Threshold("scheduled.max<=3s").metric == .scheduled(percentile: 100))
+        #expect(try Threshold("scheduled.max<=3s").limit == 3000)
+        #expect(try Threshold("flows.late==0").metric == .flowsLate)
+        #expect(try Threshold("flows.dropped==0").metric == .flowsDropped)
+        #expect(try Threshold("throttled<5").metric == .throttled)
+        #expect(throws: Threshold.ParseError.self) { try Threshold("queue.p95<1s") }
+    }
+
+    @Test("load: takes a rate (levels of rates), a limit on flows under way, and a duration instead of rounds")
+    func declared() throws {
+        let c = try ContractLoader.parse("""
+            contract: paced
+            load: { rate: [1/s, 2/s], concurrency: 20, duration: 30s }
+            services:
+              api: { url: "http://127.0.0.1:1" }
+            steps:
+              - http: GET api /health
+            """, file: "r.yaml")
+        #expect(c.load?.rates.map(\.description) == ["1/s", "2/s"])
+        #expect(c.load?.concurrency == [20] && c.load?.duration == .seconds(30))
+        #expect(c.load?.summary == "rate 1/s, 2/s (at most 20 under way) for 30s")
+    }
+}

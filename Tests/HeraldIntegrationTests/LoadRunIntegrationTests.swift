@@ -159,5 +159,50 @@ struct LoadRunIntegrationTests {
         #expect(crossed.stdout.contains("✘ threshold wrong_recipients==0 broken at level 2 (2 workers)"), "\(crossed)")
         #expect(crossed.stdout.contains("saturation point: level 2 (2 workers)"), "\(crossed)")
     }
-}
 
+    @Test("--rate starts flows on a schedule: a row per rate with late and dropped starts, the flows' time from their schedule in report.json")
+    func openModel() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try await herald(["demo", "--contracts", Self.contract, "--rate", "3/1s", "--report", dir.path,
+                                    "--threshold", "flows.dropped==0"], limit: .seconds(180))
+        #expect(run.status == 0, "\(run)")
+        let rows = run.stdout.split(separator: "\n").map(String.init)
+        let header = try #require(rows.firstIndex { $0.hasPrefix("level  rate  most under way  flows  passed  failed  late  dropped") }, "\(run)")
+        let cells = rows[header + 1].split(separator: " ").map(String.init)
+        #expect(cells[0] == "1" && cells[1] == "3/1s" && cells[3] == "3" && cells[4] == "3" && cells[5] == "0", "\(rows[header + 1])")
+        #expect(run.stdout.contains("flow from its scheduled start"), "\(run)")
+        #expect(run.stdout.contains("1 level, 3 flows: all passed"), "\(run)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as? [String: Any]
+        let level = try #require(((json?["load"] as? [String: Any])?["levels"] as? [[String: Any]])?.first)
+        #expect(level["rate"] as? String == "3/1s" && level["dropped"] as? Int == 0 && level["late"] is Int, "\(level)")
+        let flow = try #require(level["flow"] as? [String: Any]), scheduled = try #require(level["scheduled"] as? [String: Any])
+        #expect(flow["count"] as? Int == 3 && scheduled["count"] as? Int == 3)
+        #expect((scheduled["maxMs"] as? Double ?? 0) >= (flow["p50Ms"] as? Double ?? .infinity), "from the schedule is never shorter")
+        try await validateAgainstSchema(dir)
+    }
+
+    @Test("a 429 with Retry-After is waited out and counted; a step that asserts the 429 gets it")
+    func throttled() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try await herald(["demo", "--contracts", "Tests/Fixtures/run/throttled.yaml", "--concurrency", "1",
+                                    "--report", dir.path], limit: .seconds(180))
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("429 waited out"), "\(run)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("report.json"))) as? [String: Any]
+        let level = try #require(((json?["load"] as? [String: Any])?["levels"] as? [[String: Any]])?.first)
+        #expect(level["throttled"] as? Int == 1, "\(level)")
+        let timeline = try #require(((json?["contracts"] as? [[String: Any]])?.first)?["timeline"] as? [[String: Any]])
+        let responses = timeline.compactMap { entry -> [String: Any]? in
+            guard let event = entry["event"] as? [String: Any], event["type"] as? String == "response" else { return nil }
+            return event["data"] as? [String: Any]
+        }
+        #expect(responses.compactMap { $0["retryAfterMs"] as? Double } == [1000], "\(responses.map { $0["status"] ?? "?" })")
+        #expect(responses.filter { $0["status"] as? Int == 429 }.count == 2, "one waited out, one asserted")
+        try await validateAgainstSchema(dir)
+        // Run plainly too: the same contract passes without a load run.
+        let plain = try await herald(["demo", "--contracts", "Tests/Fixtures/run/throttled.yaml"], limit: .seconds(180))
+        #expect(plain.status == 0, "\(plain)")
+    }
+}

@@ -309,8 +309,8 @@ private enum Python {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        let outReader = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }
-        let errReader = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }
+        let outReader = Task { await ChildProcess.readToEnd(out.fileHandleForReading) }
+        let errReader = Task { await ChildProcess.readToEnd(err.fileHandleForReading) }
         do {
             try ChildProcess.launch(process)
         } catch {

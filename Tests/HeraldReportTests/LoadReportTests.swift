@@ -183,8 +183,8 @@ struct LoadReportTests {
         let md = MarkdownReport.render(result.runResult, context: context)
         #expect(md.hasPrefix("## ❌ Herald: failed"), "every flow passed, but a threshold broke: \(md.prefix(60))")
         #expect(md.contains("### Load"))
-        #expect(md.contains("| 1 | 1 | 1 | 1 | 0 | 1 | 0 | 0 |"), "\(md)")
-        #expect(md.contains("| 2 | 4 | 4 | 4 | 0 | 4 | 0 | 0 |"), "\(md)")
+        #expect(md.contains("| 1 | 1 | 1 | 1 | 0 | 1 found, 0 missing | 0 |"), "\(md)")
+        #expect(md.contains("| 2 | 4 | 4 | 4 | 0 | 4 found, 0 missing | 0 |"), "\(md)")
         #expect(md.contains("- ❌ threshold http.p99\\<50ms broken at level 2 (4 workers): 304 ms"), "\(md)")
         #expect(md.contains("**Saturation point: level 2 (4 workers).**"))
 

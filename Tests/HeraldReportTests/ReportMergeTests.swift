@@ -58,7 +58,7 @@ struct ReportMergeTests {
         let cases: [([(String, Data)], String)] = [
             ([("x.json", Data("{}".utf8))], "x.json is not a Herald report"),
             ([("y.json", Data("nope".utf8))], "y.json is not JSON"),
-            ([("a", one), ("b", other)], "the reports ran different levels: 4×1 and 2×1"),
+            ([("a", one), ("b", other)], "the reports ran different levels: 4 workers and 2 workers"),
             ([("a", one), ("p", plain)], "some reports are of a load run and some are not"),
             ([("a", one), ("t", try Self.report([Self.level([])], thresholds: ["http.p95<1s"]))], "different thresholds"),
         ]

@@ -60,23 +60,43 @@ struct ContractReader {
         return contract
     }
 
-    /// `load: { concurrency: [1, 2, 4], rounds: 2 }`.
+    /// `load: { concurrency: [1, 2, 4], rounds: 2 }`, or an open model: `load: { rate: [1/s, 5/s], duration: 1m }`.
     func load(_ node: YAMLNode) throws(Diagnostic) -> LoadDeclaration {
-        let f = try node.fields("load", allowed: ["concurrency", "rounds"])
-        let levels = try f.required("concurrency", hint: "give the workers of each level: concurrency: [1, 2, 4, 8]")
+        let f = try node.fields("load", allowed: ["concurrency", "rounds", "rate", "duration"])
+        var rates: [Rate] = []
+        for n in f["rate"]?.itemsOrOne() ?? [] {
+            let text = try n.string("a rate")
+            do { rates.append(try Rate(text)) } catch {
+                throw n.error(error.description, hint: "rate: 100/900s, or levels: rate: [1/s, 2/s, 4/s]")
+            }
+        }
         var concurrency: [Int] = []
-        for n in levels.itemsOrOne() {
+        let levels = rates.isEmpty
+            ? try f.required("concurrency", hint: "give the workers of each level: concurrency: [1, 2, 4, 8], or an arrival rate: rate: 5/s")
+            : f["concurrency"]
+        for n in levels?.itemsOrOne() ?? [] {
             guard let w = Int(try n.string("a level of concurrency")), w >= 1 else {
                 throw n.error("a level of concurrency is a number of workers, 1 or more", hint: "concurrency: [1, 2, 4, 8]")
             }
             concurrency.append(w)
+        }
+        if !rates.isEmpty, concurrency.count > 1, let n = levels {
+            throw n.error("with rate:, concurrency is one number: the most flows under way at once", hint: "rate: 5/s, concurrency: 20")
         }
         var rounds = 1
         if let r = f["rounds"] {
             guard let n = Int(try r.string("rounds")), n >= 1 else { throw r.error("rounds must be a whole number, 1 or more", hint: "rounds: 2") }
             rounds = n
         }
-        return LoadDeclaration(concurrency: concurrency, rounds: rounds, location: node.location)
+        var duration: Duration?
+        if let d = f["duration"] {
+            guard let value = DurationText.parse(try d.string("duration")), value > .zero else {
+                throw d.error("duration must be a time with its unit", hint: "duration: 30s")
+            }
+            if f["rounds"] != nil { throw d.error("a level lasts rounds or a duration, not both", hint: "keep one of rounds: and duration:") }
+            duration = value
+        }
+        return LoadDeclaration(concurrency: concurrency, rounds: rounds, rates: rates, duration: duration, location: node.location)
     }
 
     /// One of `thresholds:` (`http.p95<300ms`).

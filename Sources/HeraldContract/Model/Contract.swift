@@ -45,25 +45,44 @@ public struct Contract: Sendable {
 public struct LoadDeclaration: Sendable, Hashable {
     /// Workers at each level, in order.
     public var concurrency: [Int]
-    /// Times each worker runs the contract at each level.
+    /// Times each worker runs the contract at each level (with `rate`, periods of the rate).
     public var rounds: Int
+    /// An open-model run: the arrival rate of each level (`rate: [1/s, 2/s]`); then `concurrency`, if given, is
+    /// one number, the most flows under way at once.
+    public var rates: [Rate]
+    /// How long each level lasts, instead of `rounds`.
+    public var duration: Duration?
     /// Where `load:` is written.
     public var location: SourceLocation
 
     /// Creates a declaration.
-    public init(concurrency: [Int], rounds: Int, location: SourceLocation) {
+    public init(concurrency: [Int], rounds: Int, rates: [Rate] = [], duration: Duration? = nil, location: SourceLocation) {
         self.concurrency = concurrency
         self.rounds = rounds
+        self.rates = rates
+        self.duration = duration
         self.location = location
     }
 
-    /// Two declarations ask for the same load run when their levels and rounds are the same, wherever written.
-    public static func == (a: LoadDeclaration, b: LoadDeclaration) -> Bool { a.concurrency == b.concurrency && a.rounds == b.rounds }
+    /// Two declarations ask for the same load run when their levels, rates, rounds and durations are the same,
+    /// wherever written.
+    public static func == (a: LoadDeclaration, b: LoadDeclaration) -> Bool {
+        a.concurrency == b.concurrency && a.rounds == b.rounds && a.rates == b.rates && a.duration == b.duration
+    }
 
-    /// Hashes the levels and rounds.
+    /// Hashes what ``==`` compares.
     public func hash(into h: inout Hasher) {
         h.combine(concurrency)
         h.combine(rounds)
+        h.combine(rates)
+        h.combine(duration)
+    }
+
+    /// `concurrency 1, 2 × 2 round(s)`, or `rate 5/s × 1 round(s)`, as a message names it.
+    public var summary: String {
+        let levels = rates.isEmpty ? "concurrency \(concurrency.map(String.init).joined(separator: ", "))"
+            : "rate \(rates.map(\.description).joined(separator: ", "))" + (concurrency.isEmpty ? "" : " (at most \(concurrency[0]) under way)")
+        return levels + (duration.map { " for \(DurationText.format($0))" } ?? " × \(rounds) round(s)")
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A pass condition on a load run's figures, checked at every level: `http.p95<300ms`, `delivery.p99<=1s`,
-/// `flows.failed==0`, `wrong_recipients==0`. A level that breaks one fails the run (exit 1); the first such level is
+/// `flow.p95<2s`, `scheduled.p99<3s` (open model: from each flow's scheduled start), `flows.failed==0`,
+/// `flows.late==0`, `flows.dropped==0`, `throttled==0`, `wrong_recipients==0`. A level that breaks one fails the run (exit 1); the first such level is
 /// the saturation point.
 ///
 /// Read here, from `--threshold` or a contract's `thresholds:`; checked on a load run's levels in HeraldReport.
@@ -12,6 +13,16 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
         case http(percentile: Double)
         /// A percentile of every delivery's time from its trigger, in milliseconds; 100 is the maximum.
         case delivery(percentile: Double)
+        /// A percentile of every flow's time from its start to its end, in milliseconds.
+        case flow(percentile: Double)
+        /// Open model: a percentile of every flow's time from its scheduled start to its end, in milliseconds.
+        case scheduled(percentile: Double)
+        /// Open model: flows that started late.
+        case flowsLate
+        /// Open model: flows that never started.
+        case flowsDropped
+        /// HTTP 429 answers waited out.
+        case throttled
         /// Flows that did not pass.
         case flowsFailed
         /// Event expectations that failed.
@@ -85,13 +96,19 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
         case "flows.failed": metric = .flowsFailed
         case "checkpoints.missing": metric = .checkpointsMissing
         case "wrong_recipients": metric = .wrongRecipients
+        case "flows.late": metric = .flowsLate
+        case "flows.dropped": metric = .flowsDropped
+        case "throttled": metric = .throttled
         default:
             let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
-            guard parts.count == 2, ["http", "delivery"].contains(parts[0]), let p = Self.percentile(parts[1]) else {
-                throw ParseError(description: "unknown metric '\(name)' in '\(text)': use http.p50…p99 or .max, delivery.p50…p99 or .max, "
-                                 + "flows.failed, checkpoints.missing or wrong_recipients")
+            let kinds: [String: (Double) -> Metric] = ["http": Metric.http, "delivery": Metric.delivery, "flow": Metric.flow,
+                                                       "scheduled": Metric.scheduled]
+            guard parts.count == 2, let kind = kinds[parts[0]], let p = Self.percentile(parts[1]) else {
+                throw ParseError(description: "unknown metric '\(name)' in '\(text)': use http, delivery, flow or scheduled with "
+                                 + ".p50…p99 or .max, or flows.failed, flows.late, flows.dropped, checkpoints.missing, "
+                                 + "throttled or wrong_recipients")
             }
-            metric = parts[0] == "http" ? .http(percentile: p) : .delivery(percentile: p)
+            metric = kind(p)
             guard let d = DurationText.parse(value) else {
                 throw ParseError(description: "'\(value)' in '\(text)' is not a duration: write 300ms or 1.5s")
             }

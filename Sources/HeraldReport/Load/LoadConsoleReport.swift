@@ -13,20 +13,39 @@ public enum LoadConsoleReport {
         levelTable(summaries, paint: Paint(enabled: color)).joined(separator: "\n")
     }
 
-    static func levelTable(_ summaries: [LoadLevelSummary], paint: Paint) -> [String] {
-        var rows = [["level", "workers", "flows", "passed", "failed", "checkpoints", "wrong recipients",
-                     "HTTP p50/p95/p99/max ms", "delivery p50/p95/p99/max ms", "time"]]
+    /// The header and a row per level, shared by the console, Markdown and HTML: an open-model run (rates) shows
+    /// its rate, the most flows under way, late and dropped starts and the flows' latency from their scheduled start;
+    /// 429s waited out show when there were any.
+    static func rows(_ summaries: [LoadLevelSummary]) -> [[String]] {
+        let open = summaries.contains { $0.rate != nil }, throttled = summaries.contains { $0.throttled > 0 }
+        var header = ["level"] + (open ? ["rate", "most under way"] : ["workers"])
+        header += ["flows", "passed", "failed"] + (open ? ["late", "dropped"] : [])
+        header += ["checkpoints", "wrong recipients"] + (throttled ? ["429 waited out"] : [])
+        header += ["HTTP p50/p95/p99/max ms", "delivery p50/p95/p99/max ms"]
+        header += (open ? ["flow from schedule p50/p95/p99/max ms"] : []) + ["time"]
+        var rows = [header]
         for (i, s) in summaries.enumerated() {
-            rows.append(["\(i + 1)", "\(s.workers)", "\(s.flows)", "\(s.passed)", "\(s.failed)",
-                         "\(s.checkpointsFound) found, \(s.checkpointsMissing) missing"
-                            + (s.checkpointsKnownGap > 0 ? ", \(s.checkpointsKnownGap) known gap" : ""),
-                         "\(s.wrongRecipients)", percentiles(s.http), percentiles(s.delivery), DurationFormat.short(s.duration)])
+            var row = ["\(i + 1)"] + (open ? [s.rate ?? "-", "\(s.workers)"] : ["\(s.workers)"])
+            row += ["\(s.flows)", "\(s.passed)", "\(s.failed)"] + (open ? ["\(s.late)", "\(s.dropped)"] : [])
+            row += ["\(s.checkpointsFound) found, \(s.checkpointsMissing) missing"
+                        + (s.checkpointsKnownGap > 0 ? ", \(s.checkpointsKnownGap) known gap" : ""), "\(s.wrongRecipients)"]
+            row += (throttled ? ["\(s.throttled)"] : []) + [percentiles(s.http), percentiles(s.delivery)]
+            row += (open ? [percentiles(s.scheduled)] : []) + [DurationFormat.short(s.duration)]
+            rows.append(row)
         }
-        var lines = table(rows)
+        return rows
+    }
+
+    static func levelTable(_ summaries: [LoadLevelSummary], paint: Paint) -> [String] {
+        var lines = table(rows(summaries))
         if let top = summaries.last {
             lines.append("")
-            lines.append(paint.bold("at \(top.workers) worker\(top.workers == 1 ? "" : "s"):"))
+            lines.append(paint.bold("at \(top.label):"))
             var detail = [["", "count", "p50/p90/p95/p99/max ms"]]
+            if top.rate != nil {
+                detail.append(["flow (service time)", "\(top.flow.count)", percentiles(top.flow, full: true)])
+                detail.append(["flow from its scheduled start", "\(top.scheduled.count)", percentiles(top.scheduled, full: true)])
+            }
             for (step, h) in top.httpBySteps { detail.append(["HTTP " + step, "\(h.count)", percentiles(h, full: true)]) }
             for (e, h) in top.deliveryByExpectation { detail.append(["delivery " + e, "\(h.count)", percentiles(h, full: true)]) }
             lines += table(detail).map { "  " + $0 }
@@ -46,7 +65,7 @@ public enum LoadConsoleReport {
         var lines = levelTable(summaries, paint: paint)
         for (level, s) in zip(result.levels, summaries) where s.failed > 0 {
             lines.append("")
-            lines.append(paint.red("level with \(s.workers) worker\(s.workers == 1 ? "" : "s"): \(s.failed) of \(s.flows) flows did not pass"))
+            lines.append(paint.red("level with \(s.label): \(s.failed) of \(s.flows) flows did not pass"))
             let failed = level.flows.filter { $0.contract.status(strict: result.strict) != .passed }
             for flow in failed.prefix(failuresShown) {
                 lines.append("  " + paint.red("✘") + " worker \(flow.worker), round \(flow.round): " + paint.bold(flow.contract.name))
@@ -64,7 +83,7 @@ public enum LoadConsoleReport {
             } else {
                 for b in breaches { lines.append(paint.red("✘ threshold ") + b.description) }
                 let first = breaches[0]
-                lines.append(paint.bold("saturation point: level \(first.level) (\(first.workers) worker\(first.workers == 1 ? "" : "s"))"))
+                lines.append(paint.bold("saturation point: level \(first.level) (\(first.levelLabel))"))
             }
         }
         lines.append("")
@@ -74,8 +93,11 @@ public enum LoadConsoleReport {
         closing += failed == 0 ? paint.green("all passed") : paint.red("\(failed) did not pass")
         if wrong > 0 { closing += ", " + paint.red("\(wrong) wrong recipient\(wrong == 1 ? "" : "s")") }
         if let first = summaries.first(where: { $0.failed > 0 }) {
-            closing += " (first at \(first.workers) worker\(first.workers == 1 ? "" : "s"))"
+            closing += " (first at \(first.label))"
         }
+        let late = summaries.map(\.late).reduce(0, +), dropped = summaries.map(\.dropped).reduce(0, +)
+        if late > 0 { closing += "; \(late) started late" }
+        if dropped > 0 { closing += "; " + paint.red("\(dropped) dropped") }
         if !breaches.isEmpty { closing += "; " + paint.red("\(breaches.count) threshold breach\(breaches.count == 1 ? "" : "es")") }
         if result.stoppedEarly { closing += "; stopped at the first failed flow (--fail-fast)" }
         if result.interrupted { closing += "; interrupted" }

@@ -10,19 +10,16 @@ enum LoadHTML {
         let breaches = load.breaches
         var h = "<section class=\"load\" id=\"load\">\n<h2>Load</h2>\n"
         h += chart(summaries, saturation: breaches.first?.level)
-        h += "<table class=\"load\"><thead><tr><th>level</th><th>workers</th><th>flows</th><th>passed</th><th>failed</th>"
-        h += "<th>checkpoints found</th><th>missing</th><th>wrong recipients</th><th>HTTP p50/p95/p99/max ms</th>"
-        h += "<th>delivery p50/p95/p99/max ms</th></tr></thead>\n<tbody>\n"
-        for (i, s) in summaries.enumerated() {
-            let css = s.failed > 0 || breaches.contains(where: { $0.level == i + 1 }) ? " class=\"failed\"" : ""
-            h += "<tr\(css)><td>\(i + 1)</td><td>\(s.workers)</td><td>\(s.flows)</td><td>\(s.passed)</td><td>\(s.failed)</td>"
-            h += "<td>\(s.checkpointsFound)</td><td>\(s.checkpointsMissing)</td><td>\(s.wrongRecipients)</td>"
-            h += "<td>\(esc(LoadConsoleReport.percentiles(s.http)))</td><td>\(esc(LoadConsoleReport.percentiles(s.delivery)))</td></tr>\n"
+        let rows = LoadConsoleReport.rows(summaries)
+        h += "<table class=\"load\"><thead><tr>" + rows[0].map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for (i, row) in rows.dropFirst().enumerated() {
+            let css = summaries[i].failed > 0 || breaches.contains(where: { $0.level == i + 1 }) ? " class=\"failed\"" : ""
+            h += "<tr\(css)>" + row.map { "<td>\(esc($0))</td>" }.joined() + "</tr>\n"
         }
         h += "</tbody></table>\n"
         for b in breaches { h += "<p class=\"breach\">✘ threshold \(esc(b.description))</p>\n" }
         if let first = breaches.first {
-            h += "<p class=\"saturation\"><strong>Saturation point: level \(first.level) (\(first.workers) worker\(first.workers == 1 ? "" : "s")).</strong></p>\n"
+            h += "<p class=\"saturation\"><strong>Saturation point: level \(first.level) (\(esc(first.levelLabel))).</strong></p>\n"
         }
         return h + "</section>\n"
     }
@@ -46,9 +43,10 @@ enum LoadHTML {
         s += "<text x=\"\(f(left - 6))\" y=\"\(f(top + 4))\" text-anchor=\"end\">\(DurationFormat.figure(peak)) ms</text>\n"
         s += "<text x=\"\(f(left - 6))\" y=\"\(f(top + plotH))\" text-anchor=\"end\">0</text>\n"
         for (i, level) in levels.enumerated() {
-            s += "<text x=\"\(f(x(i)))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\">\(level.workers)</text>\n"
+            s += "<text x=\"\(f(x(i)))\" y=\"\(f(height - bottom + 16))\" text-anchor=\"middle\">\(HTMLText.escape(level.load))</text>\n"
         }
-        s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 4))\" text-anchor=\"middle\">workers</text>\n"
+        let axis = levels.contains { $0.rate != nil } ? "arrival rate" : "workers"
+        s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 4))\" text-anchor=\"middle\">\(axis)</text>\n"
         if let saturation, saturation >= 1, saturation <= levels.count {
             let sx = f(x(saturation - 1))
             s += "<line x1=\"\(sx)\" y1=\"\(f(top))\" x2=\"\(sx)\" y2=\"\(f(top + plotH))\" class=\"saturation\"/>\n"

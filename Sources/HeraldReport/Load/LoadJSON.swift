@@ -13,11 +13,16 @@ struct LoadDoc: Encodable {
     struct Saturation: Encodable {
         var level: Int
         var workers: Int
+        var rate: String?
     }
 
     struct Level: Encodable {
         var level: Int
         var workers: Int
+        var rate: String?
+        var late: Int?
+        var dropped: Int?
+        var throttled: Int
         var rounds: Int
         var durationMs: Double
         var flows: Int
@@ -27,6 +32,8 @@ struct LoadDoc: Encodable {
         var wrongRecipients: Int
         var http: Latency
         var delivery: Latency
+        var flow: Latency
+        var scheduled: Latency?
         var httpBySteps: [Named]
         var deliveryByExpectation: [Named]
         var breaches: [Breach]
@@ -77,12 +84,15 @@ struct LoadDoc: Encodable {
         rounds = summaries.first?.rounds ?? 1
         self.stoppedEarly = stoppedEarly
         self.thresholds = thresholds.map(\.description)
-        saturation = breaches.first.map { Saturation(level: $0.level, workers: $0.workers) }
+        saturation = breaches.first.map { b in Saturation(level: b.level, workers: b.workers, rate: summaries[b.level - 1].rate) }
         levels = summaries.enumerated().map { i, s in
-            Level(level: i + 1, workers: s.workers, rounds: s.rounds, durationMs: s.duration.milliseconds, flows: s.flows,
+            let open = s.rate != nil
+            return Level(level: i + 1, workers: s.workers, rate: s.rate, late: open ? s.late : nil, dropped: open ? s.dropped : nil,
+                  throttled: s.throttled, rounds: s.rounds, durationMs: s.duration.milliseconds, flows: s.flows,
                   passed: s.passed, failed: s.failed,
                   checkpoints: Checkpoints(found: s.checkpointsFound, missing: s.checkpointsMissing, knownGap: s.checkpointsKnownGap),
                   wrongRecipients: s.wrongRecipients, http: Latency(s.http), delivery: Latency(s.delivery),
+                  flow: Latency(s.flow), scheduled: open ? Latency(s.scheduled) : nil,
                   httpBySteps: s.httpBySteps.map { Named(name: $0.step, latency: Latency($0.latency)) },
                   deliveryByExpectation: s.deliveryByExpectation.map { Named(name: $0.expectation, latency: Latency($0.latency)) },
                   breaches: breaches.filter { $0.level == i + 1 }.map { Breach(threshold: $0.threshold.description, value: $0.value) })

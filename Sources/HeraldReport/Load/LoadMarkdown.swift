@@ -6,12 +6,10 @@ enum LoadMarkdown {
     static func section(_ load: ReportContext.LoadRun) -> [String] {
         let summaries = load.summaries
         var out = ["### Load", ""]
-        out.append("| level | workers | flows | passed | failed | checkpoints found | missing | wrong recipients | HTTP p50 / p95 / p99 / max ms | delivery p50 / p95 / p99 / max ms |")
-        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
-        for (i, s) in summaries.enumerated() {
-            out.append("| \(i + 1) | \(s.workers) | \(s.flows) | \(s.passed) | \(s.failed) | \(s.checkpointsFound) | \(s.checkpointsMissing) "
-                       + "| \(s.wrongRecipients) | \(LoadConsoleReport.percentiles(s.http)) | \(LoadConsoleReport.percentiles(s.delivery)) |")
-        }
+        let rows = LoadConsoleReport.rows(summaries)
+        out.append("| " + rows[0].joined(separator: " | ") + " |")
+        out.append("|" + rows[0].indices.map { $0 < rows[0].count - 1 && !rows[0][$0].contains("ms") ? "---:|" : "---|" }.joined())
+        for row in rows.dropFirst() { out.append("| " + row.joined(separator: " | ") + " |") }
         let breaches = load.breaches
         if !load.thresholds.isEmpty {
             out.append("")
@@ -21,7 +19,7 @@ enum LoadMarkdown {
                 for b in breaches { out.append("- ❌ threshold \(MarkdownReport.inline(b.description))") }
                 out.append("")
                 let first = breaches[0]
-                out.append("**Saturation point: level \(first.level) (\(first.workers) worker\(first.workers == 1 ? "" : "s")).**")
+                out.append("**Saturation point: level \(first.level) (\(first.levelLabel)).**")
             }
         }
         return out

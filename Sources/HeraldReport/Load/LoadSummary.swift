@@ -75,6 +75,19 @@ public struct LoadLevelSummary: Sendable {
     public var checkpointsKnownGap: Int
     /// Frames that reached an actor they were not meant for (wrong-recipient verdicts).
     public var wrongRecipients: Int
+    /// The arrival rate of an open-model level (`5/s`); `nil` for closed-loop workers (then ``workers`` is how
+    /// many ran at once; with a rate, the most flows that were under way at once).
+    public var rate: String?
+    /// Open model: flows that started more than 10 ms after their scheduled time.
+    public var late = 0
+    /// Open model: flows scheduled but never started.
+    public var dropped = 0
+    /// HTTP 429 answers whose `Retry-After` was waited out before sending again.
+    public var throttled = 0
+    /// Every flow's time from its start to its end (service time).
+    public var flow = LatencyHistogram()
+    /// Open model: every flow's time from its scheduled start to its end, so that a late start counts.
+    public var scheduled = LatencyHistogram()
     /// Every HTTP call's total time.
     public var http = LatencyHistogram()
     /// HTTP calls by step label (with the contract's name when the level ran several), in the order the steps first
@@ -90,7 +103,7 @@ public struct LoadLevelSummary: Sendable {
     init(workers: Int, rounds: Int, duration: Duration, flows: Int, passed: Int, failed: Int, checkpointsFound: Int,
          checkpointsMissing: Int, checkpointsKnownGap: Int, wrongRecipients: Int, http: LatencyHistogram,
          httpBySteps: [(step: String, latency: LatencyHistogram)], delivery: LatencyHistogram,
-         deliveryByExpectation: [(expectation: String, latency: LatencyHistogram)]) {
+         deliveryByExpectation: [(expectation: String, latency: LatencyHistogram)], open: Open) {
         self.workers = workers
         self.rounds = rounds
         self.duration = duration
@@ -105,7 +118,21 @@ public struct LoadLevelSummary: Sendable {
         self.httpBySteps = httpBySteps
         self.delivery = delivery
         self.deliveryByExpectation = deliveryByExpectation
+        (rate, late, dropped, throttled, flow, scheduled) = (open.rate, open.late, open.dropped, open.throttled, open.flow, open.scheduled)
     }
+
+    /// The figures of the open model and of whole flows, for a merged report's level.
+    struct Open {
+        var rate: String?
+        var late = 0, dropped = 0, throttled = 0
+        var flow = LatencyHistogram(), scheduled = LatencyHistogram()
+    }
+
+    /// How the level is named in tables: its workers, or its rate.
+    public var load: String { rate ?? "\(workers)" }
+
+    /// `4 workers`, or `rate 5/s`.
+    public var label: String { rate.map { "rate \($0)" } ?? "\(workers) worker\(workers == 1 ? "" : "s")" }
 
     /// Summarises `level`; with `strict`, a known gap fails its flow.
     public init(_ level: LoadLevel, strict: Bool) {
@@ -120,6 +147,9 @@ public struct LoadLevelSummary: Sendable {
         checkpointsMissing = events.filter { $0.outcome == .failed }.count
         checkpointsKnownGap = events.filter { $0.outcome == .knownGap }.count
         wrongRecipients = events.filter { $0.reason == .wrongRecipient }.count
+        rate = level.rate
+        late = level.late
+        dropped = level.dropped
         var steps: [String: LatencyHistogram] = [:], stepOrder: [String] = []
         var deliveries: [String: LatencyHistogram] = [:], deliveryOrder: [String] = []
         // With several contracts, steps and expectations are told apart by their contract's name.
@@ -131,12 +161,16 @@ public struct LoadLevelSummary: Sendable {
                 switch entry.event {
                 case .step(let s): step = prefix + s.label
                 case .response(let r):
+                    if r.retryAfterMs != nil { throttled += 1 }
                     if steps[step] == nil { stepOrder.append(step) }
                     steps[step, default: LatencyHistogram()].record(ms: r.timing.totalMs)
                     http.record(ms: r.timing.totalMs)
                 default: continue
                 }
             }
+            let service = flow.contract.duration.milliseconds
+            self.flow.record(ms: service)
+            if let lag = flow.lag { scheduled.record(ms: lag.milliseconds + service) }
             for v in flow.contract.verdicts where v.kind.isEvent {
                 guard let ms = v.latencyMs, v.outcome == .passed else { continue }
                 let key = several ? v.id : Self.expectation(v.id, contract: flow.contract.name)

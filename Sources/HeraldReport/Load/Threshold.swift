@@ -3,9 +3,15 @@ import HeraldContract
 extension Threshold {
     /// The figure this threshold reads from `level`: `nil` for a latency of which the level recorded none.
     public func value(in level: LoadLevelSummary) -> Double? {
-        switch metric {
-        case .http(let p): level.http.count == 0 ? nil : (p == 100 ? level.http.maxMs : level.http.ms(at: p))
-        case .delivery(let p): level.delivery.count == 0 ? nil : (p == 100 ? level.delivery.maxMs : level.delivery.ms(at: p))
+        func at(_ p: Double, _ h: LatencyHistogram) -> Double? { h.count == 0 ? nil : (p == 100 ? h.maxMs : h.ms(at: p)) }
+        return switch metric {
+        case .http(let p): at(p, level.http)
+        case .delivery(let p): at(p, level.delivery)
+        case .flow(let p): at(p, level.flow)
+        case .scheduled(let p): at(p, level.scheduled)
+        case .flowsLate: Double(level.late)
+        case .flowsDropped: Double(level.dropped)
+        case .throttled: Double(level.throttled)
         case .flowsFailed: Double(level.failed)
         case .checkpointsMissing: Double(level.checkpointsMissing)
         case .wrongRecipients: Double(level.wrongRecipients)
@@ -34,18 +40,21 @@ public struct ThresholdBreach: Sendable {
         levels.enumerated().flatMap { i, level in
             thresholds.compactMap { t in
                 guard !t.holds(in: level), let v = t.value(in: level) else { return nil }
-                return ThresholdBreach(threshold: t, level: i + 1, workers: level.workers, value: v)
+                return ThresholdBreach(threshold: t, level: i + 1, workers: level.workers, value: v, levelLabel: level.label)
             }
         }
     }
+
+    /// The level as `description` names it: `3 (8 workers)`, or `2 (rate 5/s)`.
+    public var levelLabel: String
 
     /// `http.p95<300ms broken at level 3 (8 workers): 412 ms`.
     public var description: String {
         let figure: String
         switch threshold.metric {
-        case .http, .delivery: figure = "\(DurationFormat.figure(value)) ms"
+        case .http, .delivery, .flow, .scheduled: figure = "\(DurationFormat.figure(value)) ms"
         default: figure = "\(Int(value))"
         }
-        return "\(threshold.description) broken at level \(level) (\(workers) worker\(workers == 1 ? "" : "s")): \(figure)"
+        return "\(threshold.description) broken at level \(level) (\(levelLabel)): \(figure)"
     }
 }

@@ -102,10 +102,15 @@ public enum ReportMerge {
     /// The levels of the reports, level by level.
     private static func mergeLevels(_ loads: [[String: Any]]) throws(Failure) -> [LoadLevelSummary] {
         let all = loads.map { $0["levels"] as? [[String: Any]] ?? [] }
-        let shape = all[0].map { "\($0["workers"] as? Int ?? 0)×\($0["rounds"] as? Int ?? 0)" }
-        for levels in all where levels.map({ "\($0["workers"] as? Int ?? 0)×\($0["rounds"] as? Int ?? 0)" }) != shape {
+        // A closed level is the same in every part when its workers are; an open level, when its rate is (each part
+        // reports the most flows it had under way). Rounds may differ when the levels lasted a duration.
+        func shapeOf(_ levels: [[String: Any]]) -> [String] {
+            levels.map { ($0["rate"] as? String).map { "rate " + $0 } ?? "\($0["workers"] as? Int ?? 0) workers" }
+        }
+        let shape = shapeOf(all[0])
+        for levels in all where shapeOf(levels) != shape {
             throw Failure(description: "the reports ran different levels: \(shape.joined(separator: ", ")) and "
-                          + levels.map { "\($0["workers"] as? Int ?? 0)×\($0["rounds"] as? Int ?? 0)" }.joined(separator: ", "))
+                          + shapeOf(levels).joined(separator: ", "))
         }
         return all[0].indices.map { i in
             let parts = all.map { $0[i] }
@@ -125,13 +130,16 @@ public enum ReportMerge {
                 return order.map { ($0, byName[$0]!) }
             }
             let longest = parts.map { $0["durationMs"] as? Double ?? 0 }.max() ?? 0
+            let open = LoadLevelSummary.Open(rate: parts[0]["rate"] as? String, late: sum("late"), dropped: sum("dropped"),
+                                             throttled: sum("throttled"), flow: histogram("flow"), scheduled: histogram("scheduled"))
             return LoadLevelSummary(
-                workers: parts[0]["workers"] as? Int ?? 0, rounds: parts[0]["rounds"] as? Int ?? 0,
+                workers: open.rate == nil ? parts[0]["workers"] as? Int ?? 0 : sum("workers"), rounds: parts.map { $0["rounds"] as? Int ?? 0 }.max() ?? 0,
                 duration: .nanoseconds(Int64(longest * 1_000_000)), flows: sum("flows"), passed: sum("passed"), failed: sum("failed"),
                 checkpointsFound: sum("checkpoints", "found"), checkpointsMissing: sum("checkpoints", "missing"),
                 checkpointsKnownGap: sum("checkpoints", "knownGap"), wrongRecipients: sum("wrongRecipients"),
                 http: histogram("http"), httpBySteps: named("httpBySteps").map { (step: $0.0, latency: $0.1) },
-                delivery: histogram("delivery"), deliveryByExpectation: named("deliveryByExpectation").map { (expectation: $0.0, latency: $0.1) })
+                delivery: histogram("delivery"), deliveryByExpectation: named("deliveryByExpectation").map { (expectation: $0.0, latency: $0.1) },
+                open: open)
         }
     }
 

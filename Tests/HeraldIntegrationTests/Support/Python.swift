@@ -12,7 +12,7 @@ func python(_ script: String, _ arguments: [String], module: String, limit: Dura
     process.standardOutput = pipe
     process.standardError = pipe
     process.standardInput = FileHandle.nullDevice
-    let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
+    let reader = Task { await ChildProcess.readToEnd(pipe.fileHandleForReading) }
     try ChildProcess.launch(process)
     if await !ChildProcess.wait(for: process, timeout: limit) {
         ChildProcess.stop(process)

@@ -70,6 +70,8 @@ public struct Verdict: Sendable, Codable, Hashable {
         case unresolved
         /// A cache still served the old value when its deadline passed.
         case stale
+        /// A matching event arrived in time, but slower than the expectation's `latency:` allows.
+        case slow
     }
 
     /// A stable id: `contract › step N › kind #i`.
@@ -94,11 +96,14 @@ public struct Verdict: Sendable, Codable, Hashable {
     public var evidence: [Evidence]
     /// Trigger→delivery time of the matching event, when there is one.
     public var latencyMs: Double?
+    /// The expectation's `latency:` bounds: checked on each delivery in a plain run, and on the percentiles of its
+    /// deliveries at each level of a load run.
+    public var latencyLimits: [LatencyLimit]?
 
     /// Creates a verdict.
     public init(id: String, contract: String, step: String, kind: Kind, outcome: Outcome, reason: Reason? = nil,
                 message: String, location: SourceLocation? = nil, knownGap: String? = nil,
-                evidence: [Evidence] = [], latencyMs: Double? = nil) {
+                evidence: [Evidence] = [], latencyMs: Double? = nil, latencyLimits: [LatencyLimit]? = nil) {
         self.id = id
         self.contract = contract
         self.step = step
@@ -110,7 +115,58 @@ public struct Verdict: Sendable, Codable, Hashable {
         self.knownGap = knownGap
         self.evidence = evidence
         self.latencyMs = latencyMs
+        self.latencyLimits = latencyLimits
     }
+}
+
+/// A bound on a percentile of an expectation's trigger→delivery latency: `latency: { p95: 200ms, max: 1s }`.
+public struct LatencyLimit: Sendable, Codable, Hashable, CustomStringConvertible {
+    /// The percentile, 0–100 exclusive, or 100 for the maximum.
+    public var percentile: Double
+    /// The most it may be, in milliseconds.
+    public var ms: Double
+
+    /// Creates a bound.
+    public init(percentile: Double, ms: Double) {
+        self.percentile = percentile
+        self.ms = ms
+    }
+
+    /// The percentile's name: `p95`, `p99.9`, `max`.
+    public var name: String {
+        if percentile == 100 { return "max" }
+        return percentile == percentile.rounded() ? "p\(Int(percentile))" : "p\(percentile)"
+    }
+
+    /// Reads what ``description`` wrote (`p95<=200ms`, `max<=1000ms`, `p99<=5us`).
+    public init?(written: String) {
+        let parts = written.split(separator: "<=")
+        guard parts.count == 2 else { return nil }
+        let value = parts[1]
+        if value.hasSuffix("us"), let us = Double(value.dropLast(2)) {
+            ms = us / 1000
+        } else if value.hasSuffix("ms"), let ms = Double(value.dropLast(2)) {
+            self.ms = ms
+        } else {
+            return nil
+        }
+        if parts[0] == "max" {
+            percentile = 100
+        } else if parts[0].hasPrefix("p"), let p = Double(parts[0].dropFirst()) {
+            percentile = p
+        } else {
+            return nil
+        }
+    }
+
+    /// The bound with its unit: `200ms`, `12.5ms`, or `5us` below a millisecond.
+    public var limitText: String {
+        func trimmed(_ v: Double) -> String { v == v.rounded() ? "\(Int(v))" : "\(v)" }
+        return ms < 1 ? trimmed((ms * 1000 * 1000).rounded() / 1000) + "us" : trimmed(ms) + "ms"
+    }
+
+    /// `p95<=200ms`, as a threshold would be written.
+    public var description: String { "\(name)<=\(limitText)" }
 }
 
 /// Something that supports a verdict: a frame that arrived (or almost matched), a value seen, a difference.

@@ -105,6 +105,13 @@ private struct Judging {
             passed = false
             message = "\(what) could not be watched for the whole \(limit) window"
         }
+        if passed, e.judgesLatency, let latency, let tightest = e.latencyLimits.min(by: { $0.ms < $1.ms }), latency > tightest.ms {
+            // One delivery is every percentile of itself.
+            passed = false
+            reason = .slow
+            message = "\(what) arrived\(evidence.first?.actor.map { " to \($0)" } ?? "") after \(fmt(latency)) ms, slower than its latency: "
+                + "\(tightest.name) \(tightest.limitText)"
+        }
         if !passed, let drop = relevantDisconnect {
             reason = .connectionDropped
             message += "; the connection\(drop.actor.map { " of \($0)" } ?? "") on '\(drop.channel)' dropped at +\(fmt(trigger.duration(to: drop.at).milliseconds)) ms (\(drop.detail))"
@@ -114,7 +121,7 @@ private struct Judging {
         return Verdict(id: e.id, contract: e.contract, step: e.step, kind: e.verdictKind,
                        outcome: passed ? .passed : (e.knownGap != nil ? .knownGap : .failed),
                        reason: passed ? nil : reason, message: message, location: e.location, knownGap: e.knownGap,
-                       evidence: evidence, latencyMs: latency)
+                       evidence: evidence, latencyMs: latency, latencyLimits: e.latencyLimits.isEmpty ? nil : e.latencyLimits)
     }
 
     var relevantDisconnect: ObservedDisconnect? {

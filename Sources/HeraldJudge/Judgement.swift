@@ -205,6 +205,11 @@ public struct BoundExpectation: Sendable {
     public var subscribers: [String]
     /// Timeout or window.
     public var within: Duration
+    /// The `latency:` bounds, carried on to the verdict.
+    public var latencyLimits: [LatencyLimit] = []
+    /// Whether a delivery slower than the tightest bound fails the verdict (`.slow`): in a plain run; a load run
+    /// checks the percentiles of all its flows' deliveries instead.
+    public var judgesLatency = false
 
     /// Creates an expectation.
     public init(id: String, contract: String, step: String, location: SourceLocation?, knownGap: String?, channel: String,

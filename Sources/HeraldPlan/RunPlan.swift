@@ -20,6 +20,9 @@ public struct RunOptions: Sendable {
     public var requireEnvironment: Bool
     /// Which flow of a load run this is (`${worker.index}`, `${round}`); worker 0, round 1 in a plain run.
     public var flow = FlowPosition()
+    /// Whether this run is one flow of a load run (or of `--repeat`), whose latencies are judged together: then an
+    /// expectation's `latency:` holds the percentiles of every flow's deliveries, not each delivery.
+    public var inLoadRun = false
 
     /// Creates options.
     public init(variables: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment,

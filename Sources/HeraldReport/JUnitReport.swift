@@ -38,7 +38,9 @@ public struct JUnitReport: ReportSink {
         for (i, name) in result.skipped.enumerated() {
             suites.append(notRunSuite(name, interrupt: result.interrupted && !interruptShown && i == 0, in: result, context: context))
         }
-        if let load = context.load, !load.thresholds.isEmpty { suites.append(thresholdSuite(load, in: result, context: context)) }
+        if let load = context.load, !load.thresholds.isEmpty || load.summaries.contains(where: { !$0.latencyThresholds.isEmpty }) {
+            suites.append(thresholdSuite(load, in: result, context: context))
+        }
 
         var totals = Counts()
         for s in suites { totals.add(s.counts) }
@@ -108,14 +110,14 @@ public struct JUnitReport: ReportSink {
         return Suite(counts: counts, xml: xml)
     }
 
-    /// A load run's thresholds: a testsuite `load thresholds` with a testcase per threshold and level, failed where the
-    /// level broke it, so that a CI server shows a breach like any failed expectation.
+    /// A load run's thresholds (and its expectations' `latency:` bounds): a testsuite `load thresholds` with a testcase
+    /// per threshold and level, failed where the level broke it, so that a CI server shows a breach like any failed expectation.
     static func thresholdSuite(_ load: ReportContext.LoadRun, in result: RunResult, context: ReportContext) -> Suite {
         var counts = Counts()
         var xml = ""
         let breaches = load.breaches
         for (i, level) in load.summaries.enumerated() {
-            for t in load.thresholds {
+            for t in load.thresholds + level.latencyThresholds {
                 counts.tests += 1
                 let name = "\(t.description) at level \(i + 1) (\(level.label))"
                 xml += "    <testcase name=\"\(attr(name))\" classname=\"load thresholds\" time=\"0\">\n"

@@ -373,6 +373,8 @@ actor ContractExecution {
             subject: try e.subject?.rendered(in: scope), actor: watch.actor, recipients: watch.recipients,
             subscribers: watch.subscribers, within: watch.within)
         bound.headers = try e.headers.map { ($0.name.lowercased(), try $0.matcher.rendered(in: scope)) }
+        bound.latencyLimits = e.latency
+        bound.judgesLatency = !e.latency.isEmpty && !plan.options.inLoadRun
         return bound
     }
 

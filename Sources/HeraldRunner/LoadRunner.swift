@@ -174,6 +174,7 @@ public enum LoadRunner {
         var flow = plan
         flow.options.runID = runID
         flow.options.flow = FlowPosition(worker: worker, round: round)
+        flow.options.inLoadRun = true
         return flow
     }
 }

@@ -138,3 +138,23 @@ import Testing
         #expect(c.load?.summary == "rate 1/s, 2/s (at most 20 under way) for 30s")
     }
 }
+
+/// `latency:` on an event expectation.
+@Suite("latency bounds") struct LatencyBoundTests {
+    @Test("latency: reads percentiles and max with their times")
+    func reads() throws {
+        let c = try ContractLoader.parse("""
+            contract: timed
+            services:
+              api: { url: "http://127.0.0.1:1" }
+            channels:
+              inbox: { websocket: "api /ws" }
+            steps:
+              - http: GET api /health
+                events:
+                  - { channel: inbox, match: { type: x }, latency: { p95: 200ms, p99.9: 1s, max: 2s } }
+            """, file: "t.yaml")
+        let limits = try #require(c.steps.first?.events.first?.latency)
+        #expect(limits == [LatencyLimit(percentile: 95, ms: 200), LatencyLimit(percentile: 99.9, ms: 1000), LatencyLimit(percentile: 100, ms: 2000)])
+    }
+}

@@ -205,4 +205,16 @@ struct LoadRunIntegrationTests {
         let plain = try await herald(["demo", "--contracts", "Tests/Fixtures/run/throttled.yaml"], limit: .seconds(180))
         #expect(plain.status == 0, "\(plain)")
     }
+
+    @Test("latency: fails a plain run's slow delivery as slow (exit 1), and in a load run holds the percentile at each level, naming the expectation")
+    func latencyBound() async throws {
+        let fixture = "Tests/Fixtures/run/latency.yaml"
+        let plain = try await herald(["demo", "--contracts", fixture], limit: .seconds(180))
+        #expect(plain.status == 1, "\(plain)")
+        #expect(plain.stdout.contains("[slow]") && plain.stdout.contains("slower than its latency: p95 1us"), "\(plain)")
+        let load = try await herald(["demo", "--contracts", fixture, "--concurrency", "1"], limit: .seconds(180))
+        #expect(load.status == 1, "\(load)")
+        #expect(load.stdout.contains("1 level, 1 flow: all passed; 1 threshold breach"), "the flow passes, the level does not: \(load)")
+        #expect(load.stdout.contains("✘ threshold step 2 › match #1 latency p95<=1us broken at level 1 (1 worker): "), "\(load)")
+    }
 }

@@ -110,6 +110,27 @@ enum Fixture {
         #expect(v.latencyMs == 1500)
     }
 
+    @Test("latency: in a plain run, a delivery slower than the tightest bound fails as slow; a faster one passes; in a load run each passes, the bounds carried on")
+    func latencyBounds() throws {
+        var e = F.expectation()
+        e.latencyLimits = [LatencyLimit(percentile: 95, ms: 30), LatencyLimit(percentile: 100, ms: 100)]
+        e.judgesLatency = true
+        let slow = try #require(F.judge(e, [F.frame(0, at: 40, "seller[1]", accepted)], now: 50).verdict)
+        #expect(slow.outcome == .failed && slow.reason == .slow)
+        #expect(slow.message.contains("after 40 ms, slower than its latency: p95 30ms"), "\(slow.message)")
+        #expect(slow.latencyMs == 40 && slow.evidence.first?.role == .matched)
+        let fast = try #require(F.judge(e, [F.frame(0, at: 20, "seller[1]", accepted)], now: 50).verdict)
+        #expect(fast.outcome == .passed && fast.latencyLimits?.count == 2)
+        e.judgesLatency = false
+        let flow = try #require(F.judge(e, [F.frame(0, at: 40, "seller[1]", accepted)], now: 50).verdict)
+        #expect(flow.outcome == .passed && flow.latencyLimits?.map(\.description) == ["p95<=30ms", "max<=100ms"])
+        #expect(LatencyLimit(written: "p99.9<=12.5ms") == LatencyLimit(percentile: 99.9, ms: 12.5))
+        #expect(LatencyLimit(written: "max<=1000ms") == LatencyLimit(percentile: 100, ms: 1000))
+        #expect(LatencyLimit(written: "p95 < 3") == nil)
+        #expect(LatencyLimit(written: "p95<=5us") == LatencyLimit(percentile: 95, ms: 0.005))
+        #expect(LatencyLimit(percentile: 95, ms: 0.005).description == "p95<=5us")
+    }
+
     @Test func framesBeforeTheTriggerDoNotCount() throws {
         let v = try #require(F.judge(F.expectation(), [F.frame(0, at: -5, "seller[1]", accepted)], now: 1001).verdict)
         #expect(v.reason == .missing)

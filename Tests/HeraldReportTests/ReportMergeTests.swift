@@ -80,5 +80,35 @@ struct ReportMergeTests {
         let parts = (1...3).compactMap { Shard(index: $0, count: 3) }
         #expect((0..<12).allSatisfy { p in parts.filter { $0.owns(p) }.count == 1 })
     }
-}
 
+    @Test("an expectation's latency: bounds hold its delivery percentiles at each level, in the report and after a merge")
+    func latencyBounds() throws {
+        let limits = [LatencyLimit(percentile: 50, ms: 40), LatencyLimit(percentile: 100, ms: 40)]
+        let bounded = Self.flows.map { flow in
+            var flow = flow
+            flow.contract.verdicts = flow.contract.verdicts.map { v in
+                var v = v
+                if v.latencyMs != nil { v.latencyLimits = limits }
+                return v
+            }
+            return flow
+        }
+        let whole = LoadLevelSummary(Self.level(bounded), strict: false)
+        let name = try #require(whole.deliveryByExpectation.first?.expectation)
+        #expect(whole.latencyThresholds.map(\.description) == ["\(name) latency p50<=40ms", "\(name) latency max<=40ms"])
+        let breaches = ThresholdBreach.all([], in: [whole])
+        #expect(breaches.map(\.threshold.description) == ["\(name) latency max<=40ms"], "the deliveries took 30, 37.3 and 44.6 ms")
+        #expect(breaches.first?.description.hasPrefix("\(name) latency max<=40ms broken at level 1 (4 workers): ") == true)
+        let console = LoadConsoleReport.render(LoadResult(levels: [Self.level(bounded)], interrupted: false, stoppedEarly: false, strict: false),
+                                               color: false)
+        #expect(console.contains("✘ threshold \(name) latency max<=40ms broken at level 1"), "\(console)")
+        // Split in two reports and merged, the bounds come back from report.json and are checked on the pooled deliveries.
+        let a = try Self.report([Self.level(Array(bounded.prefix(2)))], shard: Shard(index: 1, count: 2))
+        let b = try Self.report([Self.level(Array(bounded.suffix(2)))], shard: Shard(index: 2, count: 2))
+        let merged = try ReportMerge.merge([("a.json", a), ("b.json", b)])
+        #expect(merged.levels?.first?.latencyThresholds.count == 2)
+        let json = try #require(try JSONSerialization.jsonObject(with: merged.json) as? [String: Any])
+        let level = try #require(((json["load"] as? [String: Any])?["levels"] as? [[String: Any]])?.first)
+        #expect((level["breaches"] as? [[String: Any]])?.compactMap { $0["threshold"] as? String } == ["\(name) latency max<=40ms"])
+    }
+}

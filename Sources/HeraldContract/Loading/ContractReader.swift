@@ -522,7 +522,7 @@ struct ContractReader {
     func eventExpectation(_ node: YAMLNode) throws(Diagnostic) -> EventExpectation {
         let f = try node.fields("an event expectation",
                                 allowed: Self.eventKinds + ["channel", "count", "recipients", "as", "within", "capture", "known_gap", "strict",
-                                                            "headers", "from"] + Self.subjectKeys)
+                                                            "headers", "from", "latency"] + Self.subjectKeys)
         let channelNode = try f.required("channel", hint: "say which channel to watch, like channel: inbox")
         let kinds = f.pairs.filter { Self.eventKinds.contains($0.key) }
         guard kinds.count == 1 else {
@@ -546,7 +546,7 @@ struct ContractReader {
         case "absent":
             m = try matcher(kinds[0].value)
             kind = .absent
-            for key in ["count", "recipients", "capture"] where f.has(key) {
+            for key in ["count", "recipients", "capture", "latency"] where f.has(key) {
                 throw f[key]!.error("'\(key)' makes no sense with absent", hint: "absent asserts that no matching event arrives")
             }
         default:
@@ -569,7 +569,7 @@ struct ContractReader {
             if case .sequence = kind { throw h.error("'headers' makes no sense with sequence") }
             headers = try h.pairs("headers").map { p throws(Diagnostic) in (p.key, try matcher(p.value)) }
         }
-        return EventExpectation(
+        var expectation = EventExpectation(
             channel: try channelNode.string("channel"),
             kind: kind,
             matcher: m,
@@ -589,6 +589,30 @@ struct ContractReader {
                 return origin
             } ?? .trigger
         )
+        if let l = f["latency"] { expectation.latency = try latencyLimits(l) }
+        return expectation
+    }
+
+    /// `latency: { p95: 200ms, max: 1s }`: bounds on percentiles of an expectation's delivery latency.
+    func latencyLimits(_ node: YAMLNode) throws(Diagnostic) -> [LatencyLimit] {
+        let hint = "latency: { p95: 200ms, max: 1s } (p50 … p99.9, or max)"
+        var limits: [LatencyLimit] = []
+        for p in try node.pairs("latency") {
+            let percentile: Double
+            if p.key == "max" {
+                percentile = 100
+            } else if p.key.hasPrefix("p"), let v = Double(p.key.dropFirst()), v > 0, v < 100 {
+                percentile = v
+            } else {
+                throw p.keyNode.error("'\(p.key)' is not a percentile", hint: hint)
+            }
+            guard let d = DurationText.parse(try p.value.string("a latency")) else {
+                throw p.value.error("a latency is a time with its unit", hint: hint)
+            }
+            limits.append(LatencyLimit(percentile: percentile, ms: d.milliseconds))
+        }
+        if limits.isEmpty { throw node.error("latency: names at least one percentile", hint: hint) }
+        return limits
     }
 
     /// The keys that name what an event arrives on: a NATS subject or Redis channel, an MQTT topic, an SSE event name.

@@ -490,6 +490,9 @@ public struct EventExpectation: Sendable {
     /// Where its window opens: at the step's trigger, or when the watched connection opened (`from: connect`), for
     /// what a server pushes as soon as a client connects (a welcome, a snapshot).
     public var from: Origin = .trigger
+    /// Bounds on the delivery latency (`latency: { p95: 200ms }`): each delivery of a plain run must keep to the
+    /// tightest; in a load run, the percentiles of every flow's deliveries at each level must.
+    public var latency: [LatencyLimit] = []
 
     /// Where an expectation's window opens.
     public enum Origin: String, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 
 /// A pass condition on a load run's figures, checked at every level: `http.p95<300ms`, `delivery.p99<=1s`,
 /// `flow.p95<2s`, `scheduled.p99<3s` (open model: from each flow's scheduled start), `flows.failed==0`,
@@ -23,6 +24,8 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
         case flowsDropped
         /// HTTP 429 answers waited out.
         case throttled
+        /// A percentile of one expectation's deliveries (its `latency:`), by the name the load summary gives it.
+        case expectation(String, percentile: Double)
         /// Flows that did not pass.
         case flowsFailed
         /// Event expectations that failed.
@@ -72,6 +75,14 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
     public struct ParseError: Error, CustomStringConvertible {
         /// What is wrong, with what is accepted.
         public var description: String
+    }
+
+    /// The bound an expectation's `latency:` puts on its deliveries at each level of a load run.
+    public init(expectation: String, limit: LatencyLimit) {
+        metric = .expectation(expectation, percentile: limit.percentile)
+        comparison = .lessOrEqual
+        self.limit = limit.ms
+        description = "\(expectation) latency \(limit)"
     }
 
     /// Reads `text` (`http.p95<300ms`). Latencies take a duration with its unit; counts a whole number.

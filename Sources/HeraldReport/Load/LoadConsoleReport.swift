@@ -76,7 +76,7 @@ public enum LoadConsoleReport {
             }
             if failed.count > failuresShown { lines.append("  … and \(failed.count - failuresShown) more") }
         }
-        if !thresholds.isEmpty {
+        if !thresholds.isEmpty || !breaches.isEmpty {
             lines.append("")
             if breaches.isEmpty {
                 lines.append(paint.green("thresholds held at every level: ") + thresholds.map(\.description).joined(separator: ", "))

@@ -68,6 +68,8 @@ struct LoadDoc: Encodable {
     struct Named: Encodable {
         var name: String
         var latency: Latency
+        /// An expectation's `latency:` bounds (`p95<=200ms`).
+        var limits: [String]?
     }
 
     struct Breach: Encodable {
@@ -94,7 +96,9 @@ struct LoadDoc: Encodable {
                   wrongRecipients: s.wrongRecipients, http: Latency(s.http), delivery: Latency(s.delivery),
                   flow: Latency(s.flow), scheduled: open ? Latency(s.scheduled) : nil,
                   httpBySteps: s.httpBySteps.map { Named(name: $0.step, latency: Latency($0.latency)) },
-                  deliveryByExpectation: s.deliveryByExpectation.map { Named(name: $0.expectation, latency: Latency($0.latency)) },
+                  deliveryByExpectation: s.deliveryByExpectation.map {
+                      Named(name: $0.expectation, latency: Latency($0.latency), limits: s.deliveryLimits[$0.expectation]?.map(\.description))
+                  },
                   breaches: breaches.filter { $0.level == i + 1 }.map { Breach(threshold: $0.threshold.description, value: $0.value) })
         }
     }

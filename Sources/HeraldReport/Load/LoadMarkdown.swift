@@ -11,7 +11,7 @@ enum LoadMarkdown {
         out.append("|" + rows[0].indices.map { $0 < rows[0].count - 1 && !rows[0][$0].contains("ms") ? "---:|" : "---|" }.joined())
         for row in rows.dropFirst() { out.append("| " + row.joined(separator: " | ") + " |") }
         let breaches = load.breaches
-        if !load.thresholds.isEmpty {
+        if !load.thresholds.isEmpty || !breaches.isEmpty {
             out.append("")
             if breaches.isEmpty {
                 out.append("Thresholds held at every level: " + load.thresholds.map { "`\(MarkdownReport.inline($0.description))`" }.joined(separator: ", "))

@@ -1,3 +1,4 @@
+import HeraldContract
 import HeraldCore
 import Histogram
 
@@ -98,6 +99,13 @@ public struct LoadLevelSummary: Sendable {
     /// Deliveries by expectation (its verdict id, without the contract's name when the level ran one contract), in
     /// the order they were first decided.
     public var deliveryByExpectation: [(expectation: String, latency: LatencyHistogram)] = []
+    /// The `latency:` bounds of the expectations that have them, by the names ``deliveryByExpectation`` uses.
+    public var deliveryLimits: [String: [LatencyLimit]] = [:]
+
+    /// The expectations' `latency:` bounds as thresholds on this level, in the order of ``deliveryByExpectation``.
+    public var latencyThresholds: [Threshold] {
+        deliveryByExpectation.flatMap { e in (deliveryLimits[e.expectation] ?? []).map { Threshold(expectation: e.expectation, limit: $0) } }
+    }
 
     /// A summary from its figures (a merged report's level).
     init(workers: Int, rounds: Int, duration: Duration, flows: Int, passed: Int, failed: Int, checkpointsFound: Int,
@@ -176,6 +184,7 @@ public struct LoadLevelSummary: Sendable {
                 let key = several ? v.id : Self.expectation(v.id, contract: flow.contract.name)
                 if deliveries[key] == nil { deliveryOrder.append(key) }
                 deliveries[key, default: LatencyHistogram()].record(ms: ms)
+                if let limits = v.latencyLimits { deliveryLimits[key] = limits }
                 delivery.record(ms: ms)
             }
         }

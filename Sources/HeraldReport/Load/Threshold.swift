@@ -12,6 +12,7 @@ extension Threshold {
         case .flowsLate: Double(level.late)
         case .flowsDropped: Double(level.dropped)
         case .throttled: Double(level.throttled)
+        case .expectation(let name, let p): level.deliveryByExpectation.first { $0.expectation == name }.flatMap { at(p, $0.latency) }
         case .flowsFailed: Double(level.failed)
         case .checkpointsMissing: Double(level.checkpointsMissing)
         case .wrongRecipients: Double(level.wrongRecipients)
@@ -35,10 +36,10 @@ public struct ThresholdBreach: Sendable {
     /// The level's figure.
     public var value: Double
 
-    /// Every breach of `thresholds` in `levels`, level by level.
+    /// Every breach of `thresholds`, and of the expectations' `latency:` bounds, in `levels`, level by level.
     public static func all(_ thresholds: [Threshold], in levels: [LoadLevelSummary]) -> [ThresholdBreach] {
         levels.enumerated().flatMap { i, level in
-            thresholds.compactMap { t in
+            (thresholds + level.latencyThresholds).compactMap { t in
                 guard !t.holds(in: level), let v = t.value(in: level) else { return nil }
                 return ThresholdBreach(threshold: t, level: i + 1, workers: level.workers, value: v, levelLabel: level.label)
             }
@@ -52,7 +53,7 @@ public struct ThresholdBreach: Sendable {
     public var description: String {
         let figure: String
         switch threshold.metric {
-        case .http, .delivery, .flow, .scheduled: figure = "\(DurationFormat.figure(value)) ms"
+        case .http, .delivery, .flow, .scheduled, .expectation: figure = "\(DurationFormat.figure(value)) ms"
         default: figure = "\(Int(value))"
         }
         return "\(threshold.description) broken at level \(level) (\(levelLabel)): \(figure)"

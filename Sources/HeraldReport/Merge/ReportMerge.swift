@@ -129,10 +129,17 @@ public enum ReportMerge {
                 }
                 return order.map { ($0, byName[$0]!) }
             }
+            var limits: [String: [LatencyLimit]] = [:]
+            for part in parts {
+                for entry in part["deliveryByExpectation"] as? [[String: Any]] ?? [] {
+                    guard let name = entry["name"] as? String, let written = entry["limits"] as? [String] else { continue }
+                    limits[name] = written.compactMap(LatencyLimit.init(written:))
+                }
+            }
             let longest = parts.map { $0["durationMs"] as? Double ?? 0 }.max() ?? 0
             let open = LoadLevelSummary.Open(rate: parts[0]["rate"] as? String, late: sum("late"), dropped: sum("dropped"),
                                              throttled: sum("throttled"), flow: histogram("flow"), scheduled: histogram("scheduled"))
-            return LoadLevelSummary(
+            var summary = LoadLevelSummary(
                 workers: open.rate == nil ? parts[0]["workers"] as? Int ?? 0 : sum("workers"), rounds: parts.map { $0["rounds"] as? Int ?? 0 }.max() ?? 0,
                 duration: .nanoseconds(Int64(longest * 1_000_000)), flows: sum("flows"), passed: sum("passed"), failed: sum("failed"),
                 checkpointsFound: sum("checkpoints", "found"), checkpointsMissing: sum("checkpoints", "missing"),
@@ -140,6 +147,8 @@ public enum ReportMerge {
                 http: histogram("http"), httpBySteps: named("httpBySteps").map { (step: $0.0, latency: $0.1) },
                 delivery: histogram("delivery"), deliveryByExpectation: named("deliveryByExpectation").map { (expectation: $0.0, latency: $0.1) },
                 open: open)
+            summary.deliveryLimits = limits
+            return summary
         }
     }
 

@@ -10,9 +10,17 @@
 /* Bytes of headroom lws_write() needs in front of the payload. */
 static inline size_t herald_lws_pre(void) { return LWS_PRE; }
 
-/* Context / vhost options for a client-only context that verifies TLS peers. */
+/* Vhost options for client connections over TLS: the vhost gets a client SSL_CTX, which loads the CA store. */
 static inline uint64_t herald_lws_client_options(void) {
     return (uint64_t)LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+}
+
+/*
+ * Context options: OpenSSL initialised once, and no default vhost. A default vhost would get a client SSL_CTX, and
+ * with it the whole system CA bundle parsed, for every context, even one that only ever dials ws://.
+ */
+static inline uint64_t herald_lws_context_options(void) {
+    return (uint64_t)(LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS);
 }
 
 /* The port value that makes a vhost client-only (no listening socket). */

@@ -26,6 +26,8 @@ struct Console: Sendable {
 indirect enum BenchJSON {
     /// An object, its keys in order.
     case object([(String, BenchJSON)])
+    /// An array.
+    case array([BenchJSON])
     /// A number, written with at most `places` decimals.
     case number(Double, places: Int)
     /// An integer.
@@ -40,6 +42,8 @@ indirect enum BenchJSON {
         switch self {
         case .object(let fields):
             return "{" + fields.map { "\(BenchJSON.string($0.0).text):\($0.1.text)" }.joined(separator: ",") + "}"
+        case .array(let items):
+            return "[" + items.map(\.text).joined(separator: ",") + "]"
         case .number(let v, let places):
             guard v.isFinite else { return "null" }
             let rounded = (v * pow(10, Double(places))).rounded() / pow(10, Double(places))

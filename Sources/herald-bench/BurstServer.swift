@@ -17,6 +17,8 @@ protocol BurstOutlet: Sendable {
     func serveUpgrade(_ stream: inout SocketStream, _ request: SocketStream.Request)
     /// Sends one text message to the newest subscriber; false when there is none.
     func push(_ text: [UInt8]) -> Bool
+    /// Sends one text message to the subscriber that connected as `actor` (`/ws/actor/N`); false when there is none.
+    func push(_ text: [UInt8], toActor actor: Int) -> Bool
     /// How many WebSocket subscribers are open now.
     var openCount: Int { get }
 }
@@ -30,6 +32,9 @@ extension BurstOutlet {
 
     /// No subscribers of its own: nothing to push to.
     func push(_ text: [UInt8]) -> Bool { false }
+
+    /// No subscribers of its own: nothing to push to.
+    func push(_ text: [UInt8], toActor actor: Int) -> Bool { false }
 
     /// No subscribers of its own.
     var openCount: Int { 0 }
@@ -47,7 +52,9 @@ struct BurstUnavailable: Error {
 /// - A WebSocket upgrade on any path goes to the outlet.
 /// - `POST /burst` answers 202, then has the outlet send every pre-encoded frame, back to back (409 when it cannot).
 /// - `POST /echo` with `{"id":k}` answers 200 with `{"id":k}`, then pushes `{"type":"echo","id":k,…}` to the newest
-///   WebSocket subscriber, if there is one (the trigger benchmark's cycle).
+///   WebSocket subscriber, if there is one (the trigger benchmark's cycle). With `{"actor":a,"id":k}` it pushes
+///   `{"type":"echo","actor":a,"id":k,…}` to the subscriber that connected on `/ws/actor/a` instead (the ramp
+///   benchmark's cycle, one connection per actor).
 /// - `GET /stats` answers `{"open":n}`: how many WebSocket subscribers are open.
 ///
 /// It runs in a process of its own (`herald-bench serve`) so that its CPU time is not counted against the client.
@@ -97,9 +104,15 @@ final class BurstServer: Sendable {
             case ("GET", "/stats"):
                 (status, body) = ("200 OK", #"{"open":\#(outlet.openCount)}"#)
             case ("POST", "/echo"):
-                let id = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["id"] as? Int ?? -1
-                let frame = Array(#"{"type":"echo","id":\#(id),"status":"ACCEPTED","note":"pushed after the answer"}"#.utf8)
-                send = { [outlet] in _ = outlet.push(frame) }
+                let fields = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any]
+                let id = fields?["id"] as? Int ?? -1
+                if let actor = fields?["actor"] as? Int {
+                    let frame = Array(#"{"type":"echo","actor":\#(actor),"id":\#(id),"status":"ACCEPTED","note":"pushed after the answer"}"#.utf8)
+                    send = { [outlet] in _ = outlet.push(frame, toActor: actor) }
+                } else {
+                    let frame = Array(#"{"type":"echo","id":\#(id),"status":"ACCEPTED","note":"pushed after the answer"}"#.utf8)
+                    send = { [outlet] in _ = outlet.push(frame) }
+                }
                 (status, body) = ("200 OK", #"{"id":\#(id)}"#)
             case ("POST", "/burst"):
                 switch outlet.prepareBurst() {

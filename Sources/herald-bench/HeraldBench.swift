@@ -8,7 +8,7 @@ struct HeraldBench: AsyncParsableCommand {
     /// The command's help and subcommands.
     static let configuration = CommandConfiguration(
         commandName: "herald-bench",
-        abstract: "Benchmarks of Herald's pipeline (build with -c release).",
-        subcommands: [IngestCommand.self, IdleCommand.self, TriggerCommand.self, ServeCommand.self]
+        abstract: "Benchmarks of Herald's pipeline: ingest, idle, trigger, ramp (build with -c release).",
+        subcommands: [IngestCommand.self, IdleCommand.self, TriggerCommand.self, RampCommand.self, ServeCommand.self]
     )
 }

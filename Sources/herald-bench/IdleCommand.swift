@@ -111,8 +111,9 @@ struct IdleCommand: AsyncParsableCommand {
         ]))
     }
 
-    /// Waits (up to 30 s) until the server holds no connection, so that the peer's count starts from zero.
-    private static func awaitClosed(port: UInt16) async throws {
+    /// Waits (up to 30 s) until the server holds no connection, so that the peer's count starts from zero (the ramp
+    /// benchmark waits the same way between sides).
+    static func awaitClosed(port: UInt16) async throws {
         for _ in 0..<300 {
             if LoopbackHTTP.openConnections(port: port) == 0 { return }
             try await Task.sleep(for: .milliseconds(100))

@@ -1,6 +1,6 @@
 import Histogram
 
-/// Per-cycle latencies of one side of the trigger benchmark, kept in an HDR histogram (nanoseconds, three
+/// Per-cycle latencies of one side of the trigger or ramp benchmark, kept in an HDR histogram (nanoseconds, three
 /// significant digits): the one place where the bench computes percentiles.
 struct Latency {
     /// The recorded durations.

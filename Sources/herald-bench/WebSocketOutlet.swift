@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The WebSocket side of the burst server: connections upgraded on any path become subscribers, and a burst goes
-/// to the newest open one.
+/// to the newest open one. A connection upgraded on `/ws/actor/N` is also actor N's, for pushes addressed to it.
 final class WebSocketOutlet: BurstOutlet {
     /// One open WebSocket connection.
     private final class Subscriber: Sendable {
@@ -39,6 +39,8 @@ final class WebSocketOutlet: BurstOutlet {
     let frameCount: Int
     /// Open subscribers, oldest first.
     private let subscribers = Mutex<[Subscriber]>([])
+    /// The newest subscriber of each actor number (from `/ws/actor/N`).
+    private let actors = Mutex<[Int: Subscriber]>([:])
 
     /// Encodes `frames` tick frames as unmasked server text frames.
     init(frames: Int) {
@@ -68,6 +70,21 @@ final class WebSocketOutlet: BurstOutlet {
         return subscriber.write(frame)
     }
 
+    /// Sends one text message to the newest subscriber that connected as `actor`.
+    func push(_ text: [UInt8], toActor actor: Int) -> Bool {
+        guard let subscriber = actors.withLock({ $0[actor] }) else { return false }
+        var frame: [UInt8] = []
+        WebSocketFraming.appendFrame(.text, payload: text, to: &frame)
+        return subscriber.write(frame)
+    }
+
+    /// The actor number of an upgrade on `/ws/actor/N` (query string aside); nil for any other path.
+    static func actorNumber(path: String) -> Int? {
+        let bare = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        guard bare.hasPrefix("/ws/actor/") else { return nil }
+        return Int(bare.dropFirst("/ws/actor/".count))
+    }
+
     /// How many subscribers are open.
     var openCount: Int { subscribers.withLock { $0.count } }
 
@@ -79,10 +96,14 @@ final class WebSocketOutlet: BurstOutlet {
             return
         }
         let subscriber = Subscriber(fd: stream.fd)
+        let actor = Self.actorNumber(path: request.path)
         // Registered before the 101 goes out: a client that has seen its upgrade answered can trigger at once.
         subscribers.withLock { $0.append(subscriber) }
+        if let actor { actors.withLock { $0[actor] = subscriber } }
         defer {
             subscribers.withLock { list in list.removeAll { $0 === subscriber } }
+            // Only if no newer connection of the same actor took its place.
+            if let actor { actors.withLock { map in if map[actor] === subscriber { map[actor] = nil } } }
             subscriber.close()
         }
         let handshake = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

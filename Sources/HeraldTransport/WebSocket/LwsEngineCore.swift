@@ -56,7 +56,9 @@ final class LwsEngineCore: @unchecked Sendable {
     /// The session of each connection attempt, by the token stored as the attempt's lws opaque user data.
     private(set) var attempts: [Int: WebSocketSession] = [:]
     private var nextToken = 1
-    /// Client vhosts with a CA file of their own, by path.
+    /// The vhost of ws:// connections: no TLS, so no CA store loaded. Created in `start()`.
+    private var plainVhost: OpaquePointer?
+    /// Client vhosts for wss://, by CA file ("" for the system's CA store), each created on first use.
     private var caVhosts: [String: OpaquePointer] = [:]
     private var ownedCStrings: [UnsafeMutablePointer<CChar>] = []
     /// Reused buffer for writes: `LWS_PRE` bytes of headroom, then the payload.
@@ -127,7 +129,7 @@ final class LwsEngineCore: @unchecked Sendable {
         info.protocols = UnsafePointer(protocols)
         info.gid = -1
         info.uid = -1
-        info.options = herald_lws_client_options()
+        info.options = herald_lws_context_options()
         info.fd_limit_per_thread = UInt32(fdLimit)
         // The client handshake is built in this buffer: room for long Authorization headers (JWTs).
         info.pt_serv_buf_size = 16 * 1024
@@ -137,6 +139,12 @@ final class LwsEngineCore: @unchecked Sendable {
             throw .systemFailure(url: "websocket engine", detail: "lws_create_context failed")
         }
         context = ctx
+        guard let plain = makeVhost(named: "herald-plain", tls: false, caFile: nil, context: ctx) else {
+            lws_context_destroy(ctx)
+            context = nil
+            throw .systemFailure(url: "websocket engine", detail: "lws_create_vhost failed")
+        }
+        plainVhost = plain
         guard let t = OSThread(name: "herald-lws", { [self] in serviceLoop() }) else {
             lws_context_destroy(ctx)
             context = nil
@@ -200,6 +208,7 @@ final class LwsEngineCore: @unchecked Sendable {
         sessions = [:]
         attempts = [:]
         caVhosts = [:]
+        plainVhost = nil
         finished.complete(())
     }
 
@@ -301,17 +310,17 @@ final class LwsEngineCore: @unchecked Sendable {
         info.ietf_version_or_minus_one = -1
         info.local_protocol_name = UnsafePointer(cProtocolName)
         info.opaque_user_data = UnsafeMutableRawPointer(bitPattern: token)
+        info.vhost = plainVhost
         if session.useTLS {
             // WebSocket over HTTP/2 is not supported by this lws: never let ALPN pick h2.
             info.alpn = UnsafePointer(cALPN)
-            if let ca = session.tls.caFile {
-                guard let vhost = vhost(forCAFile: ca, context: ctx) else {
-                    attempts[token] = nil
-                    fail(session, .tlsFailure(url: session.url, detail: "cannot load CA file \(ca)"))
-                    return
-                }
-                info.vhost = vhost
+            guard let vhost = tlsVhost(caFile: session.tls.caFile, context: ctx) else {
+                attempts[token] = nil
+                fail(session, .tlsFailure(url: session.url, detail: session.tls.caFile.map { "cannot load CA file \($0)" }
+                                          ?? "cannot set up TLS with the system's CA store"))
+                return
             }
+            info.vhost = vhost
         }
         let wsi = lws_client_connect_via_info(&info)
         guard attempts[token] != nil else { return }  // already failed (and maybe retried) from inside
@@ -451,21 +460,27 @@ final class LwsEngineCore: @unchecked Sendable {
 
     // MARK: - Vhosts
 
-    /// A client vhost that verifies peers with `path` (created on first use; service thread only).
-    private func vhost(forCAFile path: String, context ctx: OpaquePointer) -> OpaquePointer? {
-        if let v = caVhosts[path] { return v }
+    /// The client vhost for wss:// that verifies peers with `caFile`, or with the system's CA store (created on first
+    /// use; service thread only).
+    private func tlsVhost(caFile: String?, context ctx: OpaquePointer) -> OpaquePointer? {
+        if let v = caVhosts[caFile ?? ""] { return v }
+        guard let vhost = makeVhost(named: "herald-tls-\(caVhosts.count + 1)", tls: true, caFile: caFile, context: ctx) else { return nil }
+        caVhosts[caFile ?? ""] = vhost
+        return vhost
+    }
+
+    /// A client-only vhost; with `tls`, it has a client SSL context verifying peers with `caFile` or the system's store.
+    private func makeVhost(named name: String, tls: Bool, caFile: String?, context ctx: OpaquePointer) -> OpaquePointer? {
         var info = lws_context_creation_info()
         info.port = herald_lws_no_listen_port()
         info.protocols = UnsafePointer(protocols)
         info.gid = -1
         info.uid = -1
-        info.options = herald_lws_client_options()
-        info.vhost_name = UnsafePointer(cString("herald-ca-\(caVhosts.count + 1)"))
-        info.client_ssl_ca_filepath = UnsafePointer(cString(path))
+        info.options = tls ? herald_lws_client_options() : 0
+        info.vhost_name = UnsafePointer(cString(name))
+        if let caFile { info.client_ssl_ca_filepath = UnsafePointer(cString(caFile)) }
         Self.leaveDeadlinesToHerald(&info)
-        guard let vhost = lws_create_vhost(ctx, &info) else { return nil }
-        caVhosts[path] = vhost
-        return vhost
+        return lws_create_vhost(ctx, &info)
     }
 
     /// A C string that lives as long as the core (lws keeps some pointers, such as vhost names).

@@ -7,21 +7,27 @@ import HeraldReport
 struct MergeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Merge the report.json files of the parts of a split run (--shard i/n) into one.",
+        abstract: "Merge the report.json files of the parts of a split run (--shard i/n) into one report.",
         discussion: """
             The contracts of every part are kept; counts add up; a load run's levels are merged level by level, \
-            their HDR histograms exactly, and the thresholds checked again on the merged figures. Exits with the \
-            merged run's code.
+            their HDR histograms exactly, and the thresholds checked again on the merged figures. Writes \
+            report.json, junit.xml, report.md and report.html of the whole run. Exits with the merged run's code.
             """)
 
     @Argument(help: "The parts' report.json files.")
     var reports: [String]
 
-    @Option(name: .shortAndLong, help: "Write the merged report.json into this folder.")
+    @Option(name: .shortAndLong, help: "Write the merged reports into this folder.")
     var output: String
+
+    @Option(help: "Only these formats (comma-separated: json, junit, md, html).")
+    var format: String?
 
     func validate() throws {
         if reports.isEmpty { throw ValidationError("name the report.json files to merge") }
+        if let format {
+            do { _ = try ReportFormat.parse(format) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() async throws {
@@ -41,11 +47,11 @@ struct MergeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let target = (output as NSString).appendingPathComponent("report.json")
-        try merged.json.write(to: URL(fileURLWithPath: target), options: .atomic)
+        let formats = try format.map { try ReportFormat.parse($0) } ?? ReportFormat.allCases
+        try merged.write(to: output, formats: formats)
         if let levels = merged.levels { Terminal.out(LoadConsoleReport.levelTable(levels, color: Terminal.color)) }
         Terminal.out("merged \(reports.count) reports: \(merged.contractsPassed) of \(merged.contracts) contracts passed · "
-                     + "\(ReportMerge.statusWords(merged.status)) · \(target)")
+                     + "\(ReportMerge.statusWords(merged.status)) · \(formats.map(\.fileName).joined(separator: ", ")) in \(output)")
         throw ExitCode(merged.status.rawValue)
     }
 }

@@ -147,6 +147,8 @@ public struct LatencyLimit: Sendable, Codable, Hashable, CustomStringConvertible
             ms = us / 1000
         } else if value.hasSuffix("ms"), let ms = Double(value.dropLast(2)) {
             self.ms = ms
+        } else if value.hasSuffix("s"), let s = Double(value.dropLast()) {
+            ms = s * 1000
         } else {
             return nil
         }
@@ -159,10 +161,12 @@ public struct LatencyLimit: Sendable, Codable, Hashable, CustomStringConvertible
         }
     }
 
-    /// The bound with its unit: `200ms`, `12.5ms`, or `5us` below a millisecond.
+    /// The bound with its unit: `200ms`, `12.5ms`, `2s` in whole seconds, or `5us` below a millisecond.
     public var limitText: String {
         func trimmed(_ v: Double) -> String { v == v.rounded() ? "\(Int(v))" : "\(v)" }
-        return ms < 1 ? trimmed((ms * 1000 * 1000).rounded() / 1000) + "us" : trimmed(ms) + "ms"
+        if ms < 1 { return trimmed((ms * 1000 * 1000).rounded() / 1000) + "us" }
+        if ms >= 1000, (ms / 1000).rounded() == ms / 1000 { return trimmed(ms / 1000) + "s" }
+        return trimmed(ms) + "ms"
     }
 
     /// `p95<=200ms`, as a threshold would be written.

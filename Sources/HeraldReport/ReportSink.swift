@@ -29,6 +29,8 @@ public struct ReportContext: Sendable {
         public let summaries: [LoadLevelSummary]
         /// The thresholds its levels broke.
         public let breaches: [ThresholdBreach]
+        /// The worst flow's exit status.
+        let flowStatus: ExitStatus
 
         /// Summarises `result`'s levels and checks them against `thresholds`.
         public init(result: LoadResult, thresholds: [Threshold]) {
@@ -36,10 +38,20 @@ public struct ReportContext: Sendable {
             self.thresholds = thresholds
             summaries = result.levels.map { LoadLevelSummary($0, strict: result.strict) }
             breaches = ThresholdBreach.all(thresholds, in: summaries)
+            flowStatus = result.exitStatus
+        }
+
+        /// A load run known only by its levels' summaries (`herald merge`): its flows are in the reports' contracts.
+        init(summaries: [LoadLevelSummary], thresholds: [Threshold], flowStatus: ExitStatus, stoppedEarly: Bool, strict: Bool) {
+            result = LoadResult(levels: [], interrupted: false, stoppedEarly: stoppedEarly, strict: strict)
+            self.thresholds = thresholds
+            self.summaries = summaries
+            breaches = ThresholdBreach.all(thresholds, in: summaries)
+            self.flowStatus = flowStatus
         }
 
         /// The run's exit status: the worst flow's, and a failure when a threshold broke.
-        public var exitStatus: ExitStatus { max(result.exitStatus, breaches.isEmpty ? .passed : .failed) }
+        public var exitStatus: ExitStatus { max(flowStatus, breaches.isEmpty ? .passed : .failed) }
     }
 
     /// The exit status of the run `result` comes from: a load run's thresholds can fail a run whose flows all passed.

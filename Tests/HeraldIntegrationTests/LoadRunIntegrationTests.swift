@@ -134,6 +134,15 @@ struct LoadRunIntegrationTests {
         #expect(merged.map(counts) == single.map(counts), "merged \(merged.map(counts)), single \(single.map(counts))")
         let mergedReport = dir.appendingPathComponent("merged")
         try await validateAgainstSchema(mergedReport)
+        // The merged run in every format: its three flows, its levels, its load section.
+        let md = try String(contentsOf: mergedReport.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(md.hasPrefix("## ✅ Herald: passed") && md.contains("### Load") && md.contains("| 2 | 2 | 2 | 2 | 0 |"), "\(md)")
+        let html = try String(contentsOf: mergedReport.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("<svg class=\"load-chart\"") && html.components(separatedBy: "class=\"contract").count > 3)
+        let junit = try String(contentsOf: mergedReport.appendingPathComponent("junit.xml"), encoding: .utf8)
+        // A testsuite per flow, and one for the levels' thresholds: the contract's latency: bound.
+        #expect(junit.components(separatedBy: "<testsuite ").count - 1 == 4, "\(junit.prefix(400))")
+        #expect(junit.contains("<testcase name=\"step 5 › recipients #1 latency p95&lt;=2s at level 2 (2 workers)\""), "\(junit)")
     }
 
     @Test("a plain run's shard runs its part of the contracts: 2/2 of the demo's two is the second")

@@ -129,6 +129,8 @@ enum Fixture {
         #expect(LatencyLimit(written: "p95 < 3") == nil)
         #expect(LatencyLimit(written: "p95<=5us") == LatencyLimit(percentile: 95, ms: 0.005))
         #expect(LatencyLimit(percentile: 95, ms: 0.005).description == "p95<=5us")
+        #expect(LatencyLimit(percentile: 95, ms: 2000).description == "p95<=2s" && LatencyLimit(written: "p95<=2s")?.ms == 2000)
+        #expect(LatencyLimit(percentile: 95, ms: 1500).description == "p95<=1500ms")
     }
 
     @Test func framesBeforeTheTriggerDoNotCount() throws {

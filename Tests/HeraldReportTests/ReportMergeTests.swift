@@ -45,6 +45,19 @@ struct ReportMergeTests {
         #expect((json["summary"] as? [String: Any])?["contracts"] as? Int == 4)
         let load = try #require(json["load"] as? [String: Any])
         #expect((load["saturation"] as? [String: Any])?["level"] as? Int == 1, "the threshold checked on the merged figures")
+        // The merged run, read back for the other formats: its contracts, and its levels with the breach.
+        #expect(merged.result.contracts.count == 4 && merged.context.runID == "r1+r2")
+        #expect(merged.result.contracts.map(\.verdicts) == Self.flows.map(\.contract.verdicts))
+        #expect(merged.context.exitStatus(of: merged.result) == .failed)
+        let md = MarkdownReport.render(merged.result, context: merged.context)
+        #expect(md.contains("### Load") && md.contains("| 1 | 4 | 4 | 3 | 1 |"), "\(md)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("merge-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try merged.write(to: folder)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == ["report.json", "junit.xml", "report.md", "report.html"])
+        let junit = try String(contentsOfFile: folder + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains("<testsuite name=\"load thresholds\"") && junit.contains("type=\"threshold\""))
         // Merged again with itself, the counts double: nothing is deduplicated by accident.
         let twice = try ReportMerge.merge([("m.json", merged.json), ("m.json", merged.json)])
         #expect(twice.levels?.first?.flows == 8)

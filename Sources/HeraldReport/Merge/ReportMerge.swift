@@ -28,6 +28,21 @@ public enum ReportMerge {
         public var contractsPassed: Int
         /// How many contracts.
         public var contracts: Int
+        /// The merged run, read back from the reports, for the other formats.
+        public var result: RunResult
+        /// Its context: the merged run id, the earliest start, the merged load levels.
+        public var context: ReportContext
+
+        /// Writes `report.json` and, from the merged run, the other `formats` into `folder`.
+        public func write(to folder: String, formats: [ReportFormat] = ReportFormat.allCases) throws {
+            for format in formats {
+                if format == .json {
+                    try json.write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("report.json")), options: .atomic)
+                } else {
+                    try format.sink(in: folder).write(result, context: context)
+                }
+            }
+        }
     }
 
     /// Merges the reports `files` (a name for messages, and the bytes).
@@ -59,6 +74,9 @@ public enum ReportMerge {
         out["summary"] = summary
         var status = docs.compactMap { ($0["exitCode"] as? Int).flatMap { ExitStatus(rawValue: Int32($0)) } }.max() ?? .passed
         var levels: [LoadLevelSummary]?
+        var loadRun: ReportContext.LoadRun?
+        let strict = docs.contains { $0["strict"] as? Bool == true }
+        let contractsStatus = status
         let loads = docs.compactMap { $0["load"] as? [String: Any] }
         if !loads.isEmpty {
             guard loads.count == docs.count else { throw Failure(description: "some reports are of a load run and some are not") }
@@ -74,13 +92,45 @@ public enum ReportMerge {
             }
             out["load"] = object
             levels = merged
+            loadRun = ReportContext.LoadRun(summaries: merged, thresholds: thresholds, flowStatus: contractsStatus,
+                                            stoppedEarly: section.stoppedEarly, strict: strict)
         }
         out["exitCode"] = Int(status.rawValue)
         out["status"] = JSONReport.Summary.statusName(status)
         guard let json = try? JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         else { throw Failure(description: "cannot encode the merged report") }
+        let result = RunResult(contracts: try contracts(json), interrupted: out["interrupted"] as? Bool ?? false,
+                               skipped: out["skipped"] as? [String] ?? [], strict: strict)
+        let context = ReportContext(runID: out["runId"] as? String ?? "", startedAt: out["startedAt"] as? String ?? "",
+                                    version: out["herald"] as? String ?? "", load: loadRun)
         return Merged(json: json, status: status, levels: levels, contractsPassed: summary["contractsPassed"] as? Int ?? 0,
-                      contracts: summary["contracts"] as? Int ?? 0)
+                      contracts: summary["contracts"] as? Int ?? 0, result: result, context: context)
+    }
+
+    /// The contracts of a report, read back: what `report.json` keeps of each is what the other formats show.
+    private static func contracts(_ json: Data) throws(Failure) -> [ContractResult] {
+        struct Doc: Decodable { var contracts: [Contract] }
+        struct Contract: Decodable {
+            var name: String, file: String, location: SourceLocation, durationMs: Double, infrastructureError: String?
+            var interrupted: Bool, actors: [String], verdicts: [Verdict], timeline: [Entry]
+        }
+        struct Entry: Decodable {
+            var seq: Int, tMs: Double, actor: String?, channel: String?, event: TimelineEvent
+        }
+        let doc: Doc
+        do { doc = try JSONDecoder().decode(Doc.self, from: json) } catch {
+            throw Failure(description: "cannot read the contracts back from the merged report: \(error)")
+        }
+        let origin = MonotonicInstant(nanoseconds: 0)
+        return doc.contracts.map { c in
+            ContractResult(name: c.name, file: c.file, location: c.location, verdicts: c.verdicts,
+                           timeline: c.timeline.map {
+                               TimelineEntry(seq: $0.seq, at: origin.advanced(by: .nanoseconds(Int64(($0.tMs * 1_000_000).rounded()))),
+                                             actor: $0.actor, channel: $0.channel, event: $0.event)
+                           },
+                           origin: origin, duration: .nanoseconds(Int64((c.durationMs * 1_000_000).rounded())),
+                           infrastructureError: c.infrastructureError, interrupted: c.interrupted, actors: c.actors)
+        }
     }
 
     /// The status as `report.json` names it (`passed`, `failed`, …).

@@ -92,10 +92,14 @@ actor ContractExecution {
 
     private func main() async {
         do {
-            // The WebSocket engine (a libwebsockets context, whose TLS set-up reads the system's CA certificates) is
-            // made only for a contract that has a WebSocket channel.
+            // The WebSocket engine (a libwebsockets context and its service thread) is made only for a contract that
+            // has a WebSocket channel, or lent by the load run whose flow this is.
             if contract.channels.contains(where: { $0.kind == .websocket }) {
-                try await withWebSocketEngine { engine in try await self.body(engine: engine) }
+                if let shared = options.sharedEngine {
+                    try await body(engine: try shared.engine())
+                } else {
+                    try await withWebSocketEngine { engine in try await self.body(engine: engine) }
+                }
             } else {
                 try await body(engine: nil)
             }

@@ -1,6 +1,7 @@
 import HeraldCore
 import HeraldJudge
 import HeraldPlan
+import HeraldTransport
 import Synchronization
 
 /// How a load run goes: the levels of concurrency, in order, and how many rounds each worker runs.
@@ -88,6 +89,13 @@ public enum LoadRunner {
                            progress: (@Sendable (LoadProgress) -> Void)? = nil) async -> LoadResult {
         let state = RunState()
         var levels: [LoadLevel] = []
+        // Every flow's WebSocket connections share one engine: one libwebsockets context and service thread.
+        let engine = SharedWebSocketEngine()
+        let options = { (given: RunnerOptions) in
+            var o = given
+            if o.sharedEngine == nil { o.sharedEngine = engine }
+            return o
+        }(options)
         for (n, rate) in load.rates.enumerated() {
             if Task.isCancelled || state.stop.load(ordering: .relaxed) { break }
             levels.append(await runOpenLevel(n, rate: rate, plans: plans, load: load, options: options, state: state, progress: progress))
@@ -122,6 +130,7 @@ public enum LoadRunner {
             levels.append(LoadLevel(workers: workers, rounds: rounds, flows: judged,
                                     duration: started.duration(to: MonotonicInstant.now())))
         }
+        await engine.shutdown()
         let interrupted = Task.isCancelled || levels.contains { $0.flows.contains { $0.contract.interrupted } }
         return LoadResult(levels: levels, interrupted: interrupted, stoppedEarly: state.stop.load(ordering: .relaxed),
                           strict: options.strict)
@@ -138,6 +147,9 @@ public enum LoadRunner {
     private static func runWorker(_ worker: Int, of workers: Int, plans: [ContractPlan], rounds: Int, until: MonotonicInstant?,
                                   options: RunnerOptions, state: RunState, tell: @Sendable () -> Void) async -> [FlowResult] {
         var flows: [FlowResult] = []
+        // The worker's flows run one after another on one execution thread, with one HTTP client.
+        let lane = Runner.Lane()
+        defer { lane.stop() }
         var round = 0
         while true {
             round += 1
@@ -145,7 +157,7 @@ public enum LoadRunner {
             for plan in plans {
                 if Task.isCancelled || state.stop.load(ordering: .relaxed) { return flows }
                 let flow = Self.flow(plan, runID: "\(plan.options.runID)-c\(workers)w\(worker)r\(round)", worker: worker, round: round)
-                flows += await runFlow(flow, worker: worker, round: round, lag: nil, options: options, state: state)
+                flows += await runFlow(flow, worker: worker, round: round, lag: nil, options: options, state: state, lane: lane)
                 tell()
             }
         }
@@ -153,10 +165,10 @@ public enum LoadRunner {
 
     /// Runs one flow and counts how it ended.
     static func runFlow(_ flow: ContractPlan, worker: Int, round: Int, lag: Duration?, options: RunnerOptions,
-                        state: RunState) async -> [FlowResult] {
+                        state: RunState, lane: Runner.Lane? = nil) async -> [FlowResult] {
         var flowOptions = options
         flowOptions.progress = nil
-        let result = await Runner.run([flow], options: flowOptions)
+        let result = await Runner.run([flow], options: flowOptions, lane: lane)
         var flows: [FlowResult] = []
         for contract in result.contracts {
             flows.append(FlowResult(worker: worker, round: round, contract: contract, lag: lag))

@@ -20,6 +20,8 @@ public struct RunnerOptions: Sendable {
     public var onEntry: (@Sendable (LiveEntry) -> Void)?
     /// Opens channel connections in place of the real transports (tests); `nil`, the default, for the real ones.
     var connector: ChannelConnector?
+    /// The WebSocket engine the contracts' connections share (a load run's flows); `nil` for one per contract.
+    var sharedEngine: SharedWebSocketEngine?
 
     /// Creates options.
     public init(failFast: Bool = false, strict: Bool = false, insecure: Bool = false,
@@ -52,11 +54,28 @@ public enum Runner {
     /// cleanup steps always run. Cancelling the calling task (Ctrl-C) stops the run at the next wait; contracts not
     /// started by then, or after a failure with `failFast`, are skipped. Results come in the plans' order.
     public static func run(_ plans: [ContractPlan], options: RunnerOptions) async -> RunResult {
+        await run(plans, options: options, lane: nil)
+    }
+
+    /// What a lane keeps from one run to the next: its execution thread (with the thread's curl handle, and so its
+    /// kept-alive connections) and its HTTP client. A load run's worker runs flow after flow on one.
+    final class Lane: Sendable {
+        let thread: ExecutionThread?
         let client = HTTPClient()
+
+        init() { thread = ExecutionThread() }
+
+        /// Ends the thread once its work is done.
+        func stop() { thread?.stop() }
+    }
+
+    /// Runs `plans`; with `lane`, on that lane alone (whatever `options.jobs` says), which outlives the run.
+    static func run(_ plans: [ContractPlan], options: RunnerOptions, lane: Lane?) async -> RunResult {
+        let client = lane?.client ?? HTTPClient()
         let lanes = Lanes(count: plans.count)
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<max(1, min(options.jobs, plans.count)) {
-                group.addTask { await runLane(plans, lanes: lanes, client: client, options: options) }
+            for _ in 0..<(lane == nil ? max(1, min(options.jobs, plans.count)) : 1) {
+                group.addTask { await runLane(plans, lanes: lanes, client: client, thread: lane?.thread, options: options) }
             }
         }
         let results = lanes.results.withLock { $0 }
@@ -73,11 +92,12 @@ public enum Runner {
         init(count: Int) { results = Mutex(Array(repeating: nil, count: count)) }
     }
 
-    /// One lane: takes the next plan until none is left or the run stops, on a thread of its own where the
-    /// contracts' HTTP requests run in place.
-    private static func runLane(_ plans: [ContractPlan], lanes: Lanes, client: HTTPClient, options: RunnerOptions) async {
-        let thread = ExecutionThread()
-        defer { thread?.stop() }
+    /// One lane: takes the next plan until none is left or the run stops, on a thread of its own (`given`, or one
+    /// made for the lane) where the contracts' HTTP requests run in place.
+    private static func runLane(_ plans: [ContractPlan], lanes: Lanes, client: HTTPClient, thread given: ExecutionThread?,
+                                options: RunnerOptions) async {
+        let thread = given ?? ExecutionThread()
+        defer { if given == nil { thread?.stop() } }
         while !Task.isCancelled && !lanes.stop.load(ordering: .relaxed) {
             let i = lanes.next.add(1, ordering: .relaxed).oldValue
             guard i < plans.count else { return }

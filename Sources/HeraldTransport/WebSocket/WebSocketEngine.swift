@@ -1,4 +1,5 @@
 import HeraldCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -96,4 +97,37 @@ public func withWebSocketEngine<T>(
     _ body: (WebSocketEngine) async throws -> T
 ) async throws -> T {
     try await withClosing(try WebSocketEngine(), close: { await $0.shutdown() }, body)
+}
+
+/// A WebSocket engine made on first use and lent to everything that asks until ``shutdown()``: the flows of a load
+/// run share one libwebsockets context and one service thread for all their connections, rather than making (and
+/// tearing down) one each. Each user closes its own connections; the shutdown closes whatever is left.
+public final class SharedWebSocketEngine: Sendable {
+    private let state = Mutex<(engine: WebSocketEngine?, closed: Bool)>((nil, false))
+
+    /// An engine to be made on first use.
+    public init() {}
+
+    /// The engine, made now if this is the first call.
+    ///
+    /// - Throws: `TransportError.systemFailure` when libwebsockets cannot make a context, `.closed` after ``shutdown()``.
+    public func engine() throws(TransportError) -> WebSocketEngine {
+        try state.withLock { s throws(TransportError) -> WebSocketEngine in
+            if s.closed { throw .closed(url: "websocket engine", detail: "the shared WebSocket engine shut down") }
+            if let e = s.engine { return e }
+            let e = try WebSocketEngine()
+            s.engine = e
+            return e
+        }
+    }
+
+    /// Shuts the engine down, if one was made. Idempotent.
+    public func shutdown() async {
+        let engine = state.withLock { s in
+            s.closed = true
+            defer { s.engine = nil }
+            return s.engine
+        }
+        await engine?.shutdown()
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HeraldContract
 import HeraldCore
 import HeraldPlan
@@ -250,5 +251,44 @@ func diagnostics(_ text: String, vars: [String: String] = [:]) -> [Diagnostic] {
         #expect(DurationText.parse("3") == nil, "a unit is required")
         #expect(DurationText.parse("soon") == nil)
         #expect(DurationText.parse("-1s") == nil)
+    }
+}
+
+/// Files too large or too deep to read as contracts.
+@Suite("hostile files") struct HostileFileTests {
+    @Test("a file over the size limit is refused before it is read, at line 1")
+    func oversize() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var text = "contract: huge\ndescription: \""
+        text += String(repeating: "x", count: 5 << 20) + "\"\n"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ContractErrors.self) { try ContractLoader.load(file: path) }
+        do { _ = try ContractLoader.load(file: path) } catch {
+            let d = try #require(error.diagnostics.first)
+            #expect(d.message.contains("a contract file is at most 4 MiB") && d.location.line == 1, "\(d)")
+        }
+    }
+
+    @Test("aliases are fine until their expansion passes the bound; the bound names the value that passes it")
+    func aliases() throws {
+        let fine = try ContractLoader.parse("""
+            contract: shared values
+            services:
+              api: { url: "http://127.0.0.1:1" }
+            steps:
+              - http: POST api /a
+                json: &body { a: 1, b: [2, 3] }
+              - http: POST api /b
+                json: *body
+            """, file: "a.yaml")
+        #expect(fine.name == "shared values")
+        var text = "contract: wide\nvars:\n  a0: &a0 [" + Array(repeating: "x", count: 400).joined(separator: ",") + "]\n"
+        text += "  a1: &a1 [" + Array(repeating: "*a0", count: 400).joined(separator: ",") + "]\n"
+        #expect(throws: ContractErrors.self) { try ContractLoader.parse(text, file: "w.yaml") }
+        do { _ = try ContractLoader.parse(text, file: "w.yaml") } catch {
+            let d = try #require(error.diagnostics.first)
+            #expect(d.location.line == 4 && d.message.contains("expands, through YAML aliases, to more than 100000 values"), "\(d)")
+        }
     }
 }

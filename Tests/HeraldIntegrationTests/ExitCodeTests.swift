@@ -34,6 +34,13 @@ struct ExitCodeTests {
         #expect(run.stderr.contains("\n  hint: "))
     }
 
+    @Test("validate: an alias bomb (1 KiB unfolding into 10^10 values) is exit 2 at once, not minutes and gigabytes later")
+    func aliasBomb() async throws {
+        let run = try await herald(["validate", "invalid/alias-bomb.yaml"], in: Paths.fixtures, limit: .seconds(60))
+        #expect(run.status == 2, "\(run)")
+        #expect(run.elapsed < .seconds(10), "ten times the second it may take: \(run.elapsed)")
+    }
+
     @Test("validate: the bundled contracts are valid")
     func bundledContractsAreValid() async throws {
         let run = try await herald(["validate", "contracts"])

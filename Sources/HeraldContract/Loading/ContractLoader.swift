@@ -46,8 +46,13 @@ public enum ContractLoader {
 
     /// Loads one file.
     public static func load(file: String) throws(ContractErrors) -> Contract {
+        let start = SourceLocation(file: file, line: 1, column: 1)
+        if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int, size > ExpansionBudget.maxFileBytes {
+            throw ContractErrors([Diagnostic("the file is \(size >> 10) KiB; a contract file is at most \(ExpansionBudget.maxFileBytes >> 20) MiB",
+                                             at: start, hint: "split it into several contracts, or move large payloads into files a shell step reads")])
+        }
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            throw ContractErrors([Diagnostic("cannot read file", at: SourceLocation(file: file, line: 1, column: 1))])
+            throw ContractErrors([Diagnostic("cannot read file", at: start)])
         }
         return try parse(text, file: file)
     }
@@ -60,7 +65,10 @@ public enum ContractLoader {
                 throw ContractErrors([Diagnostic("the file is empty", at: SourceLocation(file: file, line: 1, column: 1),
                                                  hint: "a contract starts with 'contract: <name>'")])
             }
+            try ExpansionBudget.check(node, file: file)
             root = node
+        } catch let error as Diagnostic {
+            throw ContractErrors([error])
         } catch let error as ContractErrors {
             throw error
         } catch let error as YamlError {
@@ -82,10 +90,14 @@ public enum ContractLoader {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
+            let at = SourceLocation(file: file, line: mark.line, column: mark.column)
+            if problem.contains("nesting level") {
+                // libyaml stops at 1000 levels, before any of it is read.
+                return Diagnostic("values nest more than 1000 levels deep", at: at, hint: "a contract needs a few levels of nesting, not hundreds")
+            }
             var message = "invalid YAML: \(problem)"
             if let context { message += " (\(context.text))" }
-            return Diagnostic(message, at: SourceLocation(file: file, line: mark.line, column: mark.column),
-                              hint: "check indentation, and quote values that contain ': ' or start with '{', '[', '*' or '&'")
+            return Diagnostic(message, at: at, hint: "check indentation, and quote values that contain ': ' or start with '{', '[', '*' or '&'")
         default:
             return Diagnostic("invalid YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
         }

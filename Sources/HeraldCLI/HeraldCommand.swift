@@ -1,4 +1,5 @@
 import ArgumentParser
+import HeraldCore
 
 /// The `herald` command: event-stream contract testing.
 public struct HeraldCommand: AsyncParsableCommand {
@@ -20,4 +21,4 @@ public struct HeraldCommand: AsyncParsableCommand {
 }
 
 /// Herald's version.
-public let heraldVersion = "0.1.0"
+public let heraldVersion = HeraldVersion.version

@@ -33,6 +33,8 @@ final class ChannelHub: Sendable {
     /// Shared by the reader tasks: whether closing was asked for, and how many readers have ended.
     final class ReaderState: Sendable {
         let closing = Atomic<Bool>(false)
+        /// Set by the first `closeAll()`; later calls do nothing.
+        let closedAll = Atomic<Bool>(false)
         let finished = Atomic<Int>(0)
         /// Signalled as each reader ends.
         let ended = Wakeup()
@@ -216,9 +218,10 @@ final class ChannelHub: Sendable {
         readerState.closing.store(true, ordering: .relaxed)
     }
 
-    /// Closes every connection and waits for the readers to finish (bounded).
+    /// Closes every connection and waits for the readers to finish (bounded). Only the first call does anything.
     func closeAll() async {
         readerState.closing.store(true, ordering: .relaxed)
+        guard !readerState.closedAll.exchange(true, ordering: .relaxed) else { return }
         let all = links.withLock { Array($0.values) }
         await withTaskGroup(of: Void.self) { group in
             for link in all { group.addTask { await link.close() } }

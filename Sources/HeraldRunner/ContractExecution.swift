@@ -98,7 +98,17 @@ actor ContractExecution {
                 if let shared = options.sharedEngine {
                     try await body(engine: try shared.engine())
                 } else {
-                    try await withWebSocketEngine { engine in try await self.body(engine: engine) }
+                    // The connections are closed (a Close frame with 1000, its answer awaited briefly) before the
+                    // engine goes: shutting it down would only drop them.
+                    try await withWebSocketEngine { engine in
+                        do {
+                            try await self.body(engine: engine)
+                        } catch {
+                            await self.hub?.closeAll()
+                            throw error
+                        }
+                        await self.hub?.closeAll()
+                    }
                 }
             } else {
                 try await body(engine: nil)

@@ -1,3 +1,4 @@
+import HeraldCore
 import HeraldTransport
 import Synchronization
 import Testing
@@ -14,6 +15,7 @@ struct HTTPClientTests {
             guard headers["x-trace"] == "abc", headers["authorization"] == "Bearer t" else {
                 throw ScriptFailure("headers: \(headers)")
             }
+            guard headers["user-agent"] == "herald/\(HeraldVersion.version)" else { throw ScriptFailure("User-Agent: \(headers)") }
             guard headers["expect"] == nil, headers["content-type"] == nil else {
                 throw ScriptFailure("unexpected Expect/Content-Type: \(headers)")
             }

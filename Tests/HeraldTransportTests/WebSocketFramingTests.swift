@@ -72,6 +72,24 @@ struct WebSocketFramingTests {
         try await server.finish()
     }
 
+    @Test("the handshake names Herald (User-Agent: herald/<version>) unless the caller set a User-Agent")
+    func userAgent() async throws {
+        let server = try ScriptedServer(connections: 2) { peer, index in
+            let headers = try peer.acceptUpgrade()
+            let expected = index == 0 ? "herald/\(HeraldVersion.version)" : "my-client/2"
+            guard headers["user-agent"] == expected else { throw ScriptFailure("User-Agent \(headers["user-agent"] ?? "none"), not \(expected)") }
+            try peer.sendFrame(opcode: 0x8, TestPeer.closePayload(1000, ""))
+            _ = try? peer.readFrame()
+        }
+        try await withWebSocketEngine { engine in
+            for headers in [[], [HTTPHeader("User-Agent", "my-client/2")]] {
+                let connection = try await engine.connect(WebSocketOptions(url: "ws://127.0.0.1:\(server.port)/", headers: headers))
+                _ = try await allEvents(of: connection)
+            }
+        }
+        try await server.finish()
+    }
+
     @Test("a TCP drop without a close frame ends the stream with .closed(code: nil)")
     func drop() async throws {
         let server = try ScriptedServer { peer, _ in

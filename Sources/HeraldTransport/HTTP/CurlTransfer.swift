@@ -35,6 +35,8 @@ enum CurlTransfer {
             setMethodAndBody(request, handle)
             headerList = makeHeaderList(request)
             herald_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+            // A User-Agent among the request's headers replaces this one.
+            herald_curl_setopt_string(handle, CURLOPT_USERAGENT, HeraldVersion.userAgent)
 
             if request.tls.insecure {
                 herald_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)

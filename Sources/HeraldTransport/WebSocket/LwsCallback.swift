@@ -106,7 +106,11 @@ extension LwsEngineCore {
     private func appendHeaders(_ session: WebSocketSession, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
         guard let input else { return 0 }
         var room = len
-        for header in session.headers {
+        var headers = session.headers
+        if !headers.contains(where: { $0.name.lowercased() == "user-agent" }) {
+            headers.append(HTTPHeader("User-Agent", HeraldVersion.userAgent))
+        }
+        for header in headers {
             let written = header.name.withCString { name in
                 header.value.withCString { value in herald_lws_append_header(input, room, name, value) }
             }

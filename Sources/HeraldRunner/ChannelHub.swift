@@ -126,11 +126,8 @@ final class ChannelHub: Sendable {
                     try await awaitReady(ready, after: opened, key: key, channel: channel, who: who, scope: scope, timeout: timeout)
                 }
             }
-        } catch let error as TransportError {
-            throw InfrastructureError("channel '\(channel.name)'\(who): \(error.description)", hint: hint(for: error))
-        } catch let error as SSEError {
-            throw InfrastructureError("channel '\(channel.name)'\(who): \(error.description)",
-                                      hint: "check the stream's path and the channel's headers (credentials)")
+        } catch let error as any TransportDiagnosis {
+            throw InfrastructureError(diagnosing: error, "channel '\(channel.name)'\(who)")
         } catch let error as InfrastructureError {
             throw error
         } catch is CancellationError {
@@ -173,14 +170,6 @@ final class ChannelHub: Sendable {
         }
         throw InfrastructureError("channel '\(channel.name)'\(who): no confirmation \(matcher.summary) within \(DurationText.format(timeout))",
                                   hint: "check the channel's on_open message and ready: matcher against what the server sends")
-    }
-
-    private func hint(for error: TransportError) -> String? {
-        if error.description.contains("refused") { return "is the service running, and is the URL right?" }
-        if error.description.contains("401") || error.description.contains("403") {
-            return "the server refused the upgrade: check the channel's headers (credentials) and path"
-        }
-        return nil
     }
 
     private func startReader<L: ChannelLink>(_ link: L, key: Key) {

@@ -23,15 +23,8 @@ extension ContractExecution {
     func onBroker<T>(_ url: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as TransportError {
-            throw InfrastructureError("broker \(URLs.maskedBroker(url)): \(error.description)",
-                                      hint: "is the broker running, and is the service URL right?")
-        } catch let error as NATSError {
-            throw InfrastructureError("broker \(URLs.maskedBroker(url)): \(error.description)")
-        } catch let error as RedisError {
-            throw InfrastructureError("broker \(URLs.maskedBroker(url)): \(error.description)")
-        } catch let error as MQTTError {
-            throw InfrastructureError("broker \(URLs.maskedBroker(url)): \(error.description)")
+        } catch let error as any TransportDiagnosis {
+            throw InfrastructureError(diagnosing: error, "broker \(URLs.maskedBroker(url))")
         }
     }
 

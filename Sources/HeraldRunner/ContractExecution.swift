@@ -119,8 +119,9 @@ actor ContractExecution {
         } catch let error as InfrastructureError {
             infrastructureError = error.description
             timeline.record(.note("infrastructure error: \(error.message)"))
-        } catch let error as TransportError {
-            infrastructureError = error.description
+        } catch let error as any TransportDiagnosis {
+            // A failure no step caught (the WebSocket engine could not start, say).
+            infrastructureError = InfrastructureError(diagnosing: error, contract.name).description
         } catch {
             infrastructureError = "\(error)"
         }

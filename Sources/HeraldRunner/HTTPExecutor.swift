@@ -61,8 +61,7 @@ struct HTTPExecutor: Sendable {
                 response = try await client.send(request)
             } catch let error as TransportError {
                 timeline.record(.note("request failed: \(error.description)"), actor: actor)
-                throw InfrastructureError("\(action.method) \(URLs.masked(url)): \(error)",
-                                          hint: error.description.contains("refused") ? "is the service running, and is the URL right?" : nil)
+                throw InfrastructureError(diagnosing: error, "\(action.method) \(URLs.masked(url))")
             }
             let json = JSONParser.parseIfJSON(response.body)
             let text = String(decoding: response.body, as: UTF8.self)

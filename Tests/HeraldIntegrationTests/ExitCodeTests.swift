@@ -41,6 +41,15 @@ struct ExitCodeTests {
         #expect(run.elapsed < .seconds(10), "ten times the second it may take: \(run.elapsed)")
     }
 
+    @Test("a WebSocket upgrade the server refuses (401 for a bad token) is exit 3, and the hint says to check the credentials")
+    func refusedUpgrade() async throws {
+        let run = try await herald(["demo", "--contracts", "Tests/Fixtures/run/refused-upgrade.yaml"], limit: .seconds(120))
+        #expect(run.status == 3, "\(run)")
+        let out = run.stdout + run.stderr
+        #expect(out.contains("refused the WebSocket upgrade with HTTP 401"), "\(run)")
+        #expect(out.contains("hint: the server refused the credentials: check the channel's headers (Authorization)"), "\(run)")
+    }
+
     @Test("validate: the bundled contracts are valid")
     func bundledContractsAreValid() async throws {
         let run = try await herald(["validate", "contracts"])

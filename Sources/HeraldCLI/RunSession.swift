@@ -62,6 +62,12 @@ struct RunFlags: ParsableArguments {
     @Option(help: ArgumentHelp("In a load run, how long each level lasts, instead of --rounds: workers start round after round (or flows keep arriving at the rate) until it has passed.", valueName: "30s"))
     var duration: String?
 
+    @Option(help: ArgumentHelp("Stop a run that lasts longer than this: cleanup runs, the reports are written and marked partial, expectations still pending are interrupted, and the exit code is 3.", valueName: "5m"))
+    var timeout: String?
+
+    /// `--timeout`, read.
+    var runTimeout: Duration? { timeout.flatMap { DurationText.parse($0) } }
+
     @Option(name: .customLong("threshold"), help: ArgumentHelp("In a load run, a condition every level must meet, or the run fails (repeatable): http.p95<300ms, delivery.p99<500ms, flows.failed==0, wrong_recipients==0, checkpoints.missing==0.", valueName: "condition"))
     var thresholds: [String] = []
 
@@ -101,6 +107,9 @@ struct RunFlags: ParsableArguments {
                 throw ValidationError("with --rate, --concurrency is one number: the most flows under way at once (got '\(concurrency)')")
             }
             if `repeat` > 1 || jobs > 1 { throw ValidationError("--rate starts flows at its own pace; it does not combine with --repeat or --jobs") }
+        }
+        if let timeout, (DurationText.parse(timeout) ?? .zero) <= .zero {
+            throw ValidationError("--timeout takes a time with its unit: --timeout 5m (got '\(timeout)')")
         }
         if let duration {
             guard let d = DurationText.parse(duration), d > .zero else {
@@ -186,25 +195,27 @@ enum RunSession {
             progress: { p in Terminal.progress("[\(p.contractIndex)/\(p.contractCount)] \(p.contract) · \(p.activity)") },
             onEntry: onEntry, jobs: flags.jobs)
         if let load = choice.options {
-            let loadResult = await withInterruptHandling {
+            let (loadResult, timedOut) = await withInterruptHandling(timeout: flags.runTimeout) {
                 await LoadRunner.run(plans, load: load, options: runnerOptions, progress: { p in Terminal.progress(p.line) })
             }
             Terminal.clearProgress()
             // Summarised once, for the console and every report.
             let loadRun = ReportContext.LoadRun(result: loadResult, thresholds: choice.thresholds)
-            let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion, load: loadRun, shard: shard)
+            var context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion, load: loadRun, shard: shard)
+            context.timedOut = timedOut
             Terminal.out(choice.isRepeat ? RepeatConsoleReport.render(loadResult, color: Terminal.color)
                          : LoadConsoleReport.render(loadRun, color: Terminal.color))
             let result = loadResult.runResult
             trace?.finish(result, context: context)
             write(result, context: context, to: flags.report.map { dir in formats.map { $0.sink(in: dir) } } ?? [])
-            return loadRun.exitStatus
+            return context.exitStatus(of: result)
         }
-        let result = await withInterruptHandling {
+        let (result, timedOut) = await withInterruptHandling(timeout: flags.runTimeout) {
             await Runner.run(plans, options: runnerOptions)
         }
         Terminal.clearProgress()
-        let context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion, shard: shard)
+        var context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion, shard: shard)
+        context.timedOut = timedOut
         trace?.finish(result, context: context)
         var sinks: [any ReportSink] = [ConsoleReport(color: Terminal.color, verbose: flags.verbose, output: { Terminal.out($0) })]
         if ProcessInfo.processInfo.environment["GITHUB_ACTIONS"] == "true" {
@@ -214,7 +225,7 @@ enum RunSession {
             sinks += formats.map { $0.sink(in: dir) }
         }
         write(result, context: context, to: sinks)
-        return result.exitStatus
+        return context.exitStatus(of: result)
     }
 
     /// Hands `result` to every sink. Every sink gets its turn even when one fails: a broken HTML report must not
@@ -254,8 +265,21 @@ enum RunSession {
 
     /// Runs `body` in a task that the first Ctrl-C cancels (cleanup then runs and reports are written);
     /// a second Ctrl-C exits at once.
-    static func withInterruptHandling<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
+    ///
+    /// With a `timeout`, a run still going when it passes is stopped the same way, and the second value is true.
+    static func withInterruptHandling<T: Sendable>(timeout: Duration? = nil,
+                                                   _ body: @escaping @Sendable () async -> T) async -> (T, timedOut: Bool) {
         let task = Task { await body() }
+        let timedOut = Flag()
+        let timer = timeout.map { limit in
+            Task {
+                try await Task.sleep(for: limit)
+                timedOut.value.store(true, ordering: .relaxed)
+                Terminal.clearProgress()
+                Terminal.err("herald: the run passed its --timeout of \(DurationText.format(limit)): stopping it, running cleanup and writing reports")
+                task.cancel()
+            }
+        }
         let hits = Atomic<Int>(0)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
@@ -270,10 +294,16 @@ enum RunSession {
             source.resume()
         }
         let value = await task.value
+        timer?.cancel()
         for source in sources { source.cancel() }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
-        return value
+        return (value, timedOut.value.load(ordering: .relaxed))
+    }
+
+    /// A flag set by one task and read by another.
+    private final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
     }
 }
 

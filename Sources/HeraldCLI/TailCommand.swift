@@ -55,7 +55,7 @@ struct TailCommand: AsyncParsableCommand {
             onEntry: { live in if let line = Self.line(live) { Terminal.clearProgress(); Terminal.out(line) } })
         let limit = duration.flatMap(DurationText.parse)
         let channels = self.channels
-        let outcome: Result<ContractResult, InfrastructureError> = await RunSession.withInterruptHandling {
+        let (outcome, _): (Result<ContractResult, InfrastructureError>, Bool) = await RunSession.withInterruptHandling {
             do {
                 return .success(try await Runner.tail(plan, channels: channels, actor: reference, duration: limit, options: options))
             } catch let error as InfrastructureError {

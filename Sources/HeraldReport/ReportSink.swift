@@ -54,8 +54,15 @@ public struct ReportContext: Sendable {
         public var exitStatus: ExitStatus { max(flowStatus, breaches.isEmpty ? .passed : .failed) }
     }
 
-    /// The exit status of the run `result` comes from: a load run's thresholds can fail a run whose flows all passed.
-    public func exitStatus(of result: RunResult) -> ExitStatus { load?.exitStatus ?? result.exitStatus }
+    /// The exit status of the run `result` comes from: a load run's thresholds can fail a run whose flows all passed;
+    /// a run stopped by `--timeout` is an infrastructure error (3).
+    public func exitStatus(of result: RunResult) -> ExitStatus {
+        let status = load?.exitStatus ?? result.exitStatus
+        return timedOut ? max(status, .infrastructure) : status
+    }
+
+    /// Whether `--timeout` stopped the run.
+    public var timedOut = false
 
     /// The part of the work this run did (`--shard`), if it was split across machines.
     public var shard: Shard?

@@ -141,4 +141,23 @@ struct ReportOutputTests {
         guard let url = await reader.value else { throw SetupFailure("herald-demo did not say where it listens") }
         return url
     }
+
+    @Test("--timeout stops a run that overstays: cleanup runs, the reports are written and marked partial, exit 3")
+    func globalTimeout() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        let run = try await herald(["demo", "--contracts", "Tests/Fixtures/run/interrupt.yaml", "--timeout", "3s",
+                                    "--report", out.path], limit: .seconds(60))
+        #expect(run.status == 3, "\(run)")
+        #expect(run.stderr.contains("herald: the run passed its --timeout of 3s: stopping it, running cleanup and writing reports"), "\(run)")
+        #expect(run.elapsed < .seconds(40), "the 60 s sleep was cut short: \(run)")
+        let raw = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as? [String: Any]
+        #expect(raw?["partial"] as? Bool == true && raw?["exitCode"] as? Int == 3, "\(raw ?? [:])")
+        let report = try Report.load(out)
+        let timeline = try #require((raw?["contracts"] as? [[String: Any]])?.first?["timeline"] as? [[String: Any]])
+        let deletes = timeline.filter { (($0["event"] as? [String: Any])?["data"] as? [String: Any])?["method"] as? String == "DELETE" }
+        #expect(deletes.count == 1, "the cleanup ran")
+        #expect(report.contracts.first?.verdicts.contains { $0.kind == "status" && $0.outcome == "passed" } == true)
+    }
 }

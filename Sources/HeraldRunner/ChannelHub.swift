@@ -106,7 +106,8 @@ final class ChannelHub: Sendable {
                 switch channel.kind {
                 case .websocket:
                     guard let engine else { throw InfrastructureError("channel '\(channel.name)': no WebSocket engine") }
-                    opened = try await started(try await WebSocketLink.open(context, engine: engine, subprotocol: channel.subprotocol),
+                    opened = try await started(try await WebSocketLink.open(context, engine: engine, subprotocol: channel.subprotocol,
+                                                                                 maxMessageSize: channel.maxMessageSize),
                                                key: key, attempt: attempt)
                 case .nats:
                     opened = try await started(try await NATSLink.open(context, queue: channel.broker.queue), key: key, attempt: attempt)

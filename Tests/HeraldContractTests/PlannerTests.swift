@@ -158,3 +158,28 @@ import Testing
         #expect(limits == [LatencyLimit(percentile: 95, ms: 200), LatencyLimit(percentile: 99.9, ms: 1000), LatencyLimit(percentile: 100, ms: 2000)])
     }
 }
+
+/// `max_message_size` on a WebSocket channel.
+@Suite("WebSocket message size") struct MessageSizeTests {
+    static func channel(_ size: String) throws -> Channel? {
+        try ContractLoader.parse("""
+            contract: sized
+            services:
+              api: { url: "http://127.0.0.1:1" }
+            channels:
+              feed: { websocket: "api /ws", max_message_size: \(size) }
+            steps:
+              - sleep: 1ms
+            """, file: "s.yaml").channels.first
+    }
+
+    @Test("max_message_size takes bytes, KiB, MiB or GiB; anything else says how to write it")
+    func sizes() throws {
+        #expect(try Self.channel("1048576")?.maxMessageSize == 1 << 20)
+        #expect(try Self.channel("512KiB")?.maxMessageSize == 512 << 10)
+        #expect(try Self.channel("64MiB")?.maxMessageSize == 64 << 20)
+        for bad in ["0", "16MB", "big", "-1KiB"] {
+            #expect(throws: ContractErrors.self, "\(bad)") { try Self.channel(bad) }
+        }
+    }
+}

@@ -143,7 +143,7 @@ struct ContractReader {
 
     /// The keys each channel kind accepts besides its own and `for`.
     static let channelKeys: [Channel.Kind: [String]] = [
-        .websocket: ["headers", "subprotocol", "on_open", "ready"],
+        .websocket: ["headers", "subprotocol", "on_open", "ready", "max_message_size"],
         .sse: ["headers"],
         .nats: ["queue", "username", "password", "token"],
         .redis: ["keyspace", "enable_keyspace_events"],
@@ -210,7 +210,7 @@ struct ContractReader {
         broker.token = try f["token"]?.template("token")
         let actors = try f["for"].map { n throws(Diagnostic) in try n.itemsOrOne().map { x throws(Diagnostic) in try actorReference(x) } } ?? []
         let onOpen = try f["on_open"].map { n throws(Diagnostic) in try n.itemsOrOne().map { x throws(Diagnostic) in try payload(x) } } ?? []
-        return Channel(
+        var channel = Channel(
             name: name,
             kind: kind,
             service: service,
@@ -223,6 +223,17 @@ struct ContractReader {
             broker: broker,
             location: keyLocation
         )
+        if let m = f["max_message_size"] { channel.maxMessageSize = try byteSize(m) }
+        return channel
+    }
+
+    /// A size in bytes: `1048576`, `512KiB`, `16MiB`.
+    func byteSize(_ node: YAMLNode) throws(Diagnostic) -> Int {
+        let text = try node.string("a size")
+        for (suffix, scale) in [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("", 1)] where text.hasSuffix(suffix) {
+            if let n = Int(text.dropLast(suffix.count)), n >= 1, n <= (1 << 40) / scale { return n * scale }
+        }
+        throw node.error("'\(text)' is not a size", hint: "a number of bytes, or with KiB, MiB or GiB: max_message_size: 64MiB")
     }
 
     /// A payload: `{ json: … }`, `{ text: … }`, or a bare mapping/string (JSON / text).

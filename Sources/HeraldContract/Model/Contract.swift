@@ -183,6 +183,9 @@ public struct Channel: Sendable {
     public var headers: [(name: String, value: Template)]
     /// WebSocket subprotocol.
     public var subprotocol: String?
+    /// WebSocket: the largest message accepted (`max_message_size`), in bytes; a longer one fails the connection
+    /// with close code 1009. `nil` for the default, 16 MiB.
+    public var maxMessageSize: Int? = nil
     /// Messages sent as soon as the connection opens (a subscribe frame, for example).
     public var onOpen: [Payload]
     /// A frame that confirms the subscription; the run waits for it on every connection before any step.

@@ -6,10 +6,12 @@ struct WebSocketLink: ChannelLink {
     let connection: WebSocketConnection
     let address: String
 
-    static func open(_ context: ChannelContext, engine: WebSocketEngine, subprotocol: String?) async throws -> WebSocketLink {
+    static func open(_ context: ChannelContext, engine: WebSocketEngine, subprotocol: String?,
+                     maxMessageSize: Int?) async throws -> WebSocketLink {
         let url = URLs.webSocket(URLs.join(context.baseURL, context.target))
         let options = WebSocketOptions(url: url, headers: context.headers, subprotocol: subprotocol, tls: context.tls,
-                                       connectTimeout: context.timeout)
+                                       connectTimeout: context.timeout,
+                                       maxMessageSize: maxMessageSize ?? WebSocketOptions.defaultMaxMessageSize)
         return WebSocketLink(connection: try await engine.connect(options), address: URLs.masked(url))
     }
 
@@ -71,7 +73,9 @@ struct WebSocketInbound: AsyncSequence, Sendable {
         case .pong:
             return nil
         case .closed(let code, let reason, let at, let local):
-            return .closed(code: code, reason: reason, at: at, local: local)
+            // Herald closes its own connections with 1000; another code of its own means it failed the connection
+            // because the server broke the protocol (1002, 1007, 1009): not a close the run asked for.
+            return .closed(code: code, reason: reason, at: at, local: local && (code == 1000 || code == nil))
         }
     }
 }

@@ -66,8 +66,7 @@ extension LwsEngineCore {
             }
             return 0
         case LWS_CALLBACK_CLIENT_RECEIVE:
-            received(session, wsi, input, len)
-            return 0
+            return received(session, wsi, input, len)
         case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
             session.continuation.yield(.pong(at: .now()))
             return 0
@@ -143,7 +142,10 @@ extension LwsEngineCore {
 
     // MARK: - Receiving
 
-    private func received(_ session: WebSocketSession, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int) {
+    /// A piece of a message: delivered once the message is whole. A text message that is not UTF-8 fails the
+    /// connection with 1007, a message over the session's size limit with 1009 (RFC 6455 §8.1, §7.4.1); returns -1
+    /// then, which makes lws send the Close frame and drop the connection.
+    private func received(_ session: WebSocketSession, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
         let at = MonotonicInstant.now()
         let chunk = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : len)
         let complete = lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0
@@ -151,20 +153,55 @@ extension LwsEngineCore {
             let binary = lws_frame_is_binary(wsi) != 0
             if complete {
                 // The common case: a whole message in one callback.
+                if chunk.count > session.maxMessageSize { return close(session, wsi, code: 1009, Self.tooBig(session)) }
+                if !binary, !Self.isUTF8(chunk) { return close(session, wsi, code: 1007, Self.notUTF8) }
                 session.continuation.yield(.message(WebSocketMessage(bytes: Array(chunk), isText: !binary, receivedAt: at)))
-                return
+                return 0
             }
             session.assembling = true
             session.assemblingBinary = binary
             session.assembly = []
+        }
+        if session.assembly.count + chunk.count > session.maxMessageSize {
+            session.assembly = []
+            return close(session, wsi, code: 1009, Self.tooBig(session))
         }
         session.assembly.append(contentsOf: chunk)
         if complete {
             let bytes = session.assembly
             session.assembly = []
             session.assembling = false
+            if !session.assemblingBinary, !bytes.withUnsafeBytes({ Self.isUTF8($0) }) {
+                return close(session, wsi, code: 1007, Self.notUTF8)
+            }
             session.continuation.yield(.message(WebSocketMessage(bytes: bytes, isText: !session.assemblingBinary, receivedAt: at)))
         }
+        return 0
+    }
+
+    static let notUTF8 = "invalid UTF-8 in a text message"
+
+    static func tooBig(_ session: WebSocketSession) -> String {
+        "a message over the limit of \(session.maxMessageSize) bytes"
+    }
+
+    /// Whether `bytes` are valid UTF-8.
+    static func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        // ASCII, the common case, needs no decoding.
+        if !bytes.contains(where: { $0 >= 0x80 }) { return true }
+        return String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
+    }
+
+    /// Closes the connection from Herald's side (asked for, or for a protocol violation of the server's): a Close
+    /// frame with `code` and `reason` (at most 123 bytes), and the session ends with them, closed locally.
+    private func close(_ session: WebSocketSession, _ wsi: OpaquePointer, code: Int, _ reason: String) -> Int32 {
+        session.localClose = (code, reason)
+        var bytes = Array(reason.utf8.prefix(123))
+        let count = bytes.count
+        bytes.withUnsafeMutableBufferPointer { b in
+            lws_close_reason(wsi, lws_close_status(rawValue: UInt32(truncatingIfNeeded: code)), b.baseAddress, count)
+        }
+        return -1
     }
 
     // MARK: - Writing
@@ -182,13 +219,7 @@ extension LwsEngineCore {
             if session.outbox.hasMore { lws_callback_on_writable(wsi) }
             return 0
         case .close(let code, let reason):
-            session.localClose = (code, reason)
-            var bytes = Array(reason.utf8.prefix(123))
-            let count = bytes.count
-            bytes.withUnsafeMutableBufferPointer { b in
-                lws_close_reason(wsi, lws_close_status(rawValue: UInt32(truncatingIfNeeded: code)), b.baseAddress, count)
-            }
-            return -1
+            return close(session, wsi, code: code, reason)
         case .nothing:
             return 0
         }

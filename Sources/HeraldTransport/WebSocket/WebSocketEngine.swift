@@ -56,7 +56,8 @@ public final class WebSocketEngine: Sendable {
         // with `.timeout` and kills the attempt.
         let session = WebSocketSession(id: id, url: url, parts: parts, addresses: addresses, headers: options.headers,
                                        subprotocol: options.subprotocol, tls: options.tls, connectTimeout: timeout,
-                                       deadline: started.advanced(by: timeout), outbox: outbox, continuation: continuation)
+                                       deadline: started.advanced(by: timeout), outbox: outbox, continuation: continuation,
+                                       maxMessageSize: options.maxMessageSize)
         guard core.post(.connect(session)) else {
             continuation.finish()
             throw TransportError.closed(url: url, detail: "the WebSocket engine is shut down")

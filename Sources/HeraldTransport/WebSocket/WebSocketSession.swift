@@ -66,13 +66,16 @@ final class WebSocketSession: @unchecked Sendable {
     var acceptedSubprotocol: String?
     var assemblingBinary = false
     var assembly: [UInt8] = []
+    /// The largest message accepted (close code 1009 past it).
+    let maxMessageSize: Int
     var peerClose: (code: Int, reason: String)?
     var localClose: (code: Int, reason: String)?
 
     init(id: Int, url: String, parts: URLParts, addresses: [String], headers: [HTTPHeader], subprotocol: String?,
          tls: TLSOptions, connectTimeout: Duration, deadline: MonotonicInstant, outbox: Outbox,
-         continuation: EventQueue<WebSocketEvent>) {
+         continuation: EventQueue<WebSocketEvent>, maxMessageSize: Int = WebSocketOptions.defaultMaxMessageSize) {
         self.id = id
+        self.maxMessageSize = maxMessageSize
         self.url = url
         self.parts = parts
         self.addresses = addresses

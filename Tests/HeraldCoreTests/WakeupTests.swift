@@ -24,7 +24,9 @@ import Testing
         await wakeup.wait(until: deadline)
         let now = MonotonicInstant.now()
         #expect(now >= deadline)
-        #expect(start.duration(to: now) < .seconds(5), "ten times and more what it waits for")
+        // The bound only tells an ended wait from one that ran on and on: under load (scripts/test --under-load, with
+        // the property tests keeping both pool threads busy) a resumed task waited 7.7 s for a thread.
+        #expect(start.duration(to: now) < .seconds(60), "it ended")
     }
 
     @Test("cancelling the waiting task ends its wait")

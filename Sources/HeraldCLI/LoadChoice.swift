@@ -36,13 +36,8 @@ struct LoadChoice {
         }
         let options = first.rates.isEmpty
             ? LoadOptions(levels: first.concurrency, rounds: first.rounds, shard: shard, duration: first.duration)
-            : LoadOptions(levels: [], rounds: first.rounds, shard: shard, duration: first.duration, rates: first.rates.map(\.open),
+            : LoadOptions(levels: [], rounds: first.rounds, shard: shard, duration: first.duration, rates: first.rates,
                           maxInFlight: first.concurrency.first)
         return LoadChoice(options: options, isRepeat: false, thresholds: thresholds)
     }
-}
-
-extension Rate {
-    /// The rate as the load runner takes it.
-    var open: LoadOptions.OpenRate { LoadOptions.OpenRate(count: count, period: period, description: description) }
 }

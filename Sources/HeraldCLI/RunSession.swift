@@ -75,7 +75,7 @@ struct RunFlags: ParsableArguments {
     var load: LoadOptions? {
         let shard = shard.flatMap { Shard($0) }, duration = duration.flatMap { DurationText.parse($0) }
         if let rate, let rates = try? Rate.list(rate) {
-            return LoadOptions(levels: [], rounds: rounds ?? 1, shard: shard, duration: duration, rates: rates.map(\.open),
+            return LoadOptions(levels: [], rounds: rounds ?? 1, shard: shard, duration: duration, rates: rates,
                                maxInFlight: concurrency.flatMap { Self.levels($0)?.first })
         }
         guard let concurrency else { return `repeat` > 1 ? LoadOptions(levels: [1], rounds: `repeat`) : nil }

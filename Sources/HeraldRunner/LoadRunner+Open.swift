@@ -1,3 +1,4 @@
+import HeraldContract
 import HeraldCore
 import HeraldJudge
 import HeraldPlan
@@ -13,10 +14,10 @@ extension LoadRunner {
     /// A flow still waiting for a slot when the level's schedule ends (one interval after the last scheduled start),
     /// and every flow after it, is dropped and counted, as are the flows not started when the run stops. With a shard, this machine starts the flows whose number leaves
     /// `index - 1` divided by the shard count, so that the machines together keep the rate.
-    static func runOpenLevel(_ n: Int, rate: LoadOptions.OpenRate, plans: [ContractPlan], load: LoadOptions,
+    static func runOpenLevel(_ n: Int, rate: Rate, plans: [ContractPlan], load: LoadOptions,
                              options: RunnerOptions, state: RunState,
                              progress: (@Sendable (LoadProgress) -> Void)?) async -> LoadLevel {
-        let interval = rate.period / rate.count
+        let interval = rate.interval
         let scheduled = load.duration.map { max(1, Int(($0 / interval).rounded(.down))) } ?? rate.count * max(1, load.rounds)
         let mine = (0..<scheduled).filter { load.shard?.owns($0) ?? true }
         state.done.store(0, ordering: .relaxed)

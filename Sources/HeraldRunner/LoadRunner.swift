@@ -1,3 +1,4 @@
+import HeraldContract
 import HeraldCore
 import HeraldJudge
 import HeraldPlan
@@ -17,30 +18,13 @@ public struct LoadOptions: Sendable {
     public var duration: Duration?
     /// An open-model run (`--rate 1/s,2/s`): instead of closed-loop workers, each level starts flows at its arrival
     /// rate, `rounds` periods long (or for `duration`), whether or not the flows before them have ended.
-    public var rates: [OpenRate]
+    public var rates: [Rate]
     /// In an open-model run, the most flows under way at once (`--concurrency N`); `nil` for no limit. A flow whose
     /// time comes while the limit is reached waits for a slot, and starts late.
     public var maxInFlight: Int?
 
-    /// An arrival rate: `count` flows per `period`, written `description`.
-    public struct OpenRate: Sendable, Hashable {
-        /// Flows per period.
-        public var count: Int
-        /// The period.
-        public var period: Duration
-        /// As written (`5/s`).
-        public var description: String
-
-        /// Creates a rate.
-        public init(count: Int, period: Duration, description: String) {
-            self.count = count
-            self.period = period
-            self.description = description
-        }
-    }
-
     /// Creates options.
-    public init(levels: [Int], rounds: Int, shard: Shard? = nil, duration: Duration? = nil, rates: [OpenRate] = [],
+    public init(levels: [Int], rounds: Int, shard: Shard? = nil, duration: Duration? = nil, rates: [Rate] = [],
                 maxInFlight: Int? = nil) {
         self.levels = levels
         self.rounds = rounds

@@ -13,9 +13,7 @@ struct OpenLoadTests {
         let plan = try Planner.plan(try ContractLoader.parse(yaml, file: "fake.yaml"), options: RunOptions(environment: [:]))
         var options = RunnerOptions()
         options.connector = server.connector
-        let r = try Rate(rate)
-        let load = LoadOptions(levels: [], rounds: 1, rates: [.init(count: r.count, period: r.period, description: r.description)],
-                               maxInFlight: maxInFlight)
+        let load = LoadOptions(levels: [], rounds: 1, rates: [try Rate(rate)], maxInFlight: maxInFlight)
         let result = await LoadRunner.run([plan], load: load, options: options)
         return try #require(result.levels.first)
     }

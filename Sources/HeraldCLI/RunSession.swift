@@ -203,7 +203,7 @@ enum RunSession {
             let loadRun = ReportContext.LoadRun(result: loadResult, thresholds: choice.thresholds)
             var context = ReportContext(runID: options.runID, startedAt: startedAt, version: heraldVersion, load: loadRun, shard: shard)
             context.timedOut = timedOut
-            Terminal.out(choice.isRepeat ? RepeatConsoleReport.render(loadResult, color: Terminal.color)
+            Terminal.out(choice.isRepeat ? RepeatConsoleReport.render(loadResult, breaches: loadRun.breaches, color: Terminal.color)
                          : LoadConsoleReport.render(loadRun, color: Terminal.color))
             let result = loadResult.runResult
             trace?.finish(result, context: context)

@@ -225,5 +225,8 @@ struct LoadRunIntegrationTests {
         #expect(load.status == 1, "\(load)")
         #expect(load.stdout.contains("1 level, 1 flow: all passed; 1 threshold breach"), "the flow passes, the level does not: \(load)")
         #expect(load.stdout.contains("✘ threshold step 2 › match #1 latency p95<=1us broken at level 1 (1 worker): "), "\(load)")
+        let repeated = try await herald(["demo", "--contracts", fixture, "--repeat", "2"], limit: .seconds(180))
+        #expect(repeated.status == 1, "\(repeated)")
+        #expect(repeated.stdout.contains("✘ step 2 › match #1 latency p95<=1us over the 2 runs: "), "\(repeated)")
     }
 }

@@ -3,8 +3,9 @@ import HeraldCore
 /// The terminal summary of `--repeat N`: each contract's pass rate, each expectation that did not pass every time
 /// (flaky or failing) with how often it passed and why it failed, and the spread of each event's delivery latency.
 public enum RepeatConsoleReport {
-    /// The whole console text for a repeated run (a load run of one worker).
-    public static func render(_ result: LoadResult, color: Bool) -> String {
+    /// The whole console text for a repeated run (a load run of one worker), with the `latency:` bounds and
+    /// thresholds its runs broke together (`breaches`), which fail it too.
+    public static func render(_ result: LoadResult, breaches: [ThresholdBreach] = [], color: Bool) -> String {
         let paint = Paint(enabled: color)
         let flows = result.levels.flatMap(\.flows)
         var lines: [String] = []
@@ -49,6 +50,8 @@ public enum RepeatConsoleReport {
                 }
             }
         }
+        for b in breaches { lines.append(paint.red("✘ ") + "\(b.threshold.description) over the \(flows.count) runs: "
+                                          + "\(DurationFormat.figure(b.value))\(b.threshold.isLatency ? " ms" : "")") }
         let total = order.count, steady = order.filter { n in byContract[n]!.allSatisfy { $0.status(strict: result.strict) == .passed } }.count
         let runs = flows.count / max(1, total)
         var closing = "\(steady) of \(total) contract\(total == 1 ? "" : "s") passed every one of \(runs) run\(runs == 1 ? "" : "s")"

@@ -25,6 +25,16 @@ extension Threshold {
     }
 }
 
+extension Threshold {
+    /// Whether the threshold bounds a latency (in milliseconds) rather than a count.
+    public var isLatency: Bool {
+        switch metric {
+        case .http, .delivery, .flow, .scheduled, .expectation: true
+        default: false
+        }
+    }
+}
+
 /// A threshold a level broke, with the figure it had.
 public struct ThresholdBreach: Sendable {
     /// The threshold.
@@ -51,11 +61,7 @@ public struct ThresholdBreach: Sendable {
 
     /// `http.p95<300ms broken at level 3 (8 workers): 412 ms`.
     public var description: String {
-        let figure: String
-        switch threshold.metric {
-        case .http, .delivery, .flow, .scheduled, .expectation: figure = "\(DurationFormat.figure(value)) ms"
-        default: figure = "\(Int(value))"
-        }
+        let figure = threshold.isLatency ? "\(DurationFormat.figure(value)) ms" : "\(Int(value))"
         return "\(threshold.description) broken at level \(level) (\(levelLabel)): \(figure)"
     }
 }

@@ -37,6 +37,7 @@ extension LoadRunner {
             var running = 0
             for (position, k) in mine.enumerated() {
                 let due = started.advanced(by: interval * k)
+                // Until the flow's scheduled time: a schedule kept, not a condition polled.
                 let wait = MonotonicInstant.now().duration(to: due)
                 if wait > .zero { try? await Task.sleep(for: wait) }
                 var waited = false

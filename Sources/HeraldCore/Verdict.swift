@@ -152,13 +152,16 @@ public struct LatencyLimit: Sendable, Codable, Hashable, CustomStringConvertible
         } else {
             return nil
         }
-        if parts[0] == "max" {
-            percentile = 100
-        } else if parts[0].hasPrefix("p"), let p = Double(parts[0].dropFirst()) {
-            percentile = p
-        } else {
-            return nil
-        }
+        guard let p = Self.percentile(named: String(parts[0])) else { return nil }
+        percentile = p
+    }
+
+    /// The percentile a name stands for: `p95` → 95, `p99.9` → 99.9, `max` → 100; `nil` for anything else (`p0`,
+    /// `p100`, `median`). The inverse of ``name``, shared by `latency:` and thresholds.
+    public static func percentile(named name: String) -> Double? {
+        if name == "max" { return 100 }
+        guard name.hasPrefix("p"), let p = Double(name.dropFirst()), p > 0, p < 100 else { return nil }
+        return p
     }
 
     /// The bound with its unit: `200ms`, `12.5ms`, `2s` in whole seconds, or `5us` below a millisecond.

@@ -609,12 +609,7 @@ struct ContractReader {
         let hint = "latency: { p95: 200ms, max: 1s } (p50 … p99.9, or max)"
         var limits: [LatencyLimit] = []
         for p in try node.pairs("latency") {
-            let percentile: Double
-            if p.key == "max" {
-                percentile = 100
-            } else if p.key.hasPrefix("p"), let v = Double(p.key.dropFirst()), v > 0, v < 100 {
-                percentile = v
-            } else {
+            guard let percentile = LatencyLimit.percentile(named: p.key) else {
                 throw p.keyNode.error("'\(p.key)' is not a percentile", hint: hint)
             }
             guard let d = DurationText.parse(try p.value.string("a latency")) else {

@@ -114,7 +114,7 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
             let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
             let kinds: [String: (Double) -> Metric] = ["http": Metric.http, "delivery": Metric.delivery, "flow": Metric.flow,
                                                        "scheduled": Metric.scheduled]
-            guard parts.count == 2, let kind = kinds[parts[0]], let p = Self.percentile(parts[1]) else {
+            guard parts.count == 2, let kind = kinds[parts[0]], let p = LatencyLimit.percentile(named: parts[1]) else {
                 throw ParseError(description: "unknown metric '\(name)' in '\(text)': use http, delivery, flow or scheduled with "
                                  + ".p50…p99 or .max, or flows.failed, flows.late, flows.dropped, checkpoints.missing, "
                                  + "throttled or wrong_recipients")
@@ -130,11 +130,5 @@ public struct Threshold: Sendable, Hashable, CustomStringConvertible {
             throw ParseError(description: "'\(value)' in '\(text)' is not a count: write a whole number, as in flows.failed==0")
         }
         limit = Double(n)
-    }
-
-    private static func percentile(_ s: String) -> Double? {
-        if s == "max" { return 100 }
-        guard s.hasPrefix("p"), let p = Double(s.dropFirst()), p > 0, p < 100 else { return nil }
-        return p
     }
 }

@@ -23,7 +23,7 @@ public enum ReportMerge {
         /// The merged run's exit status.
         public var status: ExitStatus
         /// The merged load levels, for the console (`nil` for plain runs).
-        public var levels: [LoadLevelSummary]?
+        public var levels: [LoadLevelSummary]? { context.load?.summaries }
         /// The merged summary line: contracts passed of all.
         public var contractsPassed: Int
         /// How many contracts.
@@ -73,7 +73,6 @@ public enum ReportMerge {
         summary["durationMs"] = docs.map { ($0["summary"] as? [String: Any])?["durationMs"] as? Double ?? 0 }.reduce(0, +)
         out["summary"] = summary
         var status = docs.compactMap { ($0["exitCode"] as? Int).flatMap { ExitStatus(rawValue: Int32($0)) } }.max() ?? .passed
-        var levels: [LoadLevelSummary]?
         var loadRun: ReportContext.LoadRun?
         let strict = docs.contains { $0["strict"] as? Bool == true }
         let contractsStatus = status
@@ -91,7 +90,6 @@ public enum ReportMerge {
                 throw Failure(description: "cannot encode the merged load section")
             }
             out["load"] = object
-            levels = merged
             loadRun = ReportContext.LoadRun(summaries: merged, thresholds: thresholds, flowStatus: contractsStatus,
                                             stoppedEarly: section.stoppedEarly, strict: strict)
         }
@@ -103,7 +101,7 @@ public enum ReportMerge {
                                skipped: out["skipped"] as? [String] ?? [], strict: strict)
         let context = ReportContext(runID: out["runId"] as? String ?? "", startedAt: out["startedAt"] as? String ?? "",
                                     version: out["herald"] as? String ?? "", load: loadRun)
-        return Merged(json: json, status: status, levels: levels, contractsPassed: summary["contractsPassed"] as? Int ?? 0,
+        return Merged(json: json, status: status, contractsPassed: summary["contractsPassed"] as? Int ?? 0,
                       contracts: summary["contracts"] as? Int ?? 0, result: result, context: context)
     }
 

@@ -291,4 +291,14 @@ func diagnostics(_ text: String, vars: [String: String] = [:]) -> [Diagnostic] {
             #expect(d.location.line == 4 && d.message.contains("expands, through YAML aliases, to more than 100000 values"), "\(d)")
         }
     }
+
+    @Test("a long contract without aliases is not bounded by the alias budget, however many values it writes out")
+    func longContract() throws {
+        let steps = (0..<8_000).map { k in
+            "  - { name: step \(k), http: POST api /echo, json: { id: \(k), tags: [a, b] }, expect: { status: 200 } }"
+        }
+        let text = "contract: long\nservices:\n  api: { url: \"http://127.0.0.1:1\" }\nsteps:\n" + steps.joined(separator: "\n") + "\n"
+        let contract = try ContractLoader.parse(text, file: "long.yaml")
+        #expect(contract.steps.count == 8_000)
+    }
 }

@@ -15,7 +15,7 @@ extension LoadRunner {
     /// and every flow after it, is dropped and counted, as are the flows not started when the run stops. With a shard, this machine starts the flows whose number leaves
     /// `index - 1` divided by the shard count, so that the machines together keep the rate.
     static func runOpenLevel(_ n: Int, rate: Rate, plans: [ContractPlan], load: LoadOptions,
-                             options: RunnerOptions, state: RunState,
+                             options: RunnerOptions, state: RunState, pool: Runner.LanePool,
                              progress: (@Sendable (LoadProgress) -> Void)?) async -> LoadLevel {
         let interval = rate.interval
         let scheduled = load.duration.map { max(1, Int(($0 / interval).rounded(.down))) } ?? rate.count * max(1, load.rounds)
@@ -63,7 +63,8 @@ extension LoadRunner {
                     let worker = k % rate.count, round = k / rate.count + 1
                     for plan in plans {
                         let flow = Self.flow(plan, runID: "\(plan.options.runID)-a\(n + 1)f\(k)", worker: worker, round: round)
-                        out += await runFlow(flow, worker: worker, round: round, lag: lag, options: options, state: state)
+                        out += await runFlow(flow, worker: worker, round: round, lag: lag, options: options, state: state,
+                                            lane: pool.lane(k))
                     }
                     tell()
                     return out

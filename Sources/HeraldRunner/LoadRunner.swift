@@ -75,6 +75,8 @@ public enum LoadRunner {
         var levels: [LoadLevel] = []
         // Every flow's WebSocket connections share one engine: one libwebsockets context and service thread.
         let engine = SharedWebSocketEngine()
+        let pool = Runner.LanePool()
+        defer { pool.stop() }
         let options = { (given: RunnerOptions) in
             var o = given
             if o.sharedEngine == nil { o.sharedEngine = engine }
@@ -82,7 +84,8 @@ public enum LoadRunner {
         }(options)
         for (n, rate) in load.rates.enumerated() {
             if Task.isCancelled || state.stop.load(ordering: .relaxed) { break }
-            levels.append(await runOpenLevel(n, rate: rate, plans: plans, load: load, options: options, state: state, progress: progress))
+            levels.append(await runOpenLevel(n, rate: rate, plans: plans, load: load, options: options, state: state, pool: pool,
+                                             progress: progress))
         }
         for (n, workers) in load.levels.enumerated() where load.rates.isEmpty {
             if Task.isCancelled || state.stop.load(ordering: .relaxed) { break }
@@ -102,7 +105,7 @@ public enum LoadRunner {
                 for worker in mine {
                     group.addTask {
                         await runWorker(worker, of: workers, plans: plans, rounds: load.rounds, until: until, options: options,
-                                        state: state, tell: tell)
+                                        lane: pool.lane(worker), state: state, tell: tell)
                     }
                 }
                 var all: [FlowResult] = []
@@ -129,11 +132,9 @@ public enum LoadRunner {
 
     /// One worker's flows: every contract, `rounds` times (or round after round until `until`), until the run stops.
     private static func runWorker(_ worker: Int, of workers: Int, plans: [ContractPlan], rounds: Int, until: MonotonicInstant?,
-                                  options: RunnerOptions, state: RunState, tell: @Sendable () -> Void) async -> [FlowResult] {
+                                  options: RunnerOptions, lane: Runner.Lane, state: RunState, tell: @Sendable () -> Void) async -> [FlowResult] {
         var flows: [FlowResult] = []
-        // The worker's flows run one after another on one execution thread, with one HTTP client.
-        let lane = Runner.Lane()
-        defer { lane.stop() }
+        // The worker's flows run one after another on one lane (an execution thread it shares with other workers).
         var round = 0
         while true {
             round += 1
@@ -149,7 +150,7 @@ public enum LoadRunner {
 
     /// Runs one flow and counts how it ended.
     static func runFlow(_ flow: ContractPlan, worker: Int, round: Int, lag: Duration?, options: RunnerOptions,
-                        state: RunState, lane: Runner.Lane? = nil) async -> [FlowResult] {
+                        state: RunState, lane: Runner.Lane) async -> [FlowResult] {
         var flowOptions = options
         flowOptions.progress = nil
         let result = await Runner.run([flow], options: flowOptions, lane: lane)

@@ -1,3 +1,4 @@
+import Foundation
 import HeraldContract
 import HeraldCore
 import HeraldPlan
@@ -57,16 +58,30 @@ public enum Runner {
         await run(plans, options: options, lane: nil)
     }
 
-    /// What a lane keeps from one run to the next: its execution thread (with the thread's curl handle, and so its
-    /// kept-alive connections) and its HTTP client. A load run's worker runs flow after flow on one.
-    final class Lane: Sendable {
+    /// What a lane keeps from one run to the next: the execution thread it runs on (with that thread's kept-alive
+    /// connections) and its HTTP client. A load run's worker runs flow after flow on one; lanes share threads.
+    struct Lane: Sendable {
         let thread: ExecutionThread?
-        let client = HTTPClient()
+        let client: HTTPClient
+    }
 
-        init() { thread = ExecutionThread() }
+    /// A load run's execution threads, one per core, which its workers' lanes share: each thread is an event loop,
+    /// so a worker waiting for a response holds none of them up.
+    final class LanePool: Sendable {
+        private let threads: [ExecutionThread]
+        private let client = HTTPClient()
 
-        /// Ends the thread once its work is done.
-        func stop() { thread?.stop() }
+        init(threads count: Int = ProcessInfo.processInfo.activeProcessorCount) {
+            threads = (0..<max(1, count)).compactMap { _ in ExecutionThread() }
+        }
+
+        /// The lane of worker (or flow) `index`.
+        func lane(_ index: Int) -> Lane {
+            Lane(thread: threads.isEmpty ? nil : threads[index % threads.count], client: client)
+        }
+
+        /// Ends the threads once their work is done.
+        func stop() { for thread in threads { thread.stop() } }
     }
 
     /// Runs `plans`; with `lane`, on that lane alone (whatever `options.jobs` says), which outlives the run.
@@ -93,7 +108,7 @@ public enum Runner {
     }
 
     /// One lane: takes the next plan until none is left or the run stops, on a thread of its own (`given`, or one
-    /// made for the lane) where the contracts' HTTP requests run in place.
+    /// made for the lane) whose event loop carries the contracts' HTTP requests.
     private static func runLane(_ plans: [ContractPlan], lanes: Lanes, client: HTTPClient, thread given: ExecutionThread?,
                                 options: RunnerOptions) async {
         let thread = given ?? ExecutionThread()

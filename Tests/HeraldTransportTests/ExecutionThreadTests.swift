@@ -1,7 +1,9 @@
+import Foundation
 import HeraldTransport
+import Synchronization
 import Testing
 
-/// An execution's own thread: the tasks that prefer it run there, and HTTP requests made there run in place.
+/// An execution thread: the tasks that prefer it run there, and HTTP requests made there run on its event loop.
 @Suite("Execution thread")
 struct ExecutionThreadTests {
     @Test("tasks that prefer the thread run on it; requests made there are answered on one kept-alive connection")
@@ -31,7 +33,41 @@ struct ExecutionThreadTests {
         try await server.finish()
     }
 
-    @Test("cancelling a task whose request runs in place aborts the transfer")
+    @Test("requests of several tasks on one thread are in flight at once: a request waiting for its answer holds none of the others up")
+    func concurrentRequests() async throws {
+        // The first server answers only once the second has been asked: on a thread that blocked in its request, the
+        // second task would never get to ask.
+        let secondAsked = Atomic<Bool>(false)
+        let first = try ScriptedServer { peer, _ in
+            _ = try peer.readRequestHead()
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !secondAsked.load(ordering: .acquiring) {
+                guard ContinuousClock.now < deadline else { throw ScriptFailure("the second request never came") }
+                usleep(1000)
+            }
+            try peer.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst")
+        }
+        let second = try ScriptedServer { peer, _ in
+            _ = try peer.readRequestHead()
+            secondAsked.store(true, ordering: .releasing)
+            try peer.write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond")
+        }
+        let thread = try #require(ExecutionThread())
+        defer { thread.stop() }
+        let client = HTTPClient()
+        let a = Task(executorPreference: thread) {
+            try await client.send(HTTPRequest(url: "http://127.0.0.1:\(first.port)/", timeout: .seconds(60))).text
+        }
+        let b = Task(executorPreference: thread) {
+            try await client.send(HTTPRequest(url: "http://127.0.0.1:\(second.port)/", timeout: .seconds(60))).text
+        }
+        #expect(try await b.value == "second")
+        #expect(try await a.value == "first")
+        try await first.finish()
+        try await second.finish()
+    }
+
+    @Test("cancelling a task whose request runs on the thread aborts the transfer")
     func cancellation() async throws {
         let thread = try #require(ExecutionThread())
         defer { thread.stop() }

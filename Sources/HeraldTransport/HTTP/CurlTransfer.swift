@@ -2,74 +2,96 @@ import CCurl
 import HeraldCore
 import Synchronization
 
-/// What curl's callbacks collect during one transfer. Lives on the worker thread that runs the transfer.
-private final class TransferSink {
+/// One transfer on an easy handle: what curl's callbacks collect, and what curl borrows from it (the header list,
+/// the error buffer) until the transfer ends. Lives on the thread that runs the transfer.
+final class TransferSink {
     var body: [UInt8] = []
     var headers: [HTTPHeader] = []
     let job: CurlJob
+    /// Where curl writes its error text.
+    let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The request's header lines, which curl reads until the transfer ends.
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    /// When the transfer was handed to curl.
+    var startedAt = MonotonicInstant.now()
 
-    init(job: CurlJob) { self.job = job }
+    init(job: CurlJob) {
+        self.job = job
+        let size = herald_curl_error_size()
+        errorBuffer = .allocate(capacity: size)
+        errorBuffer.initialize(repeating: 0, count: size)
+    }
+
+    deinit {
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
 }
 
-/// Runs one `HTTPRequest` on a reusable easy handle (blocking; worker thread only).
+/// Runs one `HTTPRequest` on a reusable easy handle: `prepare` sets the handle up, curl runs the transfer
+/// (`curl_easy_perform` on a worker thread, or a multi handle on an execution thread), `finish` reads the outcome.
 enum CurlTransfer {
+    /// Runs `job` to its end, blocking the caller (worker threads only).
     static func perform(_ job: CurlJob, on handle: UnsafeMutableRawPointer) -> Result<HTTPResponse, any Error> {
+        let sink = prepare(job, on: handle)
+        let code = withExtendedLifetime(sink) { curl_easy_perform(handle) }
+        return finish(sink, code: code, on: handle)
+    }
+
+    /// Sets `handle` up for `job`; the sink must outlive the transfer.
+    static func prepare(_ job: CurlJob, on handle: UnsafeMutableRawPointer) -> TransferSink {
         let request = job.request
         curl_easy_reset(handle)  // keeps the handle's live connections, DNS and TLS session caches
 
         let sink = TransferSink(job: job)
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
-        var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
-        var errorBuffer = [CChar](repeating: 0, count: herald_curl_error_size())
+        herald_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, sink.errorBuffer)
+        herald_curl_setopt_string(handle, CURLOPT_URL, request.url)
+        herald_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        let timeoutMs = max(1, Int(request.timeout.milliseconds.rounded(.up)))
+        herald_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
+        herald_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0)
+        herald_curl_setopt_long(handle, CURLOPT_MAXREDIRS, 10)
 
-        return errorBuffer.withUnsafeMutableBufferPointer { errorPointer -> Result<HTTPResponse, any Error> in
-            herald_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorPointer.baseAddress)
-            herald_curl_setopt_string(handle, CURLOPT_URL, request.url)
-            herald_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-            let timeoutMs = max(1, Int(request.timeout.milliseconds.rounded(.up)))
-            herald_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
-            herald_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0)
-            herald_curl_setopt_long(handle, CURLOPT_MAXREDIRS, 10)
+        setMethodAndBody(request, handle)
+        sink.headerList = makeHeaderList(request)
+        herald_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, sink.headerList)
+        // A User-Agent among the request's headers replaces this one.
+        herald_curl_setopt_string(handle, CURLOPT_USERAGENT, HeraldVersion.userAgent)
 
-            setMethodAndBody(request, handle)
-            headerList = makeHeaderList(request)
-            herald_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
-            // A User-Agent among the request's headers replaces this one.
-            herald_curl_setopt_string(handle, CURLOPT_USERAGENT, HeraldVersion.userAgent)
-
-            if request.tls.insecure {
-                herald_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
-                herald_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
-            }
-            if let ca = request.tls.caFile {
-                herald_curl_setopt_string(handle, CURLOPT_CAINFO, ca)
-            }
-
-            herald_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody)
-            herald_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer)
-            herald_curl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader)
-            herald_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer)
-            herald_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
-            herald_curl_setopt_xferinfo_callback(handle, curlProgress)
-            herald_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, sinkPointer)
-
-            let startedAt = MonotonicInstant.now()
-            let code = withExtendedLifetime(sink) { curl_easy_perform(handle) }
-            let finishedAt = MonotonicInstant.now()
-
-            if code != CURLE_OK {
-                if code == CURLE_ABORTED_BY_CALLBACK, job.isCancelled { return .failure(CancellationError()) }
-                let detail = String(decoding: errorPointer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-                return .failure(CurlErrors.transportError(code, url: request.url, timeout: request.timeout, detail: message))
-            }
-            var status = 0
-            herald_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-            let response = HTTPResponse(status: status, headers: sink.headers, body: sink.body,
-                                        timings: timings(handle), startedAt: startedAt, finishedAt: finishedAt)
-            return .success(response)
+        if request.tls.insecure {
+            herald_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0)
+            herald_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0)
         }
+        if let ca = request.tls.caFile {
+            herald_curl_setopt_string(handle, CURLOPT_CAINFO, ca)
+        }
+
+        herald_curl_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteBody)
+        herald_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer)
+        herald_curl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader)
+        herald_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer)
+        herald_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+        herald_curl_setopt_xferinfo_callback(handle, curlProgress)
+        herald_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, sinkPointer)
+        sink.startedAt = MonotonicInstant.now()
+        return sink
+    }
+
+    /// The response, or the error, of a transfer that ended with `code`.
+    static func finish(_ sink: TransferSink, code: CURLcode, on handle: UnsafeMutableRawPointer) -> Result<HTTPResponse, any Error> {
+        let finishedAt = MonotonicInstant.now()
+        let request = sink.job.request
+        if code != CURLE_OK {
+            if code == CURLE_ABORTED_BY_CALLBACK, sink.job.isCancelled { return .failure(CancellationError()) }
+            let detail = String(cString: sink.errorBuffer)
+            let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            return .failure(CurlErrors.transportError(code, url: request.url, timeout: request.timeout, detail: message))
+        }
+        var status = 0
+        herald_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body,
+                                     timings: timings(handle), startedAt: sink.startedAt, finishedAt: finishedAt))
     }
 
     private static func setMethodAndBody(_ request: HTTPRequest, _ handle: UnsafeMutableRawPointer) {

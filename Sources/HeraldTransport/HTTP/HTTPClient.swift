@@ -23,14 +23,12 @@ public final class HTTPClient: Sendable {
     ///   `protocolFailure`; `CancellationError` when the calling task is cancelled (the transfer is aborted
     ///   within about a second).
     ///
-    /// Runs on the caller's executor; on an ``ExecutionThread`` the transfer runs in place, elsewhere on a worker
-    /// thread.
+    /// Runs on the caller's executor; on an ``ExecutionThread`` the transfer runs on that thread's event loop,
+    /// elsewhere on a worker thread.
     public nonisolated(nonsending) func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         if let thread = ExecutionThread.current {
-            // On an execution's own thread the request runs in place, and curl's progress callback sees the task's
-            // cancellation: no cancellation handler, which would move the task off its actor and back.
             try Task.checkCancellation()
-            return try thread.perform(CurlJob(request, inPlace: true)).get()
+            return try await thread.send(request)
         }
         let job = CurlJob(request)
         let outcome = OneShot<Result<HTTPResponse, any Error>>()

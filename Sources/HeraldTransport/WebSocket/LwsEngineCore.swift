@@ -103,6 +103,9 @@ final class LwsEngineCore: @unchecked Sendable {
         protocols[0].name = UnsafePointer(cProtocolName)
         protocols[0].callback = heraldLwsCallback
         protocols[0].rx_buffer_size = Self.receiveBufferSize
+        // Unused, but without per-connection user space lws skips LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL, the last
+        // callback before it sends a Close frame for a connection it fails (see `LwsFrameViolations`).
+        protocols[0].per_session_data_size = 1
         let timerBytes = Self.timerOffsetOfCore + MemoryLayout<UnsafeRawPointer>.size
         deadlineTimer = .allocate(byteCount: timerBytes, alignment: 16)
         deadlineTimer.initializeMemory(as: UInt8.self, repeating: 0, count: timerBytes)

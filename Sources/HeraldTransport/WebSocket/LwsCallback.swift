@@ -51,6 +51,7 @@ extension LwsEngineCore {
 
         switch reason {
         case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+            session.upgradeSent = true
             return appendHeaders(session, input, len)
         case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
             // The response headers are still attached here; by ESTABLISHED lws may have released them.

@@ -444,7 +444,8 @@ final class LwsEngineCore: @unchecked Sendable {
         let expired = deadlines[..<due].map(\.session)
         deadlines.removeFirst(due)
         for session in expired where session.phase == .connecting {
-            session.outcome.complete(.failure(.timeout(url: session.url, after: session.connectTimeout)))
+            let stalled = session.upgradeSent ? "the server accepted the connection but never answered the WebSocket upgrade" : nil
+            session.outcome.complete(.failure(.timeout(url: session.url, after: session.connectTimeout, detail: stalled)))
             session.aborted = true
             // Its callbacks (CONNECTION_ERROR or WSI_DESTROY) then end it; while it waits for a slot, `pumpWaiting` does.
             if let wsi = session.wsi { herald_lws_kill(wsi) }

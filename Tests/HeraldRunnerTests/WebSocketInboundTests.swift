@@ -4,7 +4,8 @@ import HeraldTransport
 import Testing
 
 /// How the runner reads a WebSocket's end: its own close (1000) is expected; a close it made because the server
-/// broke the protocol (1007, 1009) is a dropped connection like one the server made.
+/// broke the protocol (1002, 1007, 1009) is a dropped connection like one the server made, which ends the contract with
+/// a connection verdict and exit 3, the violation named.
 @Suite("runner: WebSocket closes")
 struct WebSocketInboundTests {
     static func local(_ event: WebSocketEvent) -> Bool? {
@@ -20,5 +21,17 @@ struct WebSocketInboundTests {
         #expect(Self.local(.closed(code: 1007, reason: "invalid UTF-8 in a text message", at: at, initiatedLocally: true)) == false)
         #expect(Self.local(.closed(code: 1009, reason: "a message over the limit", at: at, initiatedLocally: true)) == false)
         #expect(Self.local(.closed(code: 1000, reason: "", at: at, initiatedLocally: false)) == false)
+    }
+
+    @Test("a framing violation Herald failed the connection for (1002) is a drop whose reason names the violation")
+    func violation() {
+        let named = WebSocketViolation.masked.description
+        let event = WebSocketInbound.map(.closed(code: 1002, reason: named, at: .now(), initiatedLocally: true))
+        guard case .closed(let code, let reason, _, let local)? = event else {
+            Issue.record("not a close: \(String(describing: event))")
+            return
+        }
+        #expect(code == 1002 && reason == named && !local)
+        #expect(WebSocketViolation.masked.exitStatus == .infrastructure)
     }
 }

@@ -30,7 +30,7 @@ extension LwsEngineCore {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED, LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER,
              LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH, LWS_CALLBACK_CLIENT_ESTABLISHED, LWS_CALLBACK_CLIENT_CONNECTION_ERROR, LWS_CALLBACK_CLIENT_RECEIVE,
              LWS_CALLBACK_CLIENT_RECEIVE_PONG, LWS_CALLBACK_CLIENT_WRITEABLE, LWS_CALLBACK_WS_PEER_INITIATED_CLOSE,
-             LWS_CALLBACK_CLIENT_CLOSED, LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION,
+             LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL, LWS_CALLBACK_CLIENT_CLOSED, LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION,
              LWS_CALLBACK_WSI_DESTROY:
             return true
         default:
@@ -51,6 +51,7 @@ extension LwsEngineCore {
 
         switch reason {
         case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+            session.upgradeSent = true
             return appendHeaders(session, input, len)
         case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
             // The response headers are still attached here; by ESTABLISHED lws may have released them.
@@ -73,10 +74,21 @@ extension LwsEngineCore {
         case LWS_CALLBACK_CLIENT_WRITEABLE:
             return writeable(session, wsi)
         case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            if let violation = Self.closeViolation(input, len) { return fail(session, wsi, violation) }
             session.peerClose = Self.closePayload(input, len)
             return 0
+        case LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL:
+            // lws is closing the connection. When neither side asked and the TCP connection is still up, lws failed
+            // it itself, for a frame it rejected: the Close frame it sends next says so (1002), and which rule the
+            // frame broke when lws logged it.
+            let noted = LwsFrameViolations.take()
+            if session.phase == .open, session.localClose == nil, session.peerClose == nil, !shuttingDown,
+               LwsDrop.isEstablished(wsi) {
+                _ = fail(session, wsi, noted ?? .rejectedFrame)
+            }
+            return 0
         case LWS_CALLBACK_CLIENT_CLOSED:
-            closed(session)
+            closed(session, wsi)
             return 0
         case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
             // `user` is the X509_STORE_CTX; 0 keeps OpenSSL's verdict unless we cleared the error.
@@ -89,7 +101,7 @@ extension LwsEngineCore {
                 forgetAttempt(session.token)
                 attemptFailed(session, status: 0, message: "connection destroyed")
             case .open:
-                endSession(session, code: nil, reason: "connection lost", initiatedLocally: false)
+                endSession(session, code: nil, reason: LwsDrop.reason(wsi, session), initiatedLocally: false)
             case .ended:
                 break
             }
@@ -153,8 +165,8 @@ extension LwsEngineCore {
             let binary = lws_frame_is_binary(wsi) != 0
             if complete {
                 // The common case: a whole message in one callback.
-                if chunk.count > session.maxMessageSize { return close(session, wsi, code: 1009, Self.tooBig(session)) }
-                if !binary, !Self.isUTF8(chunk) { return close(session, wsi, code: 1007, Self.notUTF8) }
+                if chunk.count > session.maxMessageSize { return fail(session, wsi, .messageTooBig(limit: session.maxMessageSize)) }
+                if !binary, !Self.isUTF8(chunk) { return fail(session, wsi, .textNotUTF8) }
                 session.continuation.yield(.message(WebSocketMessage(bytes: Array(chunk), isText: !binary, receivedAt: at)))
                 return 0
             }
@@ -164,7 +176,7 @@ extension LwsEngineCore {
         }
         if session.assembly.count + chunk.count > session.maxMessageSize {
             session.assembly = []
-            return close(session, wsi, code: 1009, Self.tooBig(session))
+            return fail(session, wsi, .messageTooBig(limit: session.maxMessageSize))
         }
         session.assembly.append(contentsOf: chunk)
         if complete {
@@ -172,17 +184,11 @@ extension LwsEngineCore {
             session.assembly = []
             session.assembling = false
             if !session.assemblingBinary, !bytes.withUnsafeBytes({ Self.isUTF8($0) }) {
-                return close(session, wsi, code: 1007, Self.notUTF8)
+                return fail(session, wsi, .textNotUTF8)
             }
             session.continuation.yield(.message(WebSocketMessage(bytes: bytes, isText: !session.assemblingBinary, receivedAt: at)))
         }
         return 0
-    }
-
-    static let notUTF8 = "invalid UTF-8 in a text message"
-
-    static func tooBig(_ session: WebSocketSession) -> String {
-        "a message over the limit of \(session.maxMessageSize) bytes"
     }
 
     /// Whether `bytes` are valid UTF-8.
@@ -190,6 +196,12 @@ extension LwsEngineCore {
         // ASCII, the common case, needs no decoding.
         if !bytes.contains(where: { $0 >= 0x80 }) { return true }
         return String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
+    }
+
+    /// Fails the connection for the server's `violation` (RFC 6455 §7.1.7): a Close frame with its code and
+    /// description. Returns -1, which makes lws send the frame and drop the connection.
+    private func fail(_ session: WebSocketSession, _ wsi: OpaquePointer, _ violation: WebSocketViolation) -> Int32 {
+        close(session, wsi, code: violation.closeCode, violation.description)
     }
 
     /// Closes the connection from Herald's side (asked for, or for a protocol violation of the server's): a Close
@@ -243,7 +255,7 @@ extension LwsEngineCore {
 
     // MARK: - Closing
 
-    private func closed(_ session: WebSocketSession) {
+    private func closed(_ session: WebSocketSession, _ wsi: OpaquePointer) {
         if let local = session.localClose {
             endSession(session, code: local.code, reason: local.reason, initiatedLocally: true)
         } else if let peer = session.peerClose {
@@ -251,11 +263,24 @@ extension LwsEngineCore {
         } else if shuttingDown {
             endSession(session, code: nil, reason: "the WebSocket engine shut down", initiatedLocally: true)
         } else {
-            endSession(session, code: nil, reason: "connection lost", initiatedLocally: false)
+            endSession(session, code: nil, reason: LwsDrop.reason(wsi, session), initiatedLocally: false)
         }
     }
 
     // MARK: - Helpers
+
+    /// What is wrong with a Close frame's payload, if anything (RFC 6455 §5.5.1, §7.4). lws 4.1.6 has replaced most
+    /// invalid codes (below 1000, 1004–1006, 1012–1015, 1016–2999) with 1002 before Herald sees them, and answers
+    /// with that; the codes it lets through (5000 and up) and the reason are checked here.
+    static func closeViolation(_ input: UnsafeMutableRawPointer?, _ len: Int) -> WebSocketViolation? {
+        guard let input, len > 0 else { return nil }
+        if len == 1 { return .closePayloadOneByte }
+        let bytes = UnsafeRawBufferPointer(start: input, count: len)
+        let code = Int(bytes[0]) << 8 | Int(bytes[1])
+        if !WebSocketViolation.isValidCloseCode(code) { return .invalidCloseCode(code) }
+        if !isUTF8(UnsafeRawBufferPointer(rebasing: bytes[2...])) { return .closeReasonNotUTF8 }
+        return nil
+    }
 
     /// The code and reason of a close frame's payload (1005 when it carried no code).
     static func closePayload(_ input: UnsafeMutableRawPointer?, _ len: Int) -> (code: Int, reason: String) {

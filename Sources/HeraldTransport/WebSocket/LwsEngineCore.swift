@@ -103,6 +103,9 @@ final class LwsEngineCore: @unchecked Sendable {
         protocols[0].name = UnsafePointer(cProtocolName)
         protocols[0].callback = heraldLwsCallback
         protocols[0].rx_buffer_size = Self.receiveBufferSize
+        // Unused, but without per-connection user space lws skips LWS_CALLBACK_WS_CLIENT_DROP_PROTOCOL, the last
+        // callback before it sends a Close frame for a connection it fails (see `LwsFrameViolations`).
+        protocols[0].per_session_data_size = 1
         let timerBytes = Self.timerOffsetOfCore + MemoryLayout<UnsafeRawPointer>.size
         deadlineTimer = .allocate(byteCount: timerBytes, alignment: 16)
         deadlineTimer.initializeMemory(as: UInt8.self, repeating: 0, count: timerBytes)
@@ -441,7 +444,8 @@ final class LwsEngineCore: @unchecked Sendable {
         let expired = deadlines[..<due].map(\.session)
         deadlines.removeFirst(due)
         for session in expired where session.phase == .connecting {
-            session.outcome.complete(.failure(.timeout(url: session.url, after: session.connectTimeout)))
+            let stalled = session.upgradeSent ? "the server accepted the connection but never answered the WebSocket upgrade" : nil
+            session.outcome.complete(.failure(.timeout(url: session.url, after: session.connectTimeout, detail: stalled)))
             session.aborted = true
             // Its callbacks (CONNECTION_ERROR or WSI_DESTROY) then end it; while it waits for a slot, `pumpWaiting` does.
             if let wsi = session.wsi { herald_lws_kill(wsi) }

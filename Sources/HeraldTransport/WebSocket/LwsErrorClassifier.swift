@@ -19,10 +19,25 @@ enum LwsErrorClassifier {
         if session.useTLS, isTLS(detail) {
             return .tlsFailure(url: url, detail: detail)
         }
+        if let wrong = handshakeFault(detail) {
+            return .protocolFailure(url: url, detail: wrong)
+        }
         if detail.contains("closed before established") {
             return .protocolFailure(url: url, detail: "the server closed the connection during the handshake")
         }
         return .protocolFailure(url: url, detail: detail.isEmpty ? "the handshake failed" : detail)
+    }
+
+    /// What lws 4.1.6's check of the upgrade response found wrong (lib/roles/ws/client-ws.c), in words.
+    private static func handshakeFault(_ message: String) -> String? {
+        let faults = [
+            ("HS: Accept hash wrong", "the server's Sec-WebSocket-Accept does not match the key sent (RFC 6455 §4.1)"),
+            ("HS: ACCEPT missing", "the upgrade response has no Sec-WebSocket-Accept header (RFC 6455 §4.1)"),
+            ("HS: UPGRADE missing", "the upgrade response has no Upgrade: websocket header (RFC 6455 §4.1)"),
+            ("HS: Upgrade to something other than websocket", "the upgrade response's Upgrade header is not websocket (RFC 6455 §4.1)"),
+            ("HS: UPGRADE malformed", "the upgrade response's Upgrade header is malformed (RFC 6455 §4.1)"),
+        ]
+        return faults.first { message.hasPrefix($0.0) }?.1
     }
 
     private static func isTLS(_ message: String) -> Bool {

@@ -62,6 +62,8 @@ final class WebSocketSession: @unchecked Sendable {
     /// Whether an attempt of this session holds one of the engine's handshake slots.
     var holdsSlot = false
     var assembling = false
+    /// Set once the upgrade request is written: a connect deadline past it is a server that does not answer.
+    var upgradeSent = false
     /// The `Sec-WebSocket-Protocol` the server answered, read before the handshake headers are released.
     var acceptedSubprotocol: String?
     var assemblingBinary = false

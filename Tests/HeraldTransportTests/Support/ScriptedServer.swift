@@ -113,6 +113,15 @@ final class TestPeer {
         Glibc.close(fd)
     }
 
+    /// Aborts the connection: the client gets a TCP RST, not a FIN (SO_LINGER with a zero timeout). Later writes
+    /// and `close()` fail harmlessly.
+    func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        shutdown(fd, Int32(SHUT_RD))
+        Glibc.close(fd)
+    }
+
     // MARK: Bytes
 
     func write(_ bytes: [UInt8]) throws {
@@ -195,16 +204,24 @@ final class TestPeer {
 
     /// Writes one unmasked server frame.
     func sendFrame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true) throws {
-        var frame: [UInt8] = [(fin ? 0x80 : 0) | opcode]
+        try write(Self.frame(opcode: opcode, payload, fin: fin))
+    }
+
+    /// The bytes of one server frame: `rsv` is or-ed into the first byte (0x40, 0x20, 0x10), and with a `mask` the
+    /// frame is masked, which only a client may do.
+    static func frame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, rsv: UInt8 = 0, mask: [UInt8]? = nil) -> [UInt8] {
+        var frame: [UInt8] = [(fin ? 0x80 : 0) | rsv | opcode]
+        let maskBit: UInt8 = mask == nil ? 0 : 0x80
         if payload.count < 126 {
-            frame.append(UInt8(payload.count))
+            frame.append(maskBit | UInt8(payload.count))
         } else if payload.count < 65536 {
-            frame += [126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+            frame += [maskBit | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
         } else {
-            frame.append(127)
+            frame.append(maskBit | 127)
             for i in (0..<8).reversed() { frame.append(UInt8(truncatingIfNeeded: payload.count >> (i * 8))) }
         }
-        try write(frame + payload)
+        guard let mask else { return frame + payload }
+        return frame + mask + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
     }
 
     /// Reads one client frame, checks that it is masked, and unmasks it.

@@ -72,7 +72,7 @@ actor ContractExecution {
     static func run(_ plan: ContractPlan, client: HTTPClient, options: RunnerOptions, tail: Tail? = nil,
                     progress: @escaping @Sendable (String) -> Void) async -> ContractResult {
         let started = MonotonicInstant.now()
-        let execution: ContractExecution
+        var execution: ContractExecution?
         do {
             execution = try ContractExecution(plan: plan, client: client, options: options, tail: tail, progress: progress)
         } catch {
@@ -82,10 +82,17 @@ actor ContractExecution {
                                                 infrastructureError: "cannot bind variables: \(error)", interrupted: false,
                                                 actors: plan.actors.map(\.description)))
         }
-        await execution.main()
-        // Cleanup runs even when the caller was cancelled (Ctrl-C): in a task of its own that does not inherit it.
-        await Task.detached { await execution.finish() }.value
-        return await execution.result(started: started)
+        await execution?.main()
+        // Cleanup runs even when the caller was cancelled (Ctrl-C): in a task of its own that does not inherit it. The
+        // result is built there too, and the execution freed there (the task holds the last reference), so that a
+        // load run's execution thread, the event loop of other flows, does not stop for a flow's end.
+        let ending = Task.detached { [execution] in
+            guard let execution else { preconditionFailure("the execution was made above") }
+            await execution.finish()
+            return await execution.result(started: started)
+        }
+        execution = nil
+        return await ending.value
     }
 
     // MARK: - Phases

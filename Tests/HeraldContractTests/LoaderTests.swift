@@ -202,6 +202,15 @@ func diagnostics(_ text: String, vars: [String: String] = [:]) -> [Diagnostic] {
         #expect(throws: TemplateError.self) { try Template("${missing}").renderString(in: scope) }
     }
 
+    @Test("a JSON value's templates render in each scope anew: what is kept between renders is their parse, not a value")
+    func renderingTwice() throws {
+        let body: JSONValue = ["id": "${n}", "name": "user-${s}", "tags": ["${s}", "fixed"]]
+        #expect(try body.rendered(in: Scope(values: ["n": 1, "s": "a"])) == ["id": 1, "name": "user-a", "tags": ["a", "fixed"]])
+        #expect(try body.rendered(in: Scope(values: ["n": 2, "s": "b"])) == ["id": 2, "name": "user-b", "tags": ["b", "fixed"]])
+        #expect(throws: (any Error).self) { try body.rendered(in: Scope(values: [:])) }
+        #expect(throws: (any Error).self) { try JSONValue.string("${a b}").rendered(in: Scope(values: [:])) }
+    }
+
     @Test func parsesInstanceReferences() throws {
         let r = try #require(VariableReference(parsing: "seller[1].id"))
         #expect(r.root == "seller" && r.index == 1 && r.fields == ["id"])

@@ -1,3 +1,4 @@
+import Synchronization
 import HeraldCore
 
 /// A reference inside `${…}`: `offerId`, `env.BASE_URL:-http://…`, `actor.token`, `seller[1].id`, `run.id`, `uuid`.
@@ -124,6 +125,21 @@ public struct Template: Hashable, Sendable, CustomStringConvertible {
         self.parts = parts
     }
 
+    /// `raw` parsed, from a memo of the texts parsed before: the strings of JSON bodies and matchers are templates
+    /// kept as text, rendered at every step of every flow, and their parse would otherwise be repeated each time.
+    static func parsed(_ raw: String) throws(SyntaxError) -> Template {
+        if let known = memo.withLock({ $0[raw] }) { return known }
+        let template = try Template(raw)
+        memo.withLock { memo in
+            // A bound, not a cache policy: contracts hold far fewer distinct templates than this.
+            if memo.count >= 4096 { memo.removeAll(keepingCapacity: true) }
+            memo[raw] = template
+        }
+        return template
+    }
+
+    private static let memo = Mutex<[String: Template]>([:])
+
     /// A template that is plain text.
     public init(literal: String) {
         raw = literal
@@ -164,7 +180,7 @@ extension JSONValue {
     public func rendered(in scope: any VariableScope) throws -> JSONValue {
         switch self {
         case .string(let s) where s.hasTemplateReference:
-            return try Template(s).render(in: scope)
+            return try Template.parsed(s).render(in: scope)
         case .array(let items):
             return .array(try items.map { try $0.rendered(in: scope) })
         case .object(let members):
@@ -187,7 +203,7 @@ extension JSONValue {
     /// Every `${…}` reference in the strings of the value.
     public var templateReferences: [VariableReference] {
         switch self {
-        case .string(let s) where s.hasTemplateReference: return (try? Template(s).references) ?? []
+        case .string(let s) where s.hasTemplateReference: return (try? Template.parsed(s).references) ?? []
         case .array(let items): return items.flatMap(\.templateReferences)
         case .object(let members): return members.values.flatMap(\.templateReferences)
         default: return []

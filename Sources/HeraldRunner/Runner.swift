@@ -65,13 +65,15 @@ public enum Runner {
         let client: HTTPClient
     }
 
-    /// A load run's execution threads, one per core, which its workers' lanes share: each thread is an event loop,
-    /// so a worker waiting for a response holds none of them up.
+    /// A load run's execution threads, which its workers' lanes share: each thread is an event loop, so a worker
+    /// waiting for a response holds none of the others up. One per core but one, which is left to the transports'
+    /// threads (libwebsockets' service thread above all, which receives every flow's frames): on 2 cores, two
+    /// execution threads raised the rate little and made the p99 worse than one.
     final class LanePool: Sendable {
         private let threads: [ExecutionThread]
         private let client = HTTPClient()
 
-        init(threads count: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        init(threads count: Int = ProcessInfo.processInfo.activeProcessorCount - 1) {
             threads = (0..<max(1, count)).compactMap { _ in ExecutionThread() }
         }
 

@@ -22,6 +22,7 @@ enum TransportHint {
     static let tls = "check the server's certificate: ca_file: for a private CA, or --insecure for a test server"
     static let slow = "the service did not answer in time: is it overloaded, or is a firewall dropping packets?"
     static let hungUp = "the peer hung up: check its logs"
+    static let notWebSocket = "the server does not speak WebSocket as RFC 6455 says: is this URL a WebSocket endpoint, and is a proxy in between rewriting the upgrade or the frames?"
     static func credentials(_ what: String) -> String {
         "the server refused the credentials: check \(what)"
     }
@@ -50,6 +51,7 @@ extension TransportError: TransportDiagnosis {
         if isTLSFailure { return TransportHint.tls }
         if isTimeout { return TransportHint.slow }
         if isInvalidURL { return "check the service URL and the path" }
+        if isProtocolFailure, detail?.contains("RFC 6455") == true { return TransportHint.notWebSocket }
         if isClosed || isProtocolFailure { return TransportHint.hungUp }
         return nil
     }

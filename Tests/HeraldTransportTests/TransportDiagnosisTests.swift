@@ -18,6 +18,10 @@ struct TransportDiagnosisTests {
         #expect(TransportError.tlsFailure(url: "wss://h/ws").hint?.contains("ca_file") == true)
         #expect(TransportError.timeout(url: "ws://h/ws").hint?.contains("in time") == true)
         #expect(TransportError.connectionRefused(url: "nats://h", detail: "Authorization Violation").hint?.hasPrefix(Self.credentials) == true)
+        // A handshake or framing that breaks the RFC is not a peer that hung up.
+        let wrongAccept = TransportError.protocolFailure(url: "ws://h/ws", detail: "the server's Sec-WebSocket-Accept does not match the key sent (RFC 6455 §4.1)")
+        #expect(wrongAccept.hint?.contains("WebSocket endpoint") == true)
+        #expect(TransportError.protocolFailure(url: "ws://h/ws", detail: "the server closed the connection during the handshake").hint?.contains("hung up") == true)
     }
 
     @Test("MQTT: a CONNACK of 4 or 5 hints credentials, another code the broker's configuration; a refused SUBACK the ACL")

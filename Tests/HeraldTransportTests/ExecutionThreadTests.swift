@@ -67,6 +67,27 @@ struct ExecutionThreadTests {
         try await second.finish()
     }
 
+    @Test("a request on the thread that gets no answer ends at its timeout, and the thread serves the next one")
+    func timeout() async throws {
+        let server = try ScriptedServer(connections: 2) { peer, i in
+            _ = try peer.readRequestHead()
+            if i == 0 { _ = peer.waitForEOF() } else { try peer.write("HTTP/1.1 204 No Content\r\n\r\n") }
+        }
+        let thread = try #require(ExecutionThread())
+        defer { thread.stop() }
+        let url = "http://127.0.0.1:\(server.port)/"
+        let first = await Task(executorPreference: thread) {
+            try await HTTPClient().send(HTTPRequest(url: url, timeout: .milliseconds(500)))
+        }.result
+        #expect(throws: TransportError.self) { try first.get() }
+        if case .failure(let error as TransportError) = first { #expect(error.isTimeout, "\(error)") }
+        let second = try await Task(executorPreference: thread) {
+            try await HTTPClient().send(HTTPRequest(url: url, timeout: .seconds(30))).status
+        }.value
+        #expect(second == 204)
+        try await server.finish()
+    }
+
     @Test("cancelling a task whose request runs on the thread aborts the transfer")
     func cancellation() async throws {
         let thread = try #require(ExecutionThread())

@@ -19,8 +19,13 @@ public struct DeadlineTimer: Sendable {
 
 /// The thread that keeps the deadlines, in a binary heap by instant with each entry's place recorded for removal.
 ///
-/// `@unchecked Sendable` is sound: `heap`, `places`, `actions`, `nextID` and `started` are touched only while
-/// holding `lock`.
+/// The thread is signalled only for a deadline earlier than the one it sleeps until. A cancelled deadline is not
+/// waited out early: the thread wakes at it, finds nothing due, and sleeps on. So the common pattern, a wait whose
+/// deadline is set, then cancelled when its frame comes, then set again a little later for the next step, wakes the
+/// thread once per deadline span instead of once per wait.
+///
+/// `@unchecked Sendable` is sound: `heap`, `places`, `actions`, `nextID`, `started` and `wakeAt` are touched only
+/// while holding `lock`.
 final class DeadlineThread: @unchecked Sendable {
     static let shared = DeadlineThread()
 
@@ -35,6 +40,8 @@ final class DeadlineThread: @unchecked Sendable {
     private var actions: [UInt64: @Sendable () -> Void] = [:]
     private var nextID: UInt64 = 1
     private var started = false
+    /// The instant the thread sleeps until (`.max`: until signalled), or 0 while it is awake and will look again.
+    private var wakeAt: UInt64 = 0
 
     func schedule(at deadline: MonotonicInstant, _ action: @escaping @Sendable () -> Void) -> UInt64 {
         lock.withLock {
@@ -50,8 +57,11 @@ final class DeadlineThread: @unchecked Sendable {
             heap.append(Entry(deadline: deadline.nanoseconds, id: id))
             places[id] = heap.count - 1
             siftUp(heap.count - 1)
-            // A new earliest deadline: the thread sleeps until a later one.
-            if heap[0].id == id { lock.signal() }
+            // The thread sleeps until a later instant: it must wake for this one.
+            if deadline.nanoseconds < wakeAt {
+                wakeAt = 0
+                lock.signal()
+            }
             return id
         }
     }
@@ -67,12 +77,16 @@ final class DeadlineThread: @unchecked Sendable {
         lock.lock()
         while true {
             guard let first = heap.first else {
+                wakeAt = .max
                 lock.wait()
+                wakeAt = 0
                 continue
             }
             let now = MonotonicInstant.now()
             guard first.deadline <= now.nanoseconds else {
+                wakeAt = first.deadline
                 lock.wait(until: MonotonicInstant(nanoseconds: first.deadline))
+                wakeAt = 0
                 continue
             }
             let action = actions[first.id]

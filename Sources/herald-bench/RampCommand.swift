@@ -135,8 +135,8 @@ struct RampCommand: AsyncParsableCommand {
         console.say("""
 
             notes: herald = LoadRunner, one worker per actor, flow after flow of \(flowCycles) cycles (each flow opens its own
-                   WebSocket and HTTP connection); a cycle = the step's request entry → the next step starts (response checked,
-                   match passed). python = \(peerLabel), one asyncio loop, one session and WebSocket per actor for the whole
+                   WebSocket; HTTP connections are kept alive per execution thread, which the workers share); a cycle = the
+                   step's request entry → the next step starts (response checked, match passed). python = \(peerLabel), one asyncio loop, one session and WebSocket per actor for the whole
                    level; a cycle = before session.post → the frame parsed and its id checked. cycles/s = completed cycles ÷
                    the level's wall seconds; CPU: the side's own process over the level.
             """)

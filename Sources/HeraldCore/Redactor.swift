@@ -74,7 +74,7 @@ public final class Redactor: Sendable {
         let values = state.withLock { $0.values }
         if values.isEmpty { return text }
         var out = text
-        for v in values where out.contains(v) { out = out.replacingAll(v, with: Redactor.mask) }
+        for v in values where out.containsBytes(v) { out = out.replacingAll(v, with: Redactor.mask) }
         return out
     }
 
@@ -172,19 +172,4 @@ public final class Redactor: Sendable {
 
     /// A JSON value with secret-looking fields and known secret values masked.
     public func redact(_ value: JSONValue) -> JSONValue { masked(value) ?? value }
-}
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.range(of: target) {
-            out += rest[..<r.lowerBound]
-            out += replacement
-            rest = rest[r.upperBound...]
-        }
-        out += rest
-        return out
-    }
 }

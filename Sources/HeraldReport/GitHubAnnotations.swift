@@ -44,17 +44,11 @@ public struct GitHubAnnotations: ReportSink {
 
     /// Escapes a message the way the runner unescapes it.
     static func data(_ s: String) -> String {
-        s.replacingAll("%", "%25").replacingAll("\r", "%0D").replacingAll("\n", "%0A")
+        s.replacingAll("%", with: "%25").replacingAll("\r", with: "%0D").replacingAll("\n", with: "%0A")
     }
 
     /// Escapes a property value, where `:` and `,` also delimit.
     static func property(_ s: String) -> String {
-        data(s).replacingAll(":", "%3A").replacingAll(",", "%2C")
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, _ replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+        data(s).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
     }
 }

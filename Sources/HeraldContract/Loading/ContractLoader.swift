@@ -72,13 +72,13 @@ public enum ContractLoader {
         } catch let error as ContractErrors {
             throw error
         } catch let error as YamlError {
-            throw ContractErrors([yamlDiagnostic(error, file: file)])
+            throw ContractErrors([yamlDiagnostic(error, file: file, end: TextEnd(text))])
         } catch {
             throw ContractErrors([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
         }
         do {
             var reader = ContractReader(file: file)
-            let contract = try reader.contract(YAMLNode(node: root, file: file))
+            let contract = try reader.contract(YAMLNode(node: root, file: file, end: TextEnd(text)))
             try ContractChecker(contract: contract).check()
             return contract
         } catch {
@@ -86,11 +86,11 @@ public enum ContractLoader {
         }
     }
 
-    private static func yamlDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+    private static func yamlDiagnostic(_ error: YamlError, file: String, end: TextEnd) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
-            let at = SourceLocation(file: file, line: mark.line, column: mark.column)
+            let at = end.location(file: file, line: mark.line, column: mark.column)
             if problem.contains("nesting level") {
                 // libyaml stops at 1000 levels, before any of it is read.
                 return Diagnostic("values nest more than 1000 levels deep", at: at, hint: "a contract needs a few levels of nesting, not hundreds")

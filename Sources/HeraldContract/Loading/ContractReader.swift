@@ -131,7 +131,7 @@ struct ContractReader {
 
     func actor(_ name: String, _ node: YAMLNode, keyLocation: SourceLocation) throws(Diagnostic) -> ActorDeclaration {
         guard !name.contains("["), !name.contains(".") else {
-            throw YAMLNode(node: node.node, file: file).error("actor names cannot contain '[' or '.'")
+            throw YAMLNode(node: node.node, file: file, end: node.end).error("actor names cannot contain '[' or '.'")
         }
         if node.isNull { return ActorDeclaration(name: name, count: 1, setup: [], location: keyLocation) }
         let f = try node.fields("actor '\(name)'", allowed: ["count", "setup"])
@@ -466,7 +466,7 @@ struct ContractReader {
         guard parts.count == 2, parts[0] == parts[0].uppercased(), parts[0].allSatisfy(\.isLetter) else {
             throw node.error("'\(text)' is not a request line", hint: "write METHOD SERVICE /path (like POST api /offers) or METHOD URL")
         }
-        let (service, target) = try serviceAndTarget(YAMLNode(node: .init(parts[1], .implicit, .plain), file: file)
+        let (service, target) = try serviceAndTarget(YAMLNode(node: .init(parts[1], .implicit, .plain), file: file, end: node.end)
             .relocated(to: node), what: "http")
         var body: Payload?
         if let j = f["json"] { body = .json(try j.json()) }
@@ -717,6 +717,6 @@ extension YAMLNode {
     func relocated(to other: YAMLNode) -> YAMLNode {
         var scalar = node.scalar!
         scalar.mark = other.node.mark
-        return YAMLNode(node: .scalar(scalar), file: file)
+        return YAMLNode(node: .scalar(scalar), file: file, end: other.end)
     }
 }

@@ -137,9 +137,17 @@ struct ContractReader {
         let f = try node.fields("actor '\(name)'", allowed: ["count", "setup"])
         let count = try f["count"]?.int("count") ?? 1
         if count < 1 { throw f["count"]!.error("count must be at least 1") }
+        // The planner makes every instance up front: a count of a billion took all memory before any check.
+        if count > Self.maxActorCount {
+            throw f["count"]!.error("count must be at most \(Self.maxActorCount)",
+                                    hint: "an actor stands for a few identities; for many users at once, run a load (load: concurrency)")
+        }
         let setup = try f["setup"].map { s throws(Diagnostic) in try s.items("setup").map { n throws(Diagnostic) in try step(n) } } ?? []
         return ActorDeclaration(name: name, count: count, setup: setup, location: keyLocation)
     }
+
+    /// The most instances an actor can have.
+    static let maxActorCount = 10_000
 
     /// The keys each channel kind accepts besides its own and `for`.
     static let channelKeys: [Channel.Kind: [String]] = [

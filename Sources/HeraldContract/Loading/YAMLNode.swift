@@ -121,7 +121,9 @@ struct YAMLNode {
         if scalar.style != .plain { return .string(scalar.string) }
         if isNull { return .null }
         if let b = node.bool { return .bool(b) }
-        if let i = node.int { return .number(Double(i)) }
+        // Yams reads a YAML 1.1 base-60 integer (1:30 is 90) in Int arithmetic that traps on overflow; as a Double
+        // it cannot trap, and a number that fits is the same.
+        if !scalar.string.contains(":"), let i = node.int { return .number(Double(i)) }
         if let f = node.float { return .number(f) }
         return .string(scalar.string)
     }

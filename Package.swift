@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "herald-demo", targets: ["herald-demo"]),
         .executable(name: "herald-bench", targets: ["herald-bench"]),
         .library(name: "HeraldCLI", targets: ["HeraldCLI"]),
+        // The pipeline's modules, for packages that call them directly: Fuzz/ builds its libFuzzer targets on these.
+        .library(name: "HeraldEngine", targets: ["HeraldCore", "HeraldContract", "HeraldPlan", "HeraldJudge", "HeraldTransport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -137,7 +137,8 @@ struct ReferenceChecker {
                 }
                 let known = Set(contract.variables.map(\.name)).union(plan.options.variables.keys).union(captured)
                 if !known.contains(ref.root) {
-                    let names = Array(known) + contract.actors.map(\.name) + ["env", "run", "uuid", "worker", "round"]
+                    // Sorted: of names as close as each other, the first is suggested, the same one on every load.
+                    let names = known.sorted() + contract.actors.map(\.name) + ["env", "run", "uuid", "worker", "round"]
                     let close = names.min { Self.distance(ref.root, $0) < Self.distance(ref.root, $1) }
                     let hint = close.flatMap { Self.distance(ref.root, $0) <= 2 ? "did you mean ${\($0)}?" : nil }
                         ?? "define it under vars:, pass --var \(ref.root)=…, or capture it in an earlier step"

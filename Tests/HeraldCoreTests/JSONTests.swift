@@ -15,6 +15,17 @@ import Testing
         #expect(try JSONParser.parse(#""\ud83d\ude00""#) == .string("😀"))
     }
 
+    /// A high surrogate followed by an escape that is not a low surrogate trapped (UInt32 underflow), on any frame
+    /// (found by Fuzz/ FuzzMatcher). A surrogate without its pair is U+FFFD; the escape after it is its own character.
+    @Test func readsAnUnpairedSurrogateAsAReplacementCharacter() throws {
+        #expect(try JSONParser.parse(#""\ud800\u0041""#) == .string("\u{FFFD}A"))
+        #expect(try JSONParser.parse(#""\ud800\uffff""#) == .string("\u{FFFD}\u{FFFF}"))
+        #expect(try JSONParser.parse(#""\ud800\ud83d\ude00x""#) == .string("\u{FFFD}😀x"))
+        #expect(try JSONParser.parse(#""\ude00\ud800""#) == .string("\u{FFFD}\u{FFFD}"))
+        let tape = try #require(JSONTape(Array(#"{"k":"\ud800\u0041"}"#.utf8)))
+        #expect(tape.value(at: JSONTape.root) == .object(["k": .string("\u{FFFD}A")]))
+    }
+
     @Test(arguments: [#"{"a":}"#, #"[1,]"#, #"{"a" 1}"#, "tru", #""unterminated"#, "{} x", ""])
     func rejectsMalformedText(_ text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }

@@ -72,13 +72,13 @@ public enum ContractLoader {
         } catch let error as ContractErrors {
             throw error
         } catch let error as YamlError {
-            throw ContractErrors([yamlDiagnostic(error, file: file)])
+            throw ContractErrors([yamlDiagnostic(error, file: file, end: TextEnd(text))])
         } catch {
             throw ContractErrors([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
         }
         do {
             var reader = ContractReader(file: file)
-            let contract = try reader.contract(YAMLNode(node: root, file: file))
+            let contract = try reader.contract(YAMLNode(node: root, file: file, end: TextEnd(text)))
             try ContractChecker(contract: contract).check()
             return contract
         } catch {
@@ -86,11 +86,11 @@ public enum ContractLoader {
         }
     }
 
-    private static func yamlDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+    private static func yamlDiagnostic(_ error: YamlError, file: String, end: TextEnd) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
-            let at = SourceLocation(file: file, line: mark.line, column: mark.column)
+            let at = end.location(file: file, line: mark.line, column: mark.column)
             if problem.contains("nesting level") {
                 // libyaml stops at 1000 levels, before any of it is read.
                 return Diagnostic("values nest more than 1000 levels deep", at: at, hint: "a contract needs a few levels of nesting, not hundreds")
@@ -98,6 +98,18 @@ public enum ContractLoader {
             var message = "invalid YAML: \(problem)"
             if let context { message += " (\(context.text))" }
             return Diagnostic(message, at: at, hint: "check indentation, and quote values that contain ': ' or start with '{', '[', '*' or '&'")
+        case .duplicatedKeysInMapping(let keys, let context):
+            // Yams names a key that is not text "<uncovertable>", and points at the first duplicated key in an order
+            // that is only total for distinct text keys: elsewhere, the place would change from one load to the next.
+            let names = keys.sorted().map { key in
+                key == "<uncovertable>" ? "a key that is not text" : key.isEmpty ? "an empty key" : "'\(key)'"
+            }
+            let placed = !keys.contains("<uncovertable>") && Set(keys).count == keys.count
+            let at = placed ? end.location(file: file, line: context.mark.line, column: context.mark.column)
+                            : SourceLocation(file: file, line: 1, column: 1)
+            let message = names.count == 1 ? "\(names[0]) appears more than once in a mapping"
+                                           : "keys appear more than once in a mapping: \(names.joined(separator: ", "))"
+            return Diagnostic(message, at: at, hint: "write each key once per mapping: remove the repeats, or merge their values")
         default:
             return Diagnostic("invalid YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
         }

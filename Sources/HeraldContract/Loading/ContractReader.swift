@@ -131,15 +131,23 @@ struct ContractReader {
 
     func actor(_ name: String, _ node: YAMLNode, keyLocation: SourceLocation) throws(Diagnostic) -> ActorDeclaration {
         guard !name.contains("["), !name.contains(".") else {
-            throw YAMLNode(node: node.node, file: file).error("actor names cannot contain '[' or '.'")
+            throw YAMLNode(node: node.node, file: file, end: node.end).error("actor names cannot contain '[' or '.'")
         }
         if node.isNull { return ActorDeclaration(name: name, count: 1, setup: [], location: keyLocation) }
         let f = try node.fields("actor '\(name)'", allowed: ["count", "setup"])
         let count = try f["count"]?.int("count") ?? 1
         if count < 1 { throw f["count"]!.error("count must be at least 1") }
+        // The planner makes every instance up front: a count of a billion took all memory before any check.
+        if count > Self.maxActorCount {
+            throw f["count"]!.error("count must be at most \(Self.maxActorCount)",
+                                    hint: "an actor stands for a few identities; for many users at once, run a load (load: concurrency)")
+        }
         let setup = try f["setup"].map { s throws(Diagnostic) in try s.items("setup").map { n throws(Diagnostic) in try step(n) } } ?? []
         return ActorDeclaration(name: name, count: count, setup: setup, location: keyLocation)
     }
+
+    /// The most instances an actor can have.
+    static let maxActorCount = 10_000
 
     /// The keys each channel kind accepts besides its own and `for`.
     static let channelKeys: [Channel.Kind: [String]] = [
@@ -466,7 +474,7 @@ struct ContractReader {
         guard parts.count == 2, parts[0] == parts[0].uppercased(), parts[0].allSatisfy(\.isLetter) else {
             throw node.error("'\(text)' is not a request line", hint: "write METHOD SERVICE /path (like POST api /offers) or METHOD URL")
         }
-        let (service, target) = try serviceAndTarget(YAMLNode(node: .init(parts[1], .implicit, .plain), file: file)
+        let (service, target) = try serviceAndTarget(YAMLNode(node: .init(parts[1], .implicit, .plain), file: file, end: node.end)
             .relocated(to: node), what: "http")
         var body: Payload?
         if let j = f["json"] { body = .json(try j.json()) }
@@ -717,6 +725,6 @@ extension YAMLNode {
     func relocated(to other: YAMLNode) -> YAMLNode {
         var scalar = node.scalar!
         scalar.mark = other.node.mark
-        return YAMLNode(node: .scalar(scalar), file: file)
+        return YAMLNode(node: .scalar(scalar), file: file, end: other.end)
     }
 }

@@ -5,10 +5,12 @@ import Yams
 struct YAMLNode {
     let node: Node
     let file: String
+    /// The end of the file's text, which no location passes.
+    let end: TextEnd
 
     var location: SourceLocation {
         let mark = node.mark
-        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+        return end.location(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
     func error(_ message: String, hint: String? = nil) -> Diagnostic {
@@ -33,10 +35,10 @@ struct YAMLNode {
         var seen: Set<String> = []
         var out: [(key: String, keyNode: YAMLNode, value: YAMLNode)] = []
         for (k, v) in mapping {
-            let keyNode = YAMLNode(node: k, file: file)
+            let keyNode = YAMLNode(node: k, file: file, end: end)
             guard let key = k.scalar?.string else { throw keyNode.error("keys in \(what) must be plain names") }
             if !seen.insert(key).inserted { throw keyNode.error("'\(key)' appears twice in \(what)") }
-            out.append((key, keyNode, YAMLNode(node: v, file: file)))
+            out.append((key, keyNode, YAMLNode(node: v, file: file, end: end)))
         }
         return out
     }
@@ -54,12 +56,12 @@ struct YAMLNode {
 
     func items(_ what: String) throws(Diagnostic) -> [YAMLNode] {
         guard let seq = node.sequence else { throw error("\(what) must be a list, found \(kindName)", hint: "write it as [a, b] or one '- item' per line") }
-        return seq.map { YAMLNode(node: $0, file: file) }
+        return seq.map { YAMLNode(node: $0, file: file, end: end) }
     }
 
     /// A list, or a single item read as a list of one.
     func itemsOrOne() -> [YAMLNode] {
-        if let seq = node.sequence { return seq.map { YAMLNode(node: $0, file: file) } }
+        if let seq = node.sequence { return seq.map { YAMLNode(node: $0, file: file, end: end) } }
         return [self]
     }
 
@@ -107,19 +109,21 @@ struct YAMLNode {
         if let mapping = node.mapping {
             var members: [String: JSONValue] = [:]
             for (k, v) in mapping {
-                guard let key = k.scalar?.string else { throw YAMLNode(node: k, file: file).error("object keys must be text") }
-                members[key] = try YAMLNode(node: v, file: file).json()
+                guard let key = k.scalar?.string else { throw YAMLNode(node: k, file: file, end: end).error("object keys must be text") }
+                members[key] = try YAMLNode(node: v, file: file, end: end).json()
             }
             return .object(members)
         }
-        if let seq = node.sequence { return .array(try seq.map { n throws(Diagnostic) in try YAMLNode(node: n, file: file).json() }) }
+        if let seq = node.sequence { return .array(try seq.map { n throws(Diagnostic) in try YAMLNode(node: n, file: file, end: end).json() }) }
         guard let scalar = node.scalar else { throw error("aliases are not supported here") }
         // Template references must be valid even inside JSON bodies and matchers.
         if scalar.string.hasTemplateReference { _ = try template("a value") }
         if scalar.style != .plain { return .string(scalar.string) }
         if isNull { return .null }
         if let b = node.bool { return .bool(b) }
-        if let i = node.int { return .number(Double(i)) }
+        // Yams reads a YAML 1.1 base-60 integer (1:30 is 90) in Int arithmetic that traps on overflow; as a Double
+        // it cannot trap, and a number that fits is the same.
+        if !scalar.string.contains(":"), let i = node.int { return .number(Double(i)) }
         if let f = node.float { return .number(f) }
         return .string(scalar.string)
     }

@@ -2,13 +2,17 @@
 ///
 /// A unit is required: `within: 500` could mean 500 ms or 500 s, and guessing wrong hides a slow delivery.
 public enum DurationText {
-    /// Parses `text`, or returns `nil` when it is not a duration with a unit.
+    /// Parses `text`, or returns `nil` when it is not a duration with a unit, or one too long to count in 64-bit
+    /// nanoseconds (292 years).
     public static func parse(_ text: String) -> Duration? {
         let t = text.trimmingCharacters(in: " ")
         let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("ns", 1e-9), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where t.hasSuffix(suffix) {
             guard let n = Double(t.dropLast(suffix.count)), n >= 0, n.isFinite else { return nil }
-            return .nanoseconds(Int64((n * scale * 1e9).rounded()))
+            let nanoseconds = (n * scale * 1e9).rounded()
+            // Double(Int64.max) is 2^63, one more than Int64.max: below it, the conversion cannot trap.
+            guard nanoseconds < Double(Int64.max) else { return nil }
+            return .nanoseconds(Int64(nanoseconds))
         }
         return nil
     }

@@ -322,7 +322,8 @@ struct RedisTests {
             let waiting = Task { try await blocked.command(["BLPOP", "never", "0"], timeout: .seconds(30)) }
             try await Task.sleep(for: .milliseconds(100))
             let (_, closeTime) = await timed { await blocked.close() }
-            #expect(closeTime < .milliseconds(500), "close took \(closeTime)")
+            // Not the command's 30 s: a tenth of it, so that a busy machine cannot fail the check.
+            #expect(closeTime < .seconds(3), "close waited for the command: \(closeTime)")
             let failure = await #expect(throws: TransportError.self) { _ = try await waiting.value }
             #expect(failure?.isClosed == true, "\(String(describing: failure))")
 

@@ -6,12 +6,14 @@ import PackageDescription
 
 // A path dependency is known by its folder's name, which is whatever the checkout of Herald is called.
 let herald = URL(fileURLWithPath: Context.packageDirectory).deletingLastPathComponent().lastPathComponent
-let engine: [Target.Dependency] = [.product(name: "HeraldEngine", package: herald)]
+let engine: [Target.Dependency] = [.product(name: "HeraldEngine", package: herald), "FuzzSupport"]
 
 let package = Package(
     name: "HeraldFuzz",
     dependencies: [.package(path: "..")],
     targets: [
+        // What the targets share: `require`, an invariant check that says what broke before libFuzzer takes the crash.
+        .target(name: "FuzzSupport"),
         // A contract file's text through the loader and the planner, as `herald validate` takes it.
         .executableTarget(name: "FuzzContractLoader", dependencies: engine),
         // Bytes of an event stream through the SSE parser, whole and in chunks.

@@ -1,3 +1,4 @@
+import FuzzSupport
 import HeraldContract
 import HeraldCore
 import HeraldPlan

@@ -1,3 +1,4 @@
+import FuzzSupport
 import Foundation
 import HeraldContract
 import HeraldCore

@@ -67,8 +67,8 @@ public enum Runner {
 
     /// A load run's execution threads, which its workers' lanes share: each thread is an event loop, so a worker
     /// waiting for a response holds none of the others up. One per core but one, which is left to the transports'
-    /// threads (libwebsockets' service thread above all, which receives every flow's frames): on 2 cores, two
-    /// execution threads raised the rate little and made the p99 worse than one.
+    /// threads (libwebsockets' service thread above all, which receives every flow's frames); on this 2-core machine
+    /// `ramp` measured one and two execution threads alike, within the noise of a shared host.
     final class LanePool: Sendable {
         private let threads: [ExecutionThread]
         private let client = HTTPClient()

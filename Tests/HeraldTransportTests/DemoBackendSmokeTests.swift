@@ -1,12 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HeraldDemoBackend
+import HeraldTransport
 import Synchronization
 import Testing
 
-/// Smoke tests of the bundled demo backend over plain HTTP (Foundation's client, not Herald's transport):
+/// Smoke tests of the bundled demo backend over plain HTTP (Herald's HTTP client, none of its runner):
 /// it starts, answers, produces the right notification lists with and without defects, and stops.
 @Suite struct DemoBackendSmokeTests {
     @Test func servesHealthAndStopsWhenTheScopeEnds() async throws {
@@ -147,7 +145,8 @@ private struct Marketplace {
     }
 }
 
-/// A minimal JSON-over-HTTP client for the tests.
+/// A minimal JSON-over-HTTP client for the tests, on Herald's own HTTP client (Foundation's URLSession runs a curl of
+/// its own whose allocations LeakSanitizer reports).
 private struct Client {
     struct Reply {
         let status: Int
@@ -155,6 +154,7 @@ private struct Client {
     }
 
     let base: String
+    private static let http = HTTPClient()
 
     init(_ base: String) { self.base = base }
 
@@ -165,15 +165,12 @@ private struct Client {
 
     @discardableResult
     func call(_ method: String, _ path: String, token: String? = nil, rawBody: Data?) async throws -> Reply {
-        var request = URLRequest(url: try #require(URL(string: base + path)))
-        request.httpMethod = method
-        request.httpBody = rawBody
-        request.timeoutInterval = 5
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if rawBody != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let json = data.isEmpty ? [:] : (try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
-        return Reply(status: status, json: json)
+        var headers: [HTTPHeader] = []
+        if let token { headers.append(HTTPHeader("Authorization", "Bearer \(token)")) }
+        if rawBody != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
+        let response = try await Self.http.send(HTTPRequest(method: method, url: base + path, headers: headers,
+                                                            body: rawBody.map { Array($0) }, timeout: .seconds(5)))
+        let json = response.body.isEmpty ? [:] : (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] ?? [:])
+        return Reply(status: response.status, json: json)
     }
 }

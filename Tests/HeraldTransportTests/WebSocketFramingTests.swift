@@ -172,19 +172,19 @@ struct WebSocketFramingTests {
         try await server.finish()
     }
 
-    @Test("a server that accepts TCP but never answers the upgrade hits the connect timeout")
+    @Test("a server that accepts TCP but never answers the upgrade hits the connect timeout, which says so")
     func upgradeTimeout() async throws {
-        let server = try ScriptedServer { peer, _ in
-            _ = try peer.readRequestHead()
-            _ = peer.waitForEOF()
-        }
+        let server = try ScriptedServer.silent()
+        let url = "ws://127.0.0.1:\(server.port)/"
         try await withWebSocketEngine { engine in
             let (error, elapsed) = await timed {
                 await #expect(throws: TransportError.self) {
-                    _ = try await engine.connect(WebSocketOptions(url: "ws://127.0.0.1:\(server.port)/", connectTimeout: .seconds(1)))
+                    _ = try await engine.connect(WebSocketOptions(url: url, connectTimeout: .seconds(1)))
                 }
             }
             #expect(error?.isTimeout == true, "\(String(describing: error))")
+            #expect(error?.description == "\(url): timed out after 1 s (the server accepted the connection but never answered the WebSocket upgrade)")
+            #expect(error?.exitStatus == .infrastructure)
             #expect(elapsed >= .milliseconds(990))
             // The server holds the connection for 30 s.
             #expect(elapsed < .seconds(10), "a hang, not a 1 s timeout: \(elapsed)")

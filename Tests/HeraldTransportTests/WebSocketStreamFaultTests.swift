@@ -50,24 +50,6 @@ struct WebSocketStreamFaultTests {
         try await server.finish()
     }
 
-    @Test("a server that accepts TCP and never answers the upgrade: a connect timeout that says so")
-    func stalledHandshake() async throws {
-        let server = try ScriptedServer { peer, _ in
-            _ = try peer.readRequestHead()
-            _ = peer.waitForEOF()
-        }
-        let url = "ws://127.0.0.1:\(server.port)/"
-        try await withWebSocketEngine { engine in
-            let error = try await #require(throws: TransportError.self) {
-                _ = try await engine.connect(WebSocketOptions(url: url, connectTimeout: .seconds(1)))
-            }
-            #expect(error.isTimeout)
-            #expect(error.description == "\(url): timed out after 1 s (the server accepted the connection but never answered the WebSocket upgrade)")
-            #expect(error.exitStatus == .infrastructure)
-        }
-        try await server.finish()
-    }
-
     /// Upgrade responses that are not a WebSocket handshake, and what the error must say about each.
     static let wrongHandshakes: [(response: String, says: String)] = [
         ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n",

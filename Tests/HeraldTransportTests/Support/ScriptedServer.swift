@@ -59,6 +59,14 @@ final class ScriptedServer: Sendable {
         throw ScriptFailure("the server script did not finish within \(timeout)")
     }
 
+    /// A server that reads one request and never answers it; it lets go when the client hangs up.
+    static func silent() throws -> ScriptedServer {
+        try ScriptedServer { peer, _ in
+            _ = try peer.readRequestHead()
+            _ = peer.waitForEOF()
+        }
+    }
+
     /// A loopback port that refuses connections for as long as the tests run: held bound, never listened on, so
     /// that a server another test starts meanwhile cannot take it.
     static func closedPort() throws -> Int { try LoopbackPort.refusing() }

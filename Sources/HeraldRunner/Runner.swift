@@ -66,14 +66,13 @@ public enum Runner {
     }
 
     /// A load run's execution threads, which its workers' lanes share: each thread is an event loop, so a worker
-    /// waiting for a response holds none of the others up. One per core but one, which is left to the transports'
-    /// threads (libwebsockets' service thread above all, which receives every flow's frames); on this 2-core machine
-    /// `ramp` measured one and two execution threads alike, within the noise of a shared host.
+    /// waiting for a response holds none of the others up. One per core: on this 2-core machine, quiet, `ramp` ran
+    /// 25–40% more cycles/s with two than with one (leaving a core to libwebsockets' thread), at a p99 within 10%.
     final class LanePool: Sendable {
         private let threads: [ExecutionThread]
         private let client = HTTPClient()
 
-        init(threads count: Int = ProcessInfo.processInfo.activeProcessorCount - 1) {
+        init(threads count: Int = ProcessInfo.processInfo.activeProcessorCount) {
             threads = (0..<max(1, count)).compactMap { _ in ExecutionThread() }
         }
 

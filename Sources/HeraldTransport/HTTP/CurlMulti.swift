@@ -91,11 +91,15 @@ final class CurlMulti: @unchecked Sendable {
         }
     }
 
-    /// Ends every transfer still in flight with `error`, and frees the handles.
+    /// Ends every transfer still in flight with `error`, and frees the easy handles. The multi handle itself lives
+    /// until this object goes: a cancellation handler that still holds it may call `wakeup()` late.
     func close(with error: @autoclosure () -> any Error) {
         while let transfer = active.first { end(transfer.handle, with: .failure(error())) }
         for handle in idle { curl_easy_cleanup(handle) }
         idle = []
+    }
+
+    deinit {
         curl_multi_cleanup(multi)
     }
 

@@ -1,14 +1,16 @@
-/// An HTTP client on libcurl. Requests run on worker threads of their own (not the Swift cooperative pool), each
-/// reusing one curl handle, so keep-alive connections are reused between requests.
+/// An HTTP client on libcurl. A request made on an ``ExecutionThread`` goes onto that thread's curl multi handle; any
+/// other runs on a worker thread of the client's own (not the Swift cooperative pool). Either way curl handles are
+/// reused, so keep-alive connections are reused between requests.
 public final class HTTPClient: Sendable {
     private let pool: CurlWorkerPool
 
-    /// Creates a client that runs up to 8 requests at once (more wait in line).
+    /// Creates a client whose worker threads run up to 8 requests at once (more wait in line); requests on an
+    /// execution thread are not counted.
     public convenience init() {
         self.init(maxConcurrentRequests: 8)
     }
 
-    /// Creates a client that runs up to `maxConcurrentRequests` requests at once.
+    /// Creates a client whose worker threads run up to `maxConcurrentRequests` requests at once.
     public init(maxConcurrentRequests: Int) {
         pool = CurlWorkerPool(maxWorkers: maxConcurrentRequests)
     }

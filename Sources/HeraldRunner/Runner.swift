@@ -21,7 +21,8 @@ public struct RunnerOptions: Sendable {
     public var onEntry: (@Sendable (LiveEntry) -> Void)?
     /// Opens channel connections in place of the real transports (tests); `nil`, the default, for the real ones.
     var connector: ChannelConnector?
-    /// The WebSocket engine the contracts' connections share (a load run's flows); `nil` for one per contract.
+    /// The WebSocket engine the contracts' connections share (a load run's flows, contracts run with `jobs`); `nil`
+    /// for one per contract.
     var sharedEngine: SharedWebSocketEngine?
 
     /// Creates options.
@@ -55,7 +56,18 @@ public enum Runner {
     /// cleanup steps always run. Cancelling the calling task (Ctrl-C) stops the run at the next wait; contracts not
     /// started by then, or after a failure with `failFast`, are skipped. Results come in the plans' order.
     public static func run(_ plans: [ContractPlan], options: RunnerOptions) async -> RunResult {
-        await run(plans, options: options, lane: nil)
+        guard options.jobs > 1, plans.count > 1, options.sharedEngine == nil else {
+            return await run(plans, options: options, lane: nil)
+        }
+        // Contracts that run at once share one WebSocket engine, so that the process has one libwebsockets context:
+        // lws 4.1.6 formats its log lines, where Herald reads which framing rule a server broke, in one static
+        // buffer, and two contexts logging at once could name one connection's violation for another.
+        var shared = options
+        let engine = SharedWebSocketEngine()
+        shared.sharedEngine = engine
+        let result = await run(plans, options: shared, lane: nil)
+        await engine.shutdown()
+        return result
     }
 
     /// What a lane keeps from one run to the next: the execution thread it runs on (with that thread's kept-alive

@@ -15,7 +15,8 @@ import Darwin
 ///
 /// Best effort by design: lws 4.1.6 (built with `LWS_MAX_SMP` 1) formats every log line in one static buffer, so
 /// when several engines' threads log at the same moment a line can be overwritten before it is read. The violation
-/// is then reported as `rejectedFrame`, still with 1002; one engine per process, as the runner has, never races.
+/// is then reported as `rejectedFrame`, or as the one the other engine's line names, still with 1002. A run keeps to
+/// one engine (contracts run with `--jobs` and a load run's flows share it), which never races.
 enum LwsFrameViolations {
     /// The lines of lws 4.1.6's client parser (lib/roles/ws/client-parser-ws.c) and what each one means.
     private static let lines: [(prefix: String, violation: WebSocketViolation)] = [

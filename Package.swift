@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "herald", targets: ["herald"]),
         .executable(name: "herald-demo", targets: ["herald-demo"]),
         .executable(name: "herald-bench", targets: ["herald-bench"]),
+        .executable(name: "herald-agent", targets: ["herald-agent"]),
         .library(name: "HeraldCLI", targets: ["HeraldCLI"]),
         // The pipeline's modules, for packages that call them directly: Fuzz/ builds its libFuzzer targets on these.
         .library(name: "HeraldEngine", targets: ["HeraldCore", "HeraldContract", "HeraldPlan", "HeraldJudge", "HeraldTransport"]),
@@ -54,6 +55,21 @@ let package = Package(
                 ],
                 swiftSettings: strict),
         .executableTarget(name: "herald", dependencies: ["HeraldCLI"], swiftSettings: strict),
+
+        // `herald agent`: the TestAgent REST API on Hummingbird, an executable of its own so that the server's
+        // libraries do not load with every `herald` command (`herald agent` runs it).
+        .target(name: "HeraldAgent",
+                dependencies: [
+                    "HeraldCore", "HeraldContract", "HeraldPlan", "HeraldRunner", "HeraldTransport",
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                ],
+                swiftSettings: strict),
+        .executableTarget(name: "herald-agent",
+                          dependencies: [
+                              "HeraldAgent", "HeraldCore", "HeraldContract", "HeraldPlan",
+                              .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                          ],
+                          swiftSettings: strict),
 
         // The bundled demo backend: a small marketplace with switchable defects.
         .target(name: "HeraldDemoBackend",

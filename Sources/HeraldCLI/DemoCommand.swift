@@ -134,15 +134,7 @@ final class DemoBackendProcess {
     }
 
     /// The `herald-demo` executable beside the running `herald`.
-    static func executable() throws -> String {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let path = ((me as NSString).deletingLastPathComponent as NSString).appendingPathComponent("herald-demo")
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw InfrastructureError("the demo backend is not built: no executable at \(path)",
-                                      hint: "build it with: swift build --product herald-demo (the same configuration as herald)")
-        }
-        return path
-    }
+    static func executable() throws -> String { try Sibling.executable("herald-demo", what: "the demo backend") }
 
     /// Starts the backend on a free port, with the given defects and broker options (`--nats URL` …), and waits
     /// (up to ``startTimeout``) for it to say where it listens. Its standard error is herald's, so what it says

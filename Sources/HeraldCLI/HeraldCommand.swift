@@ -12,7 +12,7 @@ public struct HeraldCommand: AsyncParsableCommand {
             3 infrastructure error (a service or socket failed before judging was possible).
             """,
         version: heraldVersion,
-        subcommands: [RunCommand.self, ValidateCommand.self, TailCommand.self, DemoCommand.self, MergeCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self, TailCommand.self, DemoCommand.self, AgentCommand.self, MergeCommand.self],
         defaultSubcommand: nil
     )
 

@@ -10,13 +10,13 @@ actor ContractExecution {
     /// A verdict known at once, or an event expectation with what its step's wait decided. A pass stands (frames after
     /// the window cannot undo it); anything else is judged again at the end over the whole timeline, where an event
     /// that came after its window turns "missing" into "late", and a wait cut short becomes "not run".
-    private enum Slot {
+    enum Slot {
         case fixed(Verdict)
         case event(BoundExpectation, trigger: MonotonicInstant, decided: Verdict?)
     }
 
     /// Stops the steps of a contract.
-    private struct Stop: Error {}
+    struct Stop: Error {}
 
     let plan: ContractPlan
     let options: RunnerOptions
@@ -27,10 +27,12 @@ actor ContractExecution {
     let http: HTTPExecutor
     let brokers: BrokerClients
     var bindings: Bindings
-    private var slots: [Slot] = []
+    var slots: [Slot] = []
     var infrastructureError: String?
     var interrupted = false
     var hub: ChannelHub?
+    /// Told when a step's action is done, before its events are awaited (`herald agent` answers an action then).
+    var acted: (@Sendable (SourceLocation) -> Void)?
     /// Set for `herald tail`: open only these channels for this actor, and listen instead of running steps.
     let tail: Tail?
 
@@ -98,7 +100,7 @@ actor ContractExecution {
     // MARK: - Phases
 
     private func main() async {
-        do {
+        await recordingFailures {
             // The WebSocket engine (a libwebsockets context and its service thread) is made only for a contract that
             // has a WebSocket channel, or lent by the load run whose flow this is.
             if contract.channels.contains(where: { $0.kind == .websocket }) {
@@ -120,6 +122,17 @@ actor ContractExecution {
             } else {
                 try await body(engine: nil)
             }
+        }
+    }
+
+    /// Runs `work`; what stops it (a failed step, an interrupt, an infrastructure error) becomes the result's state.
+    /// Returns whether it ran to its end.
+    @discardableResult
+    func recordingFailures(_ work: () async throws -> Void) async -> Bool {
+        do {
+            try await work()
+            if Task.isCancelled { interrupted = true }
+            return !Task.isCancelled
         } catch is Stop {
         } catch is CancellationError {
             interrupted = true
@@ -133,9 +146,22 @@ actor ContractExecution {
             infrastructureError = "\(error)"
         }
         if Task.isCancelled { interrupted = true }
+        return false
     }
 
     private func body(engine: WebSocketEngine?) async throws {
+        try await prepare(engine: engine)
+        if let tail {
+            progress("listening")
+            // Listens for the duration asked for, or until Ctrl-C cancels the task.
+            if let duration = tail.duration { try await Task.sleep(for: duration) } else { await Wakeup().wait() }
+            return
+        }
+        try await runSteps { _ in true }
+    }
+
+    /// Health checks, actor setup, then every channel behind the readiness barrier.
+    func prepare(engine: WebSocketEngine?) async throws {
         progress("waiting for services")
         try await awaitHealth()
         for actor in plan.actors where tail == nil || tail?.actor == actor {
@@ -153,13 +179,11 @@ actor ContractExecution {
             let only = tail.map { t in { (channel: Channel, actor: ActorInstance?) in t.channels.contains(channel.name) && (actor == nil || actor == t.actor) } }
             try await hub.openAll(plan: plan, bindings: bindings, insecure: options.insecure || plan.options.insecure, only: only)
         }
-        if let tail {
-            progress("listening")
-            // Listens for the duration asked for, or until Ctrl-C cancels the task.
-            if let duration = tail.duration { try await Task.sleep(for: duration) } else { await Wakeup().wait() }
-            return
-        }
-        for (i, step) in contract.steps.enumerated() {
+    }
+
+    /// The contract's steps that `include` picks, in order.
+    func runSteps(_ include: (Step) -> Bool) async throws {
+        for (i, step) in contract.steps.enumerated() where include(step) {
             try Task.checkCancellation()
             progress("step \(i + 1)/\(contract.steps.count): \(step.label)")
             let scope = bindings.acting(as: step.actor.flatMap { plan.instance($0) })
@@ -187,7 +211,7 @@ actor ContractExecution {
         await brokers.closeAll()
     }
 
-    private func awaitHealth() async throws {
+    func awaitHealth() async throws {
         for service in contract.services {
             guard let health = service.health else { continue }
             let timeout = service.healthTimeout ?? contract.defaults.healthTimeout
@@ -217,7 +241,7 @@ actor ContractExecution {
 
     // MARK: - Steps
 
-    private func run(_ step: Step, label: String, idPrefix: String, scope: Bindings, setupOf actor: ActorInstance?,
+    func run(_ step: Step, label: String, idPrefix: String, scope: Bindings, setupOf actor: ActorInstance?,
                      isCleanup: Bool = false) async throws {
         timeline.record(.step(StepRecord(label: label, location: step.location)), actor: scope.currentActor?.description)
         // Caches are read once before the action, so that a failure can show what was there before.
@@ -281,6 +305,7 @@ actor ContractExecution {
             notChecked(probes)
             throw error
         }
+        acted?(step.location)
         func events() async throws -> Bool {
             guard !step.events.isEmpty else { return false }
             // The step's captures are bound now: the expectations may use them.
@@ -335,7 +360,7 @@ actor ContractExecution {
         }
     }
 
-    private func bind(_ name: String, _ value: JSONValue, for actor: ActorInstance?) {
+    func bind(_ name: String, _ value: JSONValue, for actor: ActorInstance?) {
         if redactor.isSecretName(name), case .string(let s) = value { redactor.add(secret: s) }
         if let actor { bindings.actorFields[actor, default: [:]][name] = value } else { bindings.captures[name] = value }
     }
@@ -449,7 +474,7 @@ actor ContractExecution {
 
     // MARK: - Result
 
-    private func result(started: MonotonicInstant) -> ContractResult {
+    func result(started: MonotonicInstant) -> ContractResult {
         // The connections are closed by now. The frames are read back from the timeline only if a verdict needs them.
         let drops = store.disconnects
         var frames: [ObservedFrame]?

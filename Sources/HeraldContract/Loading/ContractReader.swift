@@ -8,7 +8,8 @@ struct ContractReader {
 
     mutating func contract(_ root: YAMLNode) throws(Diagnostic) -> Contract {
         let f = try root.fields("a contract", allowed: ["contract", "description", "tags", "vars", "defaults", "services",
-                                                        "actors", "channels", "steps", "cleanup", "redact", "load", "thresholds"])
+                                                        "actors", "channels", "steps", "cleanup", "redact", "load", "thresholds",
+                                                        "outputs"])
         let nameNode = try f.required("contract", hint: "start the file with 'contract: <what it checks>'")
         var defaults = Defaults()
         if let d = f["defaults"] {
@@ -35,7 +36,7 @@ struct ContractReader {
             for pair in try c.pairs("channels") { channels.append(try channel(pair.key, pair.value, keyLocation: pair.keyNode.location)) }
         }
         let stepsNode = try f.required("steps", hint: "a contract needs at least one step under 'steps:'")
-        let steps = try stepsNode.items("steps").map { n throws(Diagnostic) in try step(n) }
+        let steps = try stepsNode.items("steps").map { n throws(Diagnostic) in try step(n, mayNameAction: true) }
         if steps.isEmpty { throw stepsNode.error("'steps' is empty", hint: "add at least one step") }
         let cleanup = try f["cleanup"].map { c throws(Diagnostic) in try c.items("cleanup").map { n throws(Diagnostic) in try step(n) } } ?? []
         var contract = Contract(
@@ -54,6 +55,9 @@ struct ContractReader {
             redact: try f["redact"].map { r throws(Diagnostic) in try r.itemsOrOne().map { n throws(Diagnostic) in try n.string("a redacted name") } } ?? []
         )
         contract.load = try f["load"].map { n throws(Diagnostic) in try load(n) }
+        if let o = f["outputs"] {
+            for pair in try o.pairs("outputs") { contract.outputs.append((pair.key, try pair.value.json())) }
+        }
         contract.thresholds = try f["thresholds"].map { t throws(Diagnostic) in
             try t.itemsOrOne().map { n throws(Diagnostic) in try threshold(n) }
         } ?? []
@@ -299,14 +303,34 @@ struct ContractReader {
 
     static let stepKinds = ["http", "poll", "send", "sleep", "shell", "publish", "request", "redis"]
     static let stepKeys = stepKinds + ["name", "as", "headers", "query", "json", "body", "text", "timeout", "expect", "capture",
-                                       "events", "cache", "until", "every", "within", "record", "seen", "command", "qos", "retain"]
+                                       "events", "cache", "until", "every", "within", "record", "seen", "command", "qos", "retain",
+                                       "action"]
 
-    func step(_ node: YAMLNode) throws(Diagnostic) -> Step {
+    /// A step; only the contract's own steps (`mayNameAction`) can belong to an agent action, not setup or cleanup.
+    func step(_ node: YAMLNode, mayNameAction: Bool = false) throws(Diagnostic) -> Step {
+        var s = try stepBody(node)
+        let f = try node.fields("a step", allowed: Self.stepKeys)
+        if let a = f["action"] {
+            guard mayNameAction else {
+                throw a.error("'action' names an agent action, which only the contract's steps: have",
+                              hint: "setup and cleanup steps run when a test is prepared and cleaned up; remove 'action'")
+            }
+            let name = try a.string("action")
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw a.error("an action name is letters, digits, '-', '_' or '.', found '\(name)'",
+                              hint: "name the action as the orchestrator asks for it, like action: submitOrder")
+            }
+            s.actionName = name
+        }
+        return s
+    }
+
+    private func stepBody(_ node: YAMLNode) throws(Diagnostic) -> Step {
         let f = try node.fields("a step", allowed: Self.stepKeys)
         let kinds = f.pairs.filter { Self.stepKinds.contains($0.key) }
         if kinds.isEmpty, f.has("events") {
             // A step that only waits for events (pushed on connect, or after an earlier step).
-            if let other = f.pairs.first(where: { $0.key != "name" && $0.key != "events" }) {
+            if let other = f.pairs.first(where: { !["name", "events", "action"].contains($0.key) }) {
                 throw other.keyNode.error("'\(other.key)' needs an action in its step",
                                           hint: "a step without an action only waits for its events:; add http:, publish:, … or remove '\(other.key)'")
             }

@@ -32,6 +32,15 @@ public struct Contract: Sendable {
     public var load: LoadDeclaration? = nil
     /// Conditions every level of a load run must meet (`thresholds:`), unless `--threshold` gives others.
     public var thresholds: [Threshold] = []
+    /// Values handed to an orchestrator that drives the contract through `herald agent` (`outputs:`), rendered with
+    /// what is known after each phase.
+    public var outputs: [(name: String, value: JSONValue)] = []
+
+    /// The agent actions the steps are grouped under (`action:`), in the order they first appear.
+    public var actionNames: [String] {
+        var seen: Set<String> = []
+        return steps.compactMap(\.actionName).filter { seen.insert($0).inserted }
+    }
 
     /// The service named `name`.
     public func service(_ name: String) -> Service? { services.first { $0.name == name } }
@@ -243,6 +252,9 @@ public struct Step: Sendable {
     public var caches: [CacheExpectation] = []
     /// Where the step is written.
     public var location: SourceLocation
+    /// The agent action the step belongs to (`action:`): `herald agent` runs it when an orchestrator asks for that
+    /// action; `herald run` runs every step in order whatever its action.
+    public var actionName: String? = nil
 
     /// A short label: the name, or the action as written.
     public var label: String { name ?? action.summary }

@@ -2,15 +2,19 @@ import Foundation
 import HeraldCore
 
 /// Reads `--env-file` files: `KEY=VALUE` lines, `#` comments, optional `export ` and quotes.
-enum EnvFile {
-    static func load(_ path: String) throws -> [String: String] {
+public enum EnvFile {
+    /// The `KEY=VALUE` pairs of the file at `path`.
+    ///
+    /// - Throws: `ContractErrors` when the file cannot be read or a line is not `KEY=VALUE`.
+    public static func load(_ path: String) throws -> [String: String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ContractErrors([Diagnostic("cannot read env file", at: SourceLocation(file: path, line: 1, column: 1))])
         }
         return try parse(text, file: path)
     }
 
-    static func parse(_ text: String, file: String) throws -> [String: String] {
+    /// The `KEY=VALUE` pairs of `text`, read from `file` (for positions in errors).
+    public static func parse(_ text: String, file: String) throws -> [String: String] {
         var out: [String: String] = [:]
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var line = raw.trimmingCharacters(in: .whitespaces)

@@ -24,13 +24,17 @@ public enum HeraldAgent {
         let app = Application(router: router, configuration: .init(address: .hostname(inputs.host, port: inputs.port)),
                               onServerRunning: { channel in onListening(channel.localAddress?.port ?? inputs.port) },
                               logger: logger)
+        let outcome: Result<Void, any Error>
         do {
             try await app.runService(gracefulShutdownSignals: [])
+            outcome = .success(())
         } catch {
-            await tests.cleanUpAll()
-            throw error
+            outcome = .failure(error)
         }
-        await tests.cleanUpAll()
+        // In a task that does not inherit the cancellation that stopped the server (SIGTERM): the cleanup steps'
+        // requests must run.
+        await Task.detached { await tests.cleanUpAll() }.value
+        try outcome.get()
     }
 }
 

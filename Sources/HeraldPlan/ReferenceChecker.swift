@@ -36,6 +36,7 @@ struct ReferenceChecker {
         }
         for a in contract.actors { for s in a.setup { try check(s, actorContext: true) } }
         for s in contract.steps + contract.cleanup { try check(s, actorContext: false) }
+        for o in contract.outputs { try check(o.value.templateReferences, at: o.location, actorContext: false) }
     }
 
     func references(_ p: Payload) -> [VariableReference] {

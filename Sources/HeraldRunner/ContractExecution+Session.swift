@@ -50,7 +50,7 @@ extension ContractExecution {
     /// later action) are left out. Masked.
     func outputs() -> [String: JSONValue] {
         var out: [String: JSONValue] = [:]
-        for (name, value) in contract.outputs {
+        for (name, value, _) in contract.outputs {
             if let v = try? value.rendered(in: bindings) { out[name] = redactor.redact(v) }
         }
         return out

@@ -26,6 +26,8 @@ public actor ContractSession {
     public nonisolated let plan: ContractPlan
     private let execution: ContractExecution
     private let engine: SharedWebSocketEngine?
+    /// Opens the channels in place of the real transports (tests); `nil` for the real ones.
+    private let connector: ChannelConnector?
     private let started = MonotonicInstant.now()
     /// The action in flight: its steps, then the wait for their events.
     private var running: Task<Void, Never>?
@@ -35,8 +37,13 @@ public actor ContractSession {
     ///
     /// - Throws: when the contract's variables cannot be bound.
     public init(plan: ContractPlan, client: HTTPClient, engine: SharedWebSocketEngine?, insecure: Bool = false) throws {
+        try self.init(plan: plan, client: client, engine: engine, insecure: insecure, connector: nil)
+    }
+
+    init(plan: ContractPlan, client: HTTPClient, engine: SharedWebSocketEngine?, insecure: Bool, connector: ChannelConnector?) throws {
         self.plan = plan
         self.engine = engine
+        self.connector = connector
         var options = RunnerOptions(insecure: insecure)
         options.sharedEngine = engine
         execution = try ContractExecution(plan: plan, client: client, options: options, progress: { _ in })
@@ -47,7 +54,8 @@ public actor ContractSession {
     public func prepare(data: [String: JSONValue]) async -> Outcome {
         await execution.bindData(data)
         let first = await execution.slotCount
-        let completed = await execution.prepareSession(engine: engine)
+        let (execution, engine) = (execution, engine)
+        let completed = await ChannelConnector.$current.withValue(connector) { await execution.prepareSession(engine: engine) }
         return await outcome(from: first, completed: completed)
     }
 

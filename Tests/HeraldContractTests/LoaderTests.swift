@@ -69,6 +69,32 @@ func diagnostics(_ text: String, vars: [String: String] = [:]) -> [Diagnostic] {
         #expect(plan.actors.map(\.description) == ["buyer", "seller[0]", "seller[1]"])
     }
 
+    @Test("steps name the agent action they belong to; outputs are kept in order; herald run still sees every step")
+    func agentActionsAndOutputs() throws {
+        let yaml = """
+            contract: actions
+            services:
+              api: { url: "http://127.0.0.1:1" }
+            outputs:
+              buyerId: "${run.id}"
+              order: { id: "${orderId}" }
+            steps:
+              - http: GET api /health
+              - http: POST api /orders
+                action: submitOrder
+                capture: { orderId: $.id }
+              - http: GET api /orders
+                action: submitOrder
+              - http: DELETE api /orders
+                action: cancel-order.v2
+            """
+        let c = try ContractLoader.parse(yaml, file: "c.yaml")
+        #expect(c.steps.map(\.actionName) == [nil, "submitOrder", "submitOrder", "cancel-order.v2"])
+        #expect(c.actionNames == ["submitOrder", "cancel-order.v2"])
+        #expect(c.outputs.map(\.name) == ["buyerId", "order"])
+        #expect(c.outputs.last?.value["id"] == .string("${orderId}"))
+    }
+
     @Test func loadsTheBundledDemoContracts() throws {
         let contracts = try ContractLoader.load(paths: ["contracts"])
         #expect(!contracts.isEmpty)

@@ -86,9 +86,10 @@ struct LoadRunIntegrationTests {
         #expect(run.status == 0, "\(run)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
         let accepted = try #require(lines.firstIndex { $0.hasPrefix("✔ accepted offer notifies only the chosen seller") }, "\(run)")
+        let actions = try #require(lines.firstIndex { $0.hasPrefix("✔ offer accepted through actions") }, "\(run)")
         let order = try #require(lines.firstIndex { $0.hasPrefix("✔ an order travels across every channel") }, "\(run)")
-        #expect(accepted < order, "the contracts' order, whichever ended first")
-        #expect(run.stdout.contains("2 of 2 contracts passed"), "\(run)")
+        #expect(accepted < actions && actions < order, "the contracts' order, whichever ended first")
+        #expect(run.stdout.contains("3 of 3 contracts passed"), "\(run)")
     }
 
     @Test("--repeat 2: a steady contract passes both runs; a defect fails every run with its reason and exit 1")
@@ -145,12 +146,13 @@ struct LoadRunIntegrationTests {
         #expect(junit.contains("<testcase name=\"step 5 › recipients #1 latency p95&lt;=2s at level 2 (2 workers)\""), "\(junit)")
     }
 
-    @Test("a plain run's shard runs its part of the contracts: 2/2 of the demo's two is the second")
+    @Test("a plain run's shard runs its part of the contracts: 2/2 of the demo's three is the second")
     func plainShard() async throws {
         let run = try await herald(["demo", "--shard", "2/2"], limit: .seconds(180))
         #expect(run.status == 0, "\(run)")
-        #expect(run.stdout.contains("✔ an order travels across every channel"), "\(run)")
+        #expect(run.stdout.contains("✔ offer accepted through actions"), "\(run)")
         #expect(!run.stdout.contains("accepted offer notifies only the chosen seller"), "\(run)")
+        #expect(!run.stdout.contains("an order travels across every channel"), "\(run)")
         #expect(run.stdout.contains("1 of 1 contract passed"), "\(run)")
     }
 

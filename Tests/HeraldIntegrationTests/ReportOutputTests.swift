@@ -98,16 +98,10 @@ struct ReportOutputTests {
 
     @Test("tail prints a channel's frames live as one actor")
     func tail() async throws {
-        // The demo backend of `herald demo` is not reachable from outside it; start one through a demo run's binary.
-        let demo = Process()
-        demo.executableURL = try Paths.binaries().appendingPathComponent("herald-demo")
-        demo.arguments = ["--port", "0"]
-        let out = Pipe()
-        demo.standardOutput = out
-        demo.standardError = FileHandle.nullDevice
-        try ChildProcess.launch(demo)
-        defer { ChildProcess.stop(demo) }
-        let url = try await listeningURL(out.fileHandleForReading)
+        // The demo backend of `herald demo` is not reachable from outside it; start one of its own.
+        let demo = try await ServerProcess("herald-demo", ["--port", "0"])
+        defer { demo.stop() }
+        let url = demo.url
         let run = try await herald(["tail", "inbox", "--contract", "contracts/accepted-offer.yaml", "--as", "seller[1]",
                                     "--for", "1s"], environment: ["BASE_URL": url])
         #expect(run.status == 0, "\(run)")
@@ -120,26 +114,6 @@ struct ReportOutputTests {
                                         "--for", "1s"], environment: ["BASE_URL": url])
         #expect(unknown.status == 3, "\(unknown)")
         #expect(unknown.stderr.contains("no channel 'outbox'"), "\(unknown)")
-    }
-
-    /// Reads the demo backend's "listening on URL" line.
-    private func listeningURL(_ handle: FileHandle) async throws -> String {
-        let reader = Task.detached { () -> String? in
-            var buffer = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { return nil }
-                buffer.append(chunk)
-                let text = String(decoding: buffer, as: UTF8.self)
-                if let line = text.split(separator: "\n").first(where: { $0.contains("listening on ") }) {
-                    return line.split(separator: " ").last.map(String.init)
-                }
-            }
-        }
-        let deadline = Task { try await Task.sleep(for: .seconds(20)); reader.cancel() }
-        defer { deadline.cancel() }
-        guard let url = await reader.value else { throw SetupFailure("herald-demo did not say where it listens") }
-        return url
     }
 
     @Test("--timeout stops a run that overstays: cleanup runs, the reports are written and marked partial, exit 3")

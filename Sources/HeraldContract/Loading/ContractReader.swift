@@ -56,7 +56,7 @@ struct ContractReader {
         )
         contract.load = try f["load"].map { n throws(Diagnostic) in try load(n) }
         if let o = f["outputs"] {
-            for pair in try o.pairs("outputs") { contract.outputs.append((pair.key, try pair.value.json())) }
+            for pair in try o.pairs("outputs") { contract.outputs.append((pair.key, try pair.value.json(), pair.keyNode.location)) }
         }
         contract.thresholds = try f["thresholds"].map { t throws(Diagnostic) in
             try t.itemsOrOne().map { n throws(Diagnostic) in try threshold(n) }
@@ -312,8 +312,8 @@ struct ContractReader {
         let f = try node.fields("a step", allowed: Self.stepKeys)
         if let a = f["action"] {
             guard mayNameAction else {
-                throw a.error("'action' names an agent action, which only the contract's steps: have",
-                              hint: "setup and cleanup steps run when a test is prepared and cleaned up; remove 'action'")
+                throw a.error("'action' groups the contract's steps:, not setup or cleanup steps",
+                              hint: "setup runs when an agent prepares a test, cleanup when it cleans it up; remove 'action' here")
             }
             let name = try a.string("action")
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {

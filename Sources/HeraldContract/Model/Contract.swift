@@ -34,7 +34,7 @@ public struct Contract: Sendable {
     public var thresholds: [Threshold] = []
     /// Values handed to an orchestrator that drives the contract through `herald agent` (`outputs:`), rendered with
     /// what is known after each phase.
-    public var outputs: [(name: String, value: JSONValue)] = []
+    public var outputs: [(name: String, value: JSONValue, location: SourceLocation)] = []
 
     /// The agent actions the steps are grouped under (`action:`), in the order they first appear.
     public var actionNames: [String] {

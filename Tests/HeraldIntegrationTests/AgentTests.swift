@@ -16,12 +16,39 @@ struct AgentTests {
         let agent = try await ServerProcess("herald", ["agent", "--port", "0", "--quiet", "contracts"],
                                             environment: ["BASE_URL": demo.url])
         defer { agent.stop() }
+        return try await Self.orchestrator(agent: agent.url, demo: demo.url, mode: defects.first ?? "clean")
+    }
+
+    /// Runs the orchestrator script once (test id `it-MODE`, or `testID`) and returns what it saw.
+    private static func orchestrator(agent: String, demo: String, mode: String, testID: String? = nil) async throws -> [String: Any] {
         let script = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
-        let (status, output) = try await python(script, [Self.orchestrator, agent.url, demo.url, defects.first ?? "clean"],
+        let (status, output) = try await python(script, [orchestrator, agent, demo, mode] + (testID.map { [$0] } ?? []),
                                                 module: "json", limit: .seconds(120))
         #expect(status == 0, "the orchestrator failed:\n\(output)")
-        let json = output[output.firstIndex(of: "{")!...]
-        return try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(output)")
+        guard let start = output.firstIndex(of: "{") else { throw SetupFailure("the orchestrator printed no JSON:\n\(output)") }
+        return try #require(try JSONSerialization.jsonObject(with: Data(output[start...].utf8)) as? [String: Any], "\(output)")
+    }
+
+    @Test("three tests at once on one agent stay apart: each passes on its own actors and is cleaned up")
+    func testsAtOnce() async throws {
+        let demo = try await ServerProcess("herald-demo", ["--port", "0"])
+        defer { demo.stop() }
+        let agent = try await ServerProcess("herald", ["agent", "--port", "0", "--quiet", "contracts"], environment: ["BASE_URL": demo.url])
+        defer { agent.stop() }
+        typealias Seen = (report: String?, users: [Int]?, all: String)
+        let seen = try await withThrowingTaskGroup(of: Seen.self) { group in
+            for i in 1...3 {
+                group.addTask {
+                    let s = try await Self.orchestrator(agent: agent.url, demo: demo.url, mode: "clean", testID: "at-once-\(i)")
+                    return ((s["report"] as? [String: Any])?["status"] as? String, s["users after cleanUp"] as? [Int], "\(s)")
+                }
+            }
+            return try await group.reduce(into: [Seen]()) { $0.append($1) }
+        }
+        #expect(seen.count == 3)
+        for s in seen {
+            #expect(s.report == "PASS" && s.users == [404, 404, 404], "\(s.all)")
+        }
     }
 
     @Test("prepare, update, two actions with their callbacks, verify all PASS, clean-up twice: the users are gone")

@@ -1,6 +1,6 @@
 """Plays an orchestrator against `herald agent`: prepare, update, two actions, a callback, verify, clean-up twice.
 
-Usage: orchestrator.py AGENT_URL DEMO_URL clean|wrong-recipient
+Usage: orchestrator.py AGENT_URL DEMO_URL clean|wrong-recipient [TEST_ID]
 Prints one JSON object with what it saw; exits 1, saying why, when the agent did not behave.
 """
 import http.server
@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 
 agent, demo, mode = sys.argv[1], sys.argv[2], sys.argv[3]
-test = "/api/tests/it-" + mode
+test = "/api/tests/" + (sys.argv[4] if len(sys.argv) > 4 else "it-" + mode)
 seen = {}
 answers = []  # every body the agent sent, searched for tokens at the end
 

@@ -19,7 +19,8 @@ struct HeraldAgentMain: AsyncParsableCommand {
             "herald agent listening on http://HOST:PORT" once it accepts connections; logs one line per request to \
             standard error; on SIGINT or SIGTERM cleans up every open test and exits 0.
             Exit codes: 2 an invalid contract, 3 cannot listen (or a non-loopback address without --token-file).
-            """)
+            """,
+        version: HeraldVersion.version)
 
     @Argument(help: "Contract files or folders (default: contracts).")
     var paths: [String] = []

@@ -12,6 +12,8 @@ actor AgentTests {
         let session: ContractSession
         let testCase: String
         let callback: String?
+        /// Whether the preparation ran to its end; a test whose setup failed can be verified and cleaned up only.
+        let prepared: Bool
     }
 
     private let catalogue: TestCatalogue
@@ -52,7 +54,7 @@ actor AgentTests {
         preparing.insert(id)
         defer { preparing.remove(id) }
         let outcome = await session.prepare(data: dto.data ?? [:])
-        tests[id] = Entry(session: session, testCase: contract.name, callback: dto.callbackBaseUrl)
+        tests[id] = Entry(session: session, testCase: contract.name, callback: dto.callbackBaseUrl, prepared: outcome.completed)
         return PreparationResultDto(testId: id, testCase: contract.name, status: outcome.completed ? "PREPARED" : "FAILED",
                                     data: outcome.outputs, results: outcome.verdicts.map(ResultDto.init),
                                     message: outcome.infrastructureError)
@@ -67,6 +69,9 @@ actor AgentTests {
         let contract = entry.session.plan.contract
         guard contract.actionNames.contains(dto.action) else {
             throw Problem.badRequest("test case '\(entry.testCase)' has no action '\(dto.action)'", known: contract.actionNames)
+        }
+        guard entry.prepared else {
+            throw Problem.conflict("test '\(id)' failed its preparation: verify it to see why, then clean it up")
         }
         if let data = dto.data { await entry.session.update(data: data) }
         let (base, action, client, logger) = (entry.callback, dto.action, client, logger)
@@ -105,6 +110,14 @@ actor AgentTests {
         return e
     }
 
+    /// `url` without the user and password it may carry, for a log line.
+    static func withoutCredentials(_ url: String) -> String {
+        guard var parts = URLComponents(string: url), parts.user != nil || parts.password != nil else { return url }
+        parts.user = nil
+        parts.password = nil
+        return parts.string ?? url
+    }
+
     private static func isHTTPURL(_ s: String) -> Bool {
         guard let url = URL(string: s), let scheme = url.scheme?.lowercased(), url.host?.isEmpty == false else { return false }
         return scheme == "http" || scheme == "https"
@@ -128,7 +141,7 @@ actor AgentTests {
                                                           body: body, timeout: .seconds(10)))
                 logger.info("notification \(id) \(action) → \(r.status)")
             } catch {
-                logger.warning("notification \(id) \(action) to \(url) failed: \(error)")
+                logger.warning("notification \(id) \(action) to \(Self.withoutCredentials(url)) failed: \(error)")
             }
         }
     }

@@ -110,6 +110,38 @@ struct AgentTests {
         #expect(deleted.split(separator: "\n") == ["404", "404", "404"], "the cleanup steps ran: \(deleted)")
     }
 
+    @Test("a preparation against an unreachable backend is FAILED with why; its actions are refused (409); verify FAILs; cleanUp works")
+    func failedPreparation() async throws {
+        let agent = try await ServerProcess("herald", ["agent", "--port", "0", "--quiet", "contracts"],
+                                            environment: ["BASE_URL": "http://127.0.0.1:\(try closedPort())"])
+        defer { agent.stop() }
+        let script = """
+            import json, sys, urllib.request, urllib.error
+            def call(method, path, body=None):
+                r = urllib.request.Request(sys.argv[1] + path, method=method, data=None if body is None else json.dumps(body).encode())
+                try:
+                    with urllib.request.urlopen(r, timeout=60) as a:
+                        raw = a.read()
+                        return a.status, json.loads(raw) if raw else None
+                except urllib.error.HTTPError as e:
+                    return e.code, json.loads(e.read())
+            s, p = call("PUT", "/api/tests/down", {"testCase": "agent-offer"})
+            print(s, p["status"], "|", (p.get("message") or "").replace("\\n", " "))
+            s, a = call("POST", "/api/tests/down/actions", {"action": "createRequest"})
+            print(s, a["detail"])
+            s, r = call("GET", "/api/tests/down/report")
+            print(s, r["status"], "|", (r.get("message") or "").replace("\\n", " "))
+            print(call("DELETE", "/api/tests/down")[0])
+            """
+        let (status, output) = try await python(script, [agent.url], module: "json", limit: .seconds(120))
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(status == 0 && lines.count == 4, "\(output)")
+        #expect(lines.first?.hasPrefix("200 FAILED | ") == true && output.contains("is not healthy"), "\(output)")
+        #expect(lines.dropFirst().first?.hasPrefix("409 test 'down' failed its preparation") == true, "\(output)")
+        #expect(lines.dropFirst(2).first?.hasPrefix("200 FAIL | ") == true, "\(output)")
+        #expect(lines.last == "204", "\(output)")
+    }
+
     @Test("a token guards every request; another address than loopback needs one; an invalid contract is exit 2")
     func tokenAndStartErrors() async throws {
         let dir = try Paths.temporaryFolder()

@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Hummingbird's own dependency; named for NIOEmbedded, the channel HeraldAgentTests' requests carry.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, reached through system library targets.
@@ -113,6 +115,14 @@ let package = Package(
         .testTarget(name: "HeraldReportTests", dependencies: ["HeraldReport", "HeraldCore", "HeraldContract"], swiftSettings: strict),
         .testTarget(name: "HeraldTransportTests",
                     dependencies: ["HeraldTransport", "HeraldDemoBackend"],
+                    swiftSettings: strict),
+        // The agent's routes driven in process (no sockets), and its OpenAPI document.
+        .testTarget(name: "HeraldAgentTests",
+                    dependencies: [
+                        "HeraldAgent",
+                        .product(name: "Hummingbird", package: "hummingbird"),
+                        .product(name: "NIOEmbedded", package: "swift-nio"),
+                    ],
                     swiftSettings: strict),
         // Runs the built herald and herald-demo executables: build them first (swift build --build-tests).
         .testTarget(name: "HeraldIntegrationTests",

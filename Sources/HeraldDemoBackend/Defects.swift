@@ -27,6 +27,9 @@ public enum DemoDefect: String, CaseIterable, Sendable {
     /// ``CrossTalk/window`` also delivers its `offer.accepted` to that seller. One flow at a time never overlaps
     /// another, so only concurrent flows (a load run) reveal it.
     case crossTalk = "cross-talk"
+    /// `/ws/notifications` accepts a bearer token that belongs to nobody, and streams the notifications of the user
+    /// created last to it: anyone can read another tenant's stream.
+    case openStream = "open-stream"
 
     /// A one-line description of what the defect does, for help texts.
     public var summary: String {
@@ -40,6 +43,7 @@ public enum DemoDefect: String, CaseIterable, Sendable {
         case .wrongTopic: "offer.accepted also goes to a rejected seller's MQTT topic"
         case .noWelcome: "the market feed does not greet a client on connect"
         case .crossTalk: "offer.accepted also reaches the seller of another buyer's accept made just before (concurrent flows only)"
+        case .openStream: "/ws/notifications accepts a token that belongs to nobody, and streams another user's notifications to it"
         }
     }
 }

@@ -67,6 +67,13 @@ final class Store: Sendable {
         }
     }
 
+    /// The user created last, if any (the `open-stream` defect streams their notifications to a forged token).
+    func newestUser() -> User? {
+        state.withLock { state in
+            state.users.values.max { Int($0.id.dropFirst(2)) ?? 0 < Int($1.id.dropFirst(2)) ?? 0 }
+        }
+    }
+
     /// The user a bearer token belongs to.
     func user(forToken token: String) -> User? {
         state.withLock { state in

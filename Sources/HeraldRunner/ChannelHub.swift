@@ -49,31 +49,71 @@ final class ChannelHub: Sendable {
 
     /// Opens every channel of the plan, sends on-open messages and waits for each confirmation frame.
     /// This is the readiness barrier: no step runs before it returns.
-    /// `only` picks a subset of (channel, actor) connections (for `herald tail`).
+    /// `only` picks a subset of (channel, actor) connections (for `herald tail`). Returns the verdicts of the
+    /// connections that must be refused (`expect: { refused: … }`), which are tried and never kept.
     func openAll(plan: ContractPlan, bindings: Bindings, insecure: Bool,
-                 only: ((Channel, ActorInstance?) -> Bool)? = nil) async throws {
+                 only: ((Channel, ActorInstance?) -> Bool)? = nil) async throws -> [Verdict] {
         var jobs = plan.contract.channels.flatMap { channel in plan.connections(of: channel).map { (channel, $0) } }
         if let only { jobs = jobs.filter { only($0.0, $0.1) } }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let contract = plan.contract.name
+        return try await withThrowingTaskGroup(of: (Int, Verdict?).self) { group in
             // At most 128 connections are being opened at once: thousands of waiting opens at a time would leave the
             // memory of their tasks and handshakes scattered between the connections that stay.
             var opening = 0
-            for (channel, actor) in jobs {
-                if opening == 128 { try await group.next() } else { opening += 1 }
+            var verdicts: [(Int, Verdict)] = []
+            func collect(_ done: (Int, Verdict?)?) {
+                if let done, let verdict = done.1 { verdicts.append((done.0, verdict)) }
+            }
+            for (i, (channel, actor)) in jobs.enumerated() {
+                if opening == 128 { collect(try await group.next()) } else { opening += 1 }
                 let scope = bindings.acting(as: actor)
                 let service = channel.service.flatMap { plan.contract.service($0) }
                 let timeout = plan.contract.defaults.connectTimeout
+                let insecure = insecure || (service?.insecure ?? false)
                 group.addTask {
-                    try await self.open(channel, actor: actor, scope: scope, service: service, timeout: timeout,
-                                        insecure: insecure || (service?.insecure ?? false))
+                    guard let refused = channel.refused else {
+                        try await self.open(channel, actor: actor, scope: scope, service: service, timeout: timeout, insecure: insecure)
+                        return (i, nil)
+                    }
+                    return (i, try await self.probe(channel, refused, actor: actor, scope: scope, service: service, timeout: timeout,
+                                                   insecure: insecure, contract: contract))
                 }
             }
-            try await group.waitForAll()
+            while let done = try await group.next() { collect(done) }
+            // In the plan's order, whichever answered first.
+            return verdicts.sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
 
+    /// A connection that must be refused: tried, closed at once if it opens, and judged.
+    private func probe(_ channel: Channel, _ expected: Refusal, actor: ActorInstance?, scope: Bindings, service: Service?,
+                       timeout: Duration, insecure: Bool, contract: String) async throws -> Verdict {
+        let answer: (refusal: ConnectionRefusal?, detail: String)
+        do {
+            let address = try await open(channel, actor: actor, scope: scope, service: service, timeout: timeout, insecure: insecure,
+                                         probing: true)
+            answer = (nil, "connected to \(address)")
+        } catch let refused as Refused {
+            answer = (refused.refusal, refused.detail)
+        }
+        let said = answer.refusal.map { "refused (\($0))" } ?? "accepted, and closed again"
+        timeline.record(.note("a connection that must be refused (\(expected.summary)): \(said)"), actor: actor?.description,
+                        channel: channel.name)
+        return ConnectionJudge.refusal(expected, answered: answer.refusal, detail: answer.detail, channel: channel.name,
+                                       actor: actor?.description, contract: contract)
+    }
+
+    /// A connection the server turned down, while probing one that must be refused.
+    private struct Refused: Error {
+        var refusal: ConnectionRefusal
+        var detail: String
+    }
+
+    /// Opens one connection and returns its address; while `probing`, closes it again at once (and a refusal throws
+    /// `Refused`).
+    @discardableResult
     private func open(_ channel: Channel, actor: ActorInstance?, scope: Bindings, service: Service?, timeout: Duration,
-                      insecure: Bool) async throws {
+                      insecure: Bool, probing: Bool = false) async throws -> String {
         let who = actor.map { " for \($0)" } ?? ""
         var headers: [HTTPHeader] = []
         for h in channel.headers { headers.append(HTTPHeader(h.name, try h.value.renderString(in: scope))) }
@@ -97,37 +137,20 @@ final class ChannelHub: Sendable {
         // the transport stamps that frame when it arrives.
         let attempt = Opening(position: store.position, at: MonotonicInstant.now())
         do {
-            let opened: Opening
-            if let connector = ChannelConnector.current {
-                // Links supplied by a test (RunnerOptions.connector) are treated as the channel's kind says, below.
-                opened = try await started(try await connector.open(channel, context, actor), key: key, attempt: attempt)
-            } else {
-                // Each real link is started as its concrete type, so that its reader is specialised.
-                switch channel.kind {
-                case .websocket:
-                    guard let engine else { throw InfrastructureError("channel '\(channel.name)': no WebSocket engine") }
-                    opened = try await started(try await WebSocketLink.open(context, engine: engine, subprotocol: channel.subprotocol,
-                                                                                 maxMessageSize: channel.maxMessageSize),
-                                               key: key, attempt: attempt)
-                case .nats:
-                    opened = try await started(try await NATSLink.open(context, queue: channel.broker.queue), key: key, attempt: attempt)
-                case .redis:
-                    opened = try await started(try await RedisChannelLink.open(context, keyspace: channel.broker.keyspace,
-                                                                               enableKeyspaceEvents: channel.broker.enableKeyspaceEvents),
-                                               key: key, attempt: attempt)
-                case .mqtt:
-                    opened = try await started(try await MQTTLink.open(context, qos: channel.broker.qos ?? 1), key: key, attempt: attempt)
-                case .sse:
-                    opened = try await started(try await SSELink.open(context), key: key, attempt: attempt)
-                }
+            if probing {
+                // Only whether it opens matters: it is closed again, never read.
+                return try await dial(channel, context, actor: actor, Prober())
             }
+            let opened = try await dial(channel, context, actor: actor, Starter(hub: self, key: key, attempt: attempt))
             if channel.kind == .websocket {
                 for payload in channel.onOpen { try send(payload, on: key, scope: scope) }
                 if let ready = channel.ready {
                     try await awaitReady(ready, after: opened, key: key, channel: channel, who: who, scope: scope, timeout: timeout)
                 }
             }
+            return links.withLock { $0[key]?.address } ?? ""
         } catch let error as any TransportDiagnosis {
+            if probing, let refusal = error.refusal { throw Refused(refusal: refusal, detail: error.description) }
             throw InfrastructureError(diagnosing: error, "channel '\(channel.name)'\(who)")
         } catch let error as InfrastructureError {
             throw error
@@ -139,10 +162,56 @@ final class ChannelHub: Sendable {
         }
     }
 
+    /// What is done with a link as soon as it is open, as its concrete type.
+    private protocol LinkUse: Sendable {
+        associatedtype Result: Sendable
+        func use<L: ChannelLink>(_ link: L) async throws -> Result
+    }
+
+    /// Keeps the link and starts reading it.
+    private struct Starter: LinkUse {
+        let hub: ChannelHub
+        let key: Key
+        let attempt: Opening
+        func use<L: ChannelLink>(_ link: L) async throws -> Opening { try await hub.started(link, key: key, attempt: attempt) }
+    }
+
+    /// Closes the link at once (a connection that must be refused was accepted) and gives its address.
+    private struct Prober: LinkUse {
+        func use<L: ChannelLink>(_ link: L) async throws -> String {
+            await link.close()
+            return link.address
+        }
+    }
+
+    /// Opens the connection of `channel` with its transport (or the test's connector) and hands it to `use`. Each
+    /// real link is handed over as its concrete type, so that its reader is specialised.
+    private func dial<U: LinkUse>(_ channel: Channel, _ context: ChannelContext, actor: ActorInstance?, _ use: U) async throws -> U.Result {
+        if let connector = ChannelConnector.current {
+            // Links supplied by a test (RunnerOptions.connector) are treated as the channel's kind says.
+            return try await use.use(try await connector.open(channel, context, actor))
+        }
+        switch channel.kind {
+        case .websocket:
+            guard let engine else { throw InfrastructureError("channel '\(channel.name)': no WebSocket engine") }
+            return try await use.use(try await WebSocketLink.open(context, engine: engine, subprotocol: channel.subprotocol,
+                                                                  maxMessageSize: channel.maxMessageSize))
+        case .nats:
+            return try await use.use(try await NATSLink.open(context, queue: channel.broker.queue))
+        case .redis:
+            return try await use.use(try await RedisChannelLink.open(context, keyspace: channel.broker.keyspace,
+                                                                     enableKeyspaceEvents: channel.broker.enableKeyspaceEvents))
+        case .mqtt:
+            return try await use.use(try await MQTTLink.open(context, qos: channel.broker.qos ?? 1))
+        case .sse:
+            return try await use.use(try await SSELink.open(context))
+        }
+    }
+
     /// Keeps an open link, records it on the timeline and starts reading it; returns where and when it opened: the
     /// store's position and the instant taken before it was connected (`attempt`), which no frame of it precedes.
     @discardableResult
-    private func started<L: ChannelLink>(_ link: L, key: Key, attempt: Opening) async throws -> Opening {
+    fileprivate func started<L: ChannelLink>(_ link: L, key: Key, attempt: Opening) async throws -> Opening {
         links.withLock { $0[key] = link }
         timeline.record(.connected(ConnectionRecord(url: link.address)), actor: key.actor, channel: key.channel)
         openings.withLock { $0[key] = attempt }

@@ -177,7 +177,9 @@ actor ContractExecution {
         if !contract.channels.isEmpty {
             progress("connecting channels")
             let only = tail.map { t in { (channel: Channel, actor: ActorInstance?) in t.channels.contains(channel.name) && (actor == nil || actor == t.actor) } }
-            try await hub.openAll(plan: plan, bindings: bindings, insecure: options.insecure || plan.options.insecure, only: only)
+            let refusals = try await hub.openAll(plan: plan, bindings: bindings, insecure: options.insecure || plan.options.insecure,
+                                                 only: only)
+            for v in refusals { slots.append(.fixed(v)) }
         }
     }
 

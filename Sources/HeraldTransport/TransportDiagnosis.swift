@@ -8,11 +8,16 @@ public protocol TransportDiagnosis: Error, CustomStringConvertible, Sendable {
     var hint: String? { get }
     /// The exit status of a run this failure stops.
     var exitStatus: ExitStatus { get }
+    /// How the server refused the connection, when it did (a status, refused credentials); `nil` for a failure that
+    /// is not a refusal (unreachable, timed out, dropped).
+    var refusal: ConnectionRefusal? { get }
 }
 
 extension TransportDiagnosis {
     /// Infrastructure (3), for every transport failure.
     public var exitStatus: ExitStatus { .infrastructure }
+    /// Not a refusal, unless the transport says otherwise.
+    public var refusal: ConnectionRefusal? { nil }
 }
 
 /// Hints shared by the transports.
@@ -36,6 +41,12 @@ enum TransportHint {
 }
 
 extension TransportError: TransportDiagnosis {
+    /// The status of a refused upgrade, or refused credentials.
+    public var refusal: ConnectionRefusal? {
+        if let status = upgradeStatus { return .status(status) }
+        return TransportHint.refusesCredentials(detail) ? .notAuthorised : nil
+    }
+
     /// What to check, by what failed.
     public var hint: String? {
         if TransportHint.refusesCredentials(detail) { return TransportHint.credentials("the user and password in the service URL, or the token") }
@@ -58,6 +69,11 @@ extension TransportError: TransportDiagnosis {
 }
 
 extension MQTTError: TransportDiagnosis {
+    /// A CONNACK of 4 (bad user name or password) or 5 (not authorised).
+    public var refusal: ConnectionRefusal? {
+        connackCode == 4 || connackCode == 5 ? .notAuthorised : nil
+    }
+
     /// What to check, by what failed.
     public var hint: String? {
         if let rc = connackCode {
@@ -75,6 +91,9 @@ extension MQTTError: TransportDiagnosis {
 }
 
 extension NATSError: TransportDiagnosis {
+    /// An authorization violation.
+    public var refusal: ConnectionRefusal? { TransportHint.refusesCredentials(description) ? .notAuthorised : nil }
+
     /// What to check, by what failed.
     public var hint: String? {
         if TransportHint.refusesCredentials(description) || description.lowercased().contains("permission") {
@@ -86,6 +105,9 @@ extension NATSError: TransportDiagnosis {
 }
 
 extension RedisError: TransportDiagnosis {
+    /// NOAUTH or WRONGPASS.
+    public var refusal: ConnectionRefusal? { TransportHint.refusesCredentials(description) ? .notAuthorised : nil }
+
     /// What to check, by what failed.
     public var hint: String? {
         TransportHint.refusesCredentials(description) ? TransportHint.credentials("the password in the service URL (redis://:password@host)") : nil
@@ -93,6 +115,9 @@ extension RedisError: TransportDiagnosis {
 }
 
 extension SSEError: TransportDiagnosis {
+    /// The HTTP status the stream was answered with.
+    public var refusal: ConnectionRefusal? { status.map { .status($0) } }
+
     /// What to check, by what failed.
     public var hint: String? {
         if let status = self.status, status == 401 || status == 403 {

@@ -130,4 +130,37 @@ struct BrokerRunTests {
             #expect(run.stdout.contains("body [timeout]") && run.stdout.contains("no reply to request bus svc.echo"), "\(run)")
         }
     }
+
+    @Test("a broker that refuses the credentials passes refused: not_authorised; one that lets them in fails it (exit 1)",
+          arguments: [("mqtt", LocalBroker(kind: .mosquitto, users: ["alice": "s3cret"])),
+                      ("nats", LocalBroker.nats.with("--user", "alice", "--pass", "s3cret"))])
+    func refusedCredentials(_ kind: String, _ broker: LocalBroker) async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func contract(password: String) -> String {
+            """
+            contract: a stranger cannot subscribe
+            services:
+              bus: "${env.BROKER_URL}"
+            channels:
+              stranger:
+                \(kind): "bus orders/x"
+                username: alice
+                password: \(password)
+                expect: { refused: not_authorised }
+            steps:
+              - sleep: 10ms
+
+            """
+        }
+        try contract(password: "wrong").write(to: dir.appendingPathComponent("refused.yaml"), atomically: true, encoding: .utf8)
+        try contract(password: "s3cret").write(to: dir.appendingPathComponent("accepted.yaml"), atomically: true, encoding: .utf8)
+        try await withLocalBroker(broker) { server in
+            let refused = try await herald(["run", "-v", "refused.yaml"], in: dir, environment: ["BROKER_URL": server.url], limit: .seconds(30))
+            #expect(refused.status == 0 && refused.stdout.contains("was refused (not authorised)"), "\(refused)")
+            let accepted = try await herald(["run", "accepted.yaml"], in: dir, environment: ["BROKER_URL": server.url], limit: .seconds(30))
+            #expect(accepted.status == 1 && accepted.stdout.contains("connection [unexpected]"), "\(accepted)")
+            #expect(!refused.stdout.contains("s3cret") && !accepted.stdout.contains("s3cret"))
+        }
+    }
 }

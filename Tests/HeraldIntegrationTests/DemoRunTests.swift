@@ -67,6 +67,8 @@ struct DemoRunTests {
         Case(defect: "wrong-topic", kind: "recipients", reason: "wrong-recipient", actor: "seller[0]", role: "unexpected", channel: "phone"),
         // Judged from the connection (from: connect): the snapshot that came instead is the nearest frame.
         Case(defect: "no-welcome", kind: "sequence", reason: "missing", actor: "buyer", role: "nearest", channel: "market"),
+        // A connection that must be refused was accepted: the evidence is where it connected.
+        Case(defect: "open-stream", kind: "connection", reason: "unexpected", actor: nil, role: "unexpected", channel: "forged"),
     ]
 
     @Test("each defect turns the run red with the right verdict", arguments: defects)

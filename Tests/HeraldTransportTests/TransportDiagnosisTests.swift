@@ -42,6 +42,19 @@ struct TransportDiagnosisTests {
         #expect(SSEError.refused(nil, url: "http://h/sse").hint?.contains("is the service running") == true)
     }
 
+    @Test("a refusal says how the server turned the connection down; other failures are no refusal")
+    func refusals() {
+        #expect(TransportError.upgradeRefused(status: 403, url: "ws://h/ws").refusal == .status(403))
+        #expect(SSEError.httpStatus(401, body: "", url: "http://h/sse").refusal == .status(401))
+        for rc in [4, 5] { #expect(MQTTError.refused(connack: rc, url: "mqtt://h").refusal == .notAuthorised) }
+        #expect(MQTTError.refused(connack: 1, url: "mqtt://h").refusal == nil)
+        #expect(TransportError.connectionRefused(url: "nats://h", detail: "Authorization Violation").refusal == .notAuthorised)
+        #expect(RedisError.errorReply("WRONGPASS invalid username-password pair", command: "AUTH").refusal == .notAuthorised)
+        #expect(TransportError.connectionRefused(url: "ws://h/ws").refusal == nil)
+        #expect(TransportError.timeout(url: "ws://h/ws").refusal == nil)
+        #expect(SSEError.refused(nil, url: "http://h/sse").refusal == nil)
+    }
+
     @Test("every transport failure is an infrastructure error, exit 3, with its what and hint")
     func exitAndMessage() {
         let failures: [any TransportDiagnosis] = [

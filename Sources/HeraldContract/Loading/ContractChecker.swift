@@ -22,6 +22,7 @@ struct ContractChecker {
         case .poll(let p): if let s = p.request.service { try checkService(s, at: step.location) }
         case .send(let s):
             let channel = try checkChannel(s.channel, at: step.location)
+            try checkOpens(channel, at: step.location)
             if instances(of: channel.actors) > 1, step.actor == nil {
                 throw Diagnostic("send on '\(channel.name)' must say which actor's connection sends", at: step.location,
                                  hint: "add as: ACTOR (one of \(channel.actors.map(\.description).joined(separator: ", ")))")
@@ -43,6 +44,7 @@ struct ContractChecker {
         }
         for event in step.events {
             let channel = try checkChannel(event.channel, at: event.location)
+            try checkOpens(channel, at: event.location)
             if !event.headers.isEmpty, channel.kind != .nats {
                 throw Diagnostic("only NATS messages carry headers, so headers: on \(channel.kind.rawValue) channel '\(channel.name)' can never match",
                                  at: event.location, hint: "match on a field of the message instead")
@@ -63,13 +65,20 @@ struct ContractChecker {
                                  hint: "give channel '\(channel.name)' a for: list of actors")
             }
             if case .sequence(let items, _) = event.kind {
-                for item in items { if let c = item.channel { _ = try checkChannel(c, at: item.location) } }
+                for item in items { if let c = item.channel { try checkOpens(try checkChannel(c, at: item.location), at: item.location) } }
             }
         }
     }
 
     func instances(of refs: [ActorReference]) -> Int {
         refs.reduce(0) { sum, ref in sum + (ref.index != nil ? 1 : (contract.actor(ref.name)?.count ?? 1)) }
+    }
+
+    /// A channel whose connections must be refused never opens: nothing is sent or received on it.
+    private func checkOpens(_ channel: Channel, at location: SourceLocation) throws(Diagnostic) {
+        guard let refused = channel.refused else { return }
+        throw Diagnostic("channel '\(channel.name)' must be refused (\(refused.summary)), so nothing is sent or received on it",
+                         at: location, hint: "declare a second channel for the connection that must open")
     }
 
     /// Whether the channel's `for:` list includes `ref`.

@@ -155,11 +155,11 @@ struct ContractReader {
 
     /// The keys each channel kind accepts besides its own and `for`.
     static let channelKeys: [Channel.Kind: [String]] = [
-        .websocket: ["headers", "subprotocol", "on_open", "ready", "max_message_size"],
-        .sse: ["headers"],
-        .nats: ["queue", "username", "password", "token"],
-        .redis: ["keyspace", "enable_keyspace_events"],
-        .mqtt: ["qos", "username", "password"],
+        .websocket: ["headers", "subprotocol", "on_open", "ready", "max_message_size", "expect"],
+        .sse: ["headers", "expect"],
+        .nats: ["queue", "username", "password", "token", "expect"],
+        .redis: ["keyspace", "enable_keyspace_events", "expect"],
+        .mqtt: ["qos", "username", "password", "expect"],
     ]
 
     func channel(_ name: String, _ node: YAMLNode, keyLocation: SourceLocation) throws(Diagnostic) -> Channel {
@@ -236,7 +236,37 @@ struct ContractReader {
             location: keyLocation
         )
         if let m = f["max_message_size"] { channel.maxMessageSize = try byteSize(m) }
+        if let e = f["expect"] {
+            channel.refused = try refusal(e, kind: kind)
+            for key in ["on_open", "ready"] where f.has(key) {
+                throw f[key]!.error("a channel that must be refused never opens, so it has no '\(key)'", hint: "remove '\(key)'")
+            }
+        }
         return channel
+    }
+
+    /// A channel's `expect: { refused: 403 }` (or `[401, 403]`; `not_authorised` for a broker).
+    func refusal(_ node: YAMLNode, kind: Channel.Kind) throws(Diagnostic) -> Refusal {
+        let f = try node.fields("a channel's expect", allowed: ["refused"])
+        let r = try f.required("refused", hint: "a channel expects its connections to be refused: expect: { refused: 403 }")
+        if kind == .websocket || kind == .sse {
+            var statuses: [Int] = []
+            for n in r.itemsOrOne() {
+                let status = try n.int("refused")
+                guard (300...599).contains(status) else {
+                    throw n.error("a refusal is an HTTP status from 300 to 599, found \(status)", hint: "expect: { refused: [401, 403] }")
+                }
+                statuses.append(status)
+            }
+            if statuses.isEmpty { throw r.error("refused needs a status", hint: "expect: { refused: 403 }") }
+            return Refusal(.status(statuses), at: r.location)
+        }
+        let text = try r.string("refused")
+        guard text == "not_authorised" || text == "not_authorized" else {
+            throw r.error("a \(kind.rawValue) channel is refused as not_authorised, found '\(text)'",
+                          hint: "expect: { refused: not_authorised } (a broker refuses credentials, not with an HTTP status)")
+        }
+        return Refusal(.notAuthorised, at: r.location)
     }
 
     /// A size in bytes: `1048576`, `512KiB`, `16MiB`.

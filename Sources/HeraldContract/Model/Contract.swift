@@ -203,6 +203,39 @@ public struct Channel: Sendable {
     public var broker = BrokerOptions()
     /// Where it is declared.
     public var location: SourceLocation
+    /// Set when the connection must be refused (`expect: { refused: 403 }`): the readiness barrier checks that each
+    /// of its connections is turned down, and nothing is received on it.
+    public var refused: Refusal? = nil
+}
+
+/// How a channel's connections must be refused (`expect: { refused: … }`).
+public struct Refusal: Sendable, Hashable {
+    /// What the server must answer.
+    public enum Answer: Sendable, Hashable {
+        /// One of these HTTP statuses (a WebSocket upgrade, an SSE stream).
+        case status([Int])
+        /// Refused credentials (a broker).
+        case notAuthorised
+    }
+
+    /// What the server must answer.
+    public var answer: Answer
+    /// Where `refused:` is written.
+    public var location: SourceLocation
+
+    /// Creates a refusal.
+    public init(_ answer: Answer, at location: SourceLocation) {
+        self.answer = answer
+        self.location = location
+    }
+
+    /// `HTTP 401 or 403`, or `not authorised`.
+    public var summary: String {
+        switch answer {
+        case .status(let s): "HTTP " + s.map(String.init).joined(separator: " or ")
+        case .notAuthorised: "not authorised"
+        }
+    }
 }
 
 /// What a `nats`, `redis` or `mqtt` channel adds to its subject or topic.

@@ -15,6 +15,7 @@ final class FakeLink: ChannelLink {
     let inbound: AsyncStream<InboundEvent>
     private let continuation: AsyncStream<InboundEvent>.Continuation
     private let sentTexts = Mutex<[String]>([])
+    private let closed = Atomic<Bool>(false)
     private let onSend: @Sendable (String, FakeLink) -> Void
 
     /// Creates an open link; `onSend` sees every text the runner sends on it, after it is recorded.
@@ -25,6 +26,9 @@ final class FakeLink: ChannelLink {
         self.onSend = onSend
         (inbound, continuation) = AsyncStream.makeStream(of: InboundEvent.self)
     }
+
+    /// Whether the runner closed it.
+    var isClosed: Bool { closed.load(ordering: .relaxed) }
 
     /// Every text the runner sent on it, in order.
     var sent: [String] { sentTexts.withLock { $0 } }
@@ -50,6 +54,7 @@ final class FakeLink: ChannelLink {
     }
 
     func close() async {
+        closed.store(true, ordering: .relaxed)
         continuation.yield(.closed(code: 1000, reason: "run finished", at: .now(), local: true))
         continuation.finish()
     }

@@ -18,16 +18,20 @@ final class FakeServer: Sendable {
 
     private let script: Script
     private let opened = Mutex<[FakeLink]>([])
+    /// Says, by channel name, with what a connection is turned down instead of opened (`nil`: it opens).
+    private let refuse: @Sendable (_ channel: String) -> (any Error)?
 
-    /// Creates a server that does what `script` says (by default, nothing).
-    init(_ script: @escaping Script = { _, _, _ in }) {
+    /// Creates a server that does what `script` says (by default, nothing), and refuses the connections `refuse` names.
+    init(_ script: @escaping Script = { _, _, _ in }, refuse: @escaping @Sendable (_ channel: String) -> (any Error)? = { _ in nil }) {
         self.script = script
+        self.refuse = refuse
     }
 
     /// The connector a run opens its channels with.
     var connector: ChannelConnector {
         // The connector holds the server; the links it opens do not (the server holds them).
         ChannelConnector { [self] channel, context, actor in
+            if let error = refuse(channel.name) { throw error }
             let link = FakeLink(channel: channel.name, actor: actor?.description, address: "fake:\(channel.name) \(context.target)") {
                 [weak self] text, link in
                 guard let self else { return }

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Testing
 
 /// `herald demo` end to end: the real binary starts the real demo backend and runs contracts/ over real sockets.
@@ -89,6 +90,32 @@ struct DemoRunTests {
                 "evidence: \(verdict.evidence.map { "\($0.role) \($0.actor ?? "-")" })")
         #expect(verdict.location != nil, "a failed verdict points at its line in the contract")
         #expect(report.contracts.allSatisfy { $0.infrastructureError == nil })
+    }
+
+    @Test("herald demo knows every defect herald-demo has")
+    func defectListsAgree() async throws {
+        let demo = Process()
+        demo.executableURL = try Paths.binaries().appendingPathComponent("herald-demo")
+        demo.arguments = ["--help"]
+        let pipe = Pipe()
+        demo.standardOutput = pipe
+        let reader = Task { await ChildProcess.readToEnd(pipe.fileHandleForReading) }
+        try ChildProcess.launch(demo)
+        _ = await ChildProcess.wait(for: demo, timeout: .seconds(30))
+        let help = String(decoding: await reader.value, as: UTF8.self)
+        // herald-demo --help lists them as "  name: what it does", after "Defects".
+        let backend = help.components(separatedBy: "Defects").last?.split(separator: "\n")
+            .compactMap { line -> String? in
+                let t = line.trimmingCharacters(in: .whitespaces)
+                guard let colon = t.firstIndex(of: ":"), !t.hasPrefix("-") else { return nil }
+                let name = t[..<colon]
+                return name.allSatisfy { $0.isLowercase || $0 == "-" } ? String(name) : nil
+            } ?? []
+        #expect(backend.count >= 10, "\(help)")
+        for defect in backend {
+            let run = try await herald(["demo", "--defect", defect, "--contracts", "no-such-folder"], limit: .seconds(60))
+            #expect(!run.stderr.contains("unknown defect"), "herald demo does not know '\(defect)': \(run)")
+        }
     }
 
     @Test("the wrong-recipient evidence carries the frame the wrong seller received")

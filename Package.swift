@@ -33,6 +33,9 @@ let package = Package(
         .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        // SQL checks: PostgreSQL's libpq and SQLite, the official C clients.
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // The pipeline: load → plan → run → judge → report.
         .target(name: "HeraldCore", swiftSettings: strict),
@@ -42,7 +45,7 @@ let package = Package(
         .target(name: "HeraldPlan", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
         .target(name: "HeraldJudge", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
         .target(name: "HeraldTransport",
-                dependencies: ["HeraldCore", "CLibWebSockets", "CCurl", "CNats", "CHiredis", "CMosquitto"],
+                dependencies: ["HeraldCore", "CLibWebSockets", "CCurl", "CNats", "CHiredis", "CMosquitto", "CPostgres", "CSQLite"],
                 swiftSettings: strict),
         .target(name: "HeraldRunner",
                 dependencies: ["HeraldCore", "HeraldContract", "HeraldPlan", "HeraldJudge", "HeraldTransport"],

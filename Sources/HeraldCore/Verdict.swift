@@ -40,6 +40,8 @@ public struct Verdict: Sendable, Codable, Hashable {
         case step
         /// A cache was invalidated: a Redis key changed or went away, or an HTTP resource revalidated.
         case cache
+        /// An SQL query ran, and its rows (and their count) matched.
+        case query
     }
 
     /// Why an expectation failed, in words CI dashboards can group by.
@@ -72,6 +74,8 @@ public struct Verdict: Sendable, Codable, Hashable {
         case stale
         /// A matching event arrived in time, but slower than the expectation's `latency:` allows.
         case slow
+        /// The database refused an SQL query (a syntax error, an unknown table or column): its message says why.
+        case queryFailed = "query-failed"
     }
 
     /// A stable id: `contract › step N › kind #i`.

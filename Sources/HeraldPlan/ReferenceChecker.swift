@@ -68,6 +68,9 @@ struct ReferenceChecker {
             p.headers.forEach { add($0.value) }
             refs += references(p.payload).map { ($0, nil) }
         case .redis(let r): r.command.forEach { add($0) }
+        case .sql(let q):
+            refs += q.parameters.flatMap(\.templateReferences).map { ($0, nil) }
+            refs += (q.poll?.until.templateReferences ?? []).map { ($0, nil) }
         }
         if let b = step.response.body { refs += b.templateReferences.map { ($0, nil) } }
         for e in step.events {

@@ -291,6 +291,8 @@ actor ContractExecution {
             case .redis(let command):
                 let response = try await redis(command, scope: scope)
                 try judgeResponse(step, response, label: label, idPrefix: idPrefix, scope: scope, setupOf: actor, add: add)
+            case .sql(let query):
+                try await runSQL(query, step: step, label: label, idPrefix: idPrefix, scope: scope, setupOf: actor, add: add)
             }
         } catch let error as TemplateError {
             notChecked(probes)

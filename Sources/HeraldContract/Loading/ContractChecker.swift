@@ -34,6 +34,7 @@ struct ContractChecker {
         case .sleep, .shell: break
         case .publish(let p), .request(let p): if let s = p.service { try checkService(s, at: step.location) }
         case .redis(let r): if let s = r.service { try checkService(s, at: step.location) }
+        case .sql(let q): try checkSQLService(q.service, at: step.location)
         }
         for cache in step.caches {
             switch cache.target {
@@ -89,6 +90,16 @@ struct ContractChecker {
     func checkService(_ name: String, at location: SourceLocation) throws(Diagnostic) {
         guard contract.service(name) == nil else { return }
         throw Diagnostic("unknown service '\(name)'", at: location, hint: hint(for: name, among: contract.services.map(\.name), kind: "services"))
+    }
+
+    /// The service is declared, and its URL, when written out, is a database's.
+    func checkSQLService(_ name: String, at location: SourceLocation) throws(Diagnostic) {
+        try checkService(name, at: location)
+        guard let service = contract.service(name), service.url.references.isEmpty else { return }
+        let url = service.url.raw.lowercased()
+        guard !["postgres://", "postgresql://", "sqlite:"].contains(where: { url.hasPrefix($0) }) else { return }
+        throw Diagnostic("service '\(name)' is not a database: sql: needs a postgres:// or sqlite: URL", at: location,
+                         hint: "declare it as \(name): \"postgres://user:password@host:5432/db\" or \"sqlite:///path/to/file.db\"")
     }
 
     func checkChannel(_ name: String, at location: SourceLocation) throws(Diagnostic) -> Channel {

@@ -331,10 +331,10 @@ struct ContractReader {
 
     // MARK: - Steps
 
-    static let stepKinds = ["http", "poll", "send", "sleep", "shell", "publish", "request", "redis"]
+    static let stepKinds = ["http", "poll", "send", "sleep", "shell", "publish", "request", "redis", "sql"]
     static let stepKeys = stepKinds + ["name", "as", "headers", "query", "json", "body", "text", "timeout", "expect", "capture",
                                        "events", "cache", "until", "every", "within", "record", "seen", "command", "qos", "retain",
-                                       "action"]
+                                       "action", "params"]
 
     /// A step; only the contract's own steps (`mayNameAction`) can belong to an agent action, not setup or cleanup.
     func step(_ node: YAMLNode, mayNameAction: Bool = false) throws(Diagnostic) -> Step {
@@ -372,7 +372,7 @@ struct ContractReader {
         guard kinds.count == 1 else {
             if kinds.isEmpty {
                 throw node.error("a step needs an action",
-                                 hint: "use one of: http: METHOD SERVICE /path, poll:, send: CHANNEL, publish: \"SERVICE subject\", request:, redis: \"SERVICE COMMAND …\", sleep: 1s, shell: \"cmd\"")
+                                 hint: "use one of: http: METHOD SERVICE /path, poll:, send: CHANNEL, publish: \"SERVICE subject\", request:, redis: \"SERVICE COMMAND …\", sql: SERVICE, sleep: 1s, shell: \"cmd\"")
             }
             throw kinds[1].keyNode.error("a step has one action; found both '\(kinds[0].key)' and '\(kinds[1].key)'",
                                          hint: "split it into two steps")
@@ -443,6 +443,8 @@ struct ContractReader {
                 throw kind.value.error("'\(text)' is not a Redis command", hint: "write redis: \"SERVICE COMMAND args…\", like redis: \"cache DEL order:42\"")
             }
             action = .redis(RedisCommandAction(service: service, command: command))
+        case "sql":
+            action = .sql(try sqlAction(kind.value, f))
         default:
             action = .shell(ShellAction(command: try kind.value.template("shell"),
                                         timeout: try f["timeout"]?.duration("timeout") ?? .seconds(30)))
@@ -452,16 +454,20 @@ struct ContractReader {
         case .publish: ["headers", "qos", "retain"]
         case .request: ["headers", "expect"]
         case .redis: ["command", "expect"]
+        case .sql: ["expect", "query", "params"]
         default: []
         }
-        for key in ["expect", "headers", "query", "body", "qos", "retain", "command"] where f.has(key) && !allowedHere.contains(key) {
+        for key in ["expect", "headers", "query", "body", "qos", "retain", "command", "params"] where f.has(key) && !allowedHere.contains(key) {
             throw f[key]!.error("'\(key)' does not belong to a \(kind.key) step")
         }
         return Step(
             name: try f["name"]?.string("name"),
             action: action,
             actor: try f["as"].map { n throws(Diagnostic) in try actorReference(n) },
-            response: try f["expect"].map { n throws(Diagnostic) in try responseExpectations(n) } ?? ResponseExpectations(),
+            response: try f["expect"].map { n throws(Diagnostic) in
+                if case .sql = action { return try sqlExpectations(n) }
+                return try responseExpectations(n)
+            } ?? ResponseExpectations(),
             captures: try f["capture"].map { n throws(Diagnostic) in try captures(n) } ?? [],
             events: try f["events"].map { n throws(Diagnostic) in try n.items("events").map { x throws(Diagnostic) in try eventExpectation(x) } } ?? [],
             caches: try f["cache"].map { n throws(Diagnostic) in try n.items("cache").map { x throws(Diagnostic) in try cacheExpectation(x) } } ?? [],

@@ -311,6 +311,8 @@ public enum Action: Sendable {
     case request(PublishAction)
     /// A Redis command.
     case redis(RedisCommandAction)
+    /// An SQL query, once or polled.
+    case sql(SQLAction)
 
     /// The action as written.
     public var summary: String {
@@ -323,6 +325,7 @@ public enum Action: Sendable {
         case .publish(let p): return "publish \(p.service.map { "\($0) " } ?? "")\(p.subject.raw)"
         case .request(let p): return "request \(p.service.map { "\($0) " } ?? "")\(p.subject.raw)"
         case .redis(let r): return "redis \(r.service.map { "\($0) " } ?? "")\(r.command.map(\.raw).joined(separator: " "))"
+        case .sql(let q): return "\(q.poll == nil ? "sql" : "poll sql") \(q.service): \(q.query)"
         }
     }
 }

@@ -122,7 +122,7 @@ let package = Package(
         // The agent's routes driven in process (no sockets), and its OpenAPI document.
         .testTarget(name: "HeraldAgentTests",
                     dependencies: [
-                        "HeraldAgent",
+                        "HeraldAgent", "HeraldCore",
                         .product(name: "Hummingbird", package: "hummingbird"),
                         .product(name: "NIOEmbedded", package: "swift-nio"),
                     ],

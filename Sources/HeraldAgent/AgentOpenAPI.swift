@@ -602,7 +602,8 @@ enum AgentOpenAPI {
                   "command",
                   "connection",
                   "step",
-                  "cache"
+                  "cache",
+                  "query"
                 ],
                 "description": "Which kind of assertion this is."
               },

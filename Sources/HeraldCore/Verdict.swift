@@ -1,7 +1,7 @@
 /// The judgement of one expectation: passed, failed, or failed as a declared known gap.
 public struct Verdict: Sendable, Codable, Hashable {
     /// The outcome of an expectation.
-    public enum Outcome: String, Sendable, Codable, Hashable {
+    public enum Outcome: String, Sendable, Codable, Hashable, CaseIterable {
         /// It held.
         case passed
         /// It did not hold.
@@ -13,7 +13,7 @@ public struct Verdict: Sendable, Codable, Hashable {
     }
 
     /// Which assertion this is.
-    public enum Kind: String, Sendable, Codable, Hashable {
+    public enum Kind: String, Sendable, Codable, Hashable, CaseIterable {
         /// HTTP status.
         case status
         /// An HTTP response header.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import HeraldAgent
+import HeraldCore
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -38,6 +39,17 @@ struct AgentOpenAPITests {
         #expect(answer.contentType == "application/json")
         #expect(answer.body == (try documentFile()))
         await agent.stop()
+    }
+
+    @Test("a result's kind and outcome list exactly what a verdict can be")
+    func resultEnums() throws {
+        let document = try #require(try JSONSerialization.jsonObject(with: documentFile()) as? [String: Any])
+        let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any]
+        let result = try #require((schemas?["ResultDto"] as? [String: Any])?["properties"] as? [String: Any])
+        let kinds = (result["kind"] as? [String: Any])?["enum"] as? [String]
+        let outcomes = (result["outcome"] as? [String: Any])?["enum"] as? [String]
+        #expect(Set(kinds ?? []) == Set(Verdict.Kind.allCases.map(\.rawValue)))
+        #expect(Set(outcomes ?? []) == Set(Verdict.Outcome.allCases.map(\.rawValue)))
     }
 
     @Test("the testId pattern of the document is the one the routes enforce")

@@ -31,6 +31,8 @@ actor ContractExecution {
     var infrastructureError: String?
     var interrupted = false
     var hub: ChannelHub?
+    /// When each contract step (by index) triggered, and the store's position then: `from: step N` counts from there.
+    var stepStarts: [Int: (trigger: MonotonicInstant, position: Int)] = [:]
     /// Told when a step's action is done, before its events are awaited (`herald agent` answers an action then).
     var acted: (@Sendable (SourceLocation) -> Void)?
     /// Set for `herald tail`: open only these channels for this actor, and listen instead of running steps.
@@ -189,7 +191,8 @@ actor ContractExecution {
             try Task.checkCancellation()
             progress("step \(i + 1)/\(contract.steps.count): \(step.label)")
             let scope = bindings.acting(as: step.actor.flatMap { plan.instance($0) })
-            try await run(step, label: "step \(i + 1): \(step.label)", idPrefix: "\(contract.name) › step \(i + 1)", scope: scope, setupOf: nil)
+            try await run(step, label: "step \(i + 1): \(step.label)", idPrefix: "\(contract.name) › step \(i + 1)", scope: scope, setupOf: nil,
+                          index: i)
         }
     }
 
@@ -244,13 +247,14 @@ actor ContractExecution {
     // MARK: - Steps
 
     func run(_ step: Step, label: String, idPrefix: String, scope: Bindings, setupOf actor: ActorInstance?,
-                     isCleanup: Bool = false) async throws {
+             isCleanup: Bool = false, index: Int? = nil) async throws {
         timeline.record(.step(StepRecord(label: label, location: step.location)), actor: scope.currentActor?.description)
         // Caches are read once before the action, so that a failure can show what was there before.
         let probes = step.caches.isEmpty ? [] : try await cacheProbes(step, label: label, idPrefix: idPrefix, scope: scope)
         // Frames at or after the trigger take positions from here on.
         let position = store.position
         let trigger = MonotonicInstant.now()
+        if let index { stepStarts[index] = (trigger, position) }
         var stepFailed = false
         func add(_ v: Verdict) {
             slots.append(.fixed(v))
@@ -445,7 +449,7 @@ actor ContractExecution {
         // The slots go in first, so that a wait cut short still leaves its expectations to be judged at the end.
         let firstSlot = slots.count
         let waits = bound.map { e, b in
-            (e.from == .connect ? connectWait(b) : nil) ?? EventStore.Wait(expectation: b, trigger: trigger, position: position)
+            origin(of: e, b) ?? EventStore.Wait(expectation: b, trigger: trigger, position: position)
         }
         for w in waits { slots.append(.event(w.expectation, trigger: w.trigger, decided: nil)) }
         // Each is judged again only when a frame that can decide it arrives, a connection drops, or its deadline
@@ -465,6 +469,18 @@ actor ContractExecution {
             }
         }
         return failed
+    }
+
+    /// The wait of an expectation whose window opens elsewhere than at its own step's trigger (`from:`), or `nil` for
+    /// its step's trigger (also when the connection or the step it names never started: an agent action not run yet).
+    private func origin(of e: EventExpectation, _ b: BoundExpectation) -> EventStore.Wait? {
+        switch e.from {
+        case .trigger: return nil
+        case .connect: return connectWait(b)
+        case .step(let ref):
+            guard let i = contract.stepIndex(ref), let start = stepStarts[i] else { return nil }
+            return EventStore.Wait(expectation: b, trigger: start.trigger, position: start.position)
+        }
     }
 
     /// The wait of an expectation judged from when its connection opened (the earliest of the connections it

@@ -337,3 +337,55 @@ func diagnostics(_ text: String, vars: [String: String] = [:]) -> [Diagnostic] {
         #expect(contract.steps.count == 8_000)
     }
 }
+
+/// `from: step N` and an earlier step's name; a payload field called `channel` in a sequence item.
+@Suite("loader: an order across calls")
+struct AcrossStepsLoaderTests {
+    static func yaml(_ from: String, on step: Int = 2) -> String {
+        let events = """
+                events:
+                  - channel: inbox
+                    from: \(from)
+                    sequence: [ { type: a, channel: general }, { match: { channel: x } }, { channel: inbox, match: { type: c } } ]
+            """
+        return """
+            contract: across
+            services:
+              api: { url: "http://127.0.0.1:1" }
+            channels:
+              inbox: { websocket: "api /ws" }
+            steps:
+              - name: first
+                http: POST api /a
+            \(step == 1 ? events : "")
+              - http: POST api /b
+            \(step == 2 ? events : "")
+            """
+    }
+
+    @Test("from: step 1 and from: its name point at the first step; the item fields are read as written")
+    func reads() throws {
+        for from in ["step 1", "first"] {
+            let c = try ContractLoader.parse(Self.yaml(from), file: "c.yaml")
+            let e = c.steps[1].events[0]
+            guard case .step(let ref) = e.from else { Issue.record("from: \(e.from)"); continue }
+            #expect(c.stepIndex(ref) == 0)
+            guard case .sequence(let items, _) = e.kind else { Issue.record("not a sequence"); continue }
+            // A payload field `channel` beside others is matched; `match:` holds one alone; `channel:` + `match:` is Herald's.
+            #expect(items.map(\.channel) == [nil, nil, "inbox"])
+            #expect(items[0].matcher.summary.contains("channel: general"), "\(items[0].matcher.summary)")
+        }
+    }
+
+    @Test("a later, the same or an unknown step is exit 2 with where and a hint", arguments: [
+        ("step 2", 2, "must be a step before this one"), ("step 3", 2, "names no step"), ("second", 2, "names no step"),
+        ("step 2", 1, "must be a step before this one"),
+    ])
+    func refuses(_ from: String, _ on: Int, _ message: String) throws {
+        #expect {
+            _ = try Planner.plan(try ContractLoader.parse(Self.yaml(from, on: on), file: "c.yaml"), options: RunOptions(environment: [:]))
+        } throws: { error in
+            "\(error)".contains(message) && "\(error)".contains("c.yaml:")
+        }
+    }
+}

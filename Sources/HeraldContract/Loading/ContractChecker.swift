@@ -13,6 +13,30 @@ struct ContractChecker {
             for step in actor.setup { try check(step, inSetup: true) }
         }
         for step in contract.steps + contract.cleanup { try check(step, inSetup: false) }
+        for (i, step) in contract.steps.enumerated() { try checkOrigins(step, at: i) }
+        for step in contract.cleanup + contract.actors.flatMap(\.setup) {
+            for event in step.events {
+                guard case .step = event.from else { continue }
+                throw Diagnostic("from: a step belongs to the contract's steps:", at: event.location,
+                                 hint: "setup and cleanup steps count from their own trigger")
+            }
+        }
+    }
+
+    /// `from: step N` (or an earlier step's name) must name a step before the one it is written in.
+    private func checkOrigins(_ step: Step, at index: Int) throws(Diagnostic) {
+        for event in step.events {
+            guard case .step(let ref) = event.from else { continue }
+            guard let origin = contract.stepIndex(ref) else {
+                let names = contract.steps.prefix(index).compactMap(\.name)
+                throw Diagnostic("from: \(ref) names no step of this contract", at: event.location,
+                                 hint: "write from: step N (1 to \(contract.steps.count))" + (names.isEmpty ? "" : ", or an earlier step's name: \(names.map { "'\($0)'" }.joined(separator: ", "))"))
+            }
+            guard origin < index else {
+                throw Diagnostic("from: \(ref) must be a step before this one (step \(index + 1))", at: event.location,
+                                 hint: origin == index ? "an expectation already counts from its own step; remove from:" : "move the expectation to a later step")
+            }
+        }
     }
 
     func check(_ step: Step, inSetup: Bool) throws(Diagnostic) {

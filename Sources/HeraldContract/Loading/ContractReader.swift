@@ -660,16 +660,30 @@ struct ContractReader {
             captures: try f["capture"].map { n throws(Diagnostic) in try captures(n) } ?? [],
             knownGap: try f["known_gap"]?.string("known_gap"),
             location: node.location,
-            from: try f["from"].map { n throws(Diagnostic) in
-                guard let origin = EventExpectation.Origin(rawValue: try n.string("from")) else {
-                    throw n.error("from: is 'trigger' or 'connect'",
-                                  hint: "from: connect counts the window from when the channel connected, for messages pushed on connect")
-                }
-                return origin
-            } ?? .trigger
+            from: try f["from"].map { n throws(Diagnostic) in try origin(n) } ?? .trigger
         )
         if let l = f["latency"] { expectation.latency = try latencyLimits(l) }
         return expectation
+    }
+
+    /// `from: trigger` (the default), `from: connect`, `from: step 2`, or `from:` an earlier step's name.
+    func origin(_ node: YAMLNode) throws(Diagnostic) -> EventExpectation.Origin {
+        if node.isScalar, let n = try? node.int("from") {
+            throw node.error("from: \(n) names no step", hint: "write from: step \(n)")
+        }
+        let text = try node.string("from")
+        switch text {
+        case "trigger": return .trigger
+        case "connect": return .connect
+        default:
+            let words = text.split(separator: " ")
+            if words.count == 2, words[0] == "step", let n = Int(words[1]) {
+                guard n >= 1 else { throw node.error("steps are numbered from 1", hint: "from: step 1") }
+                return .step(.number(n))
+            }
+            if text.isEmpty { throw node.error("from: is empty", hint: "from: trigger, connect, step N or an earlier step's name") }
+            return .step(.name(text))
+        }
     }
 
     /// `latency: { p95: 200ms, max: 1s }`: bounds on percentiles of an expectation's delivery latency.
@@ -702,8 +716,12 @@ struct ContractReader {
     }
 
     func sequenceItem(_ node: YAMLNode) throws(Diagnostic) -> SequenceItem {
-        // `{ channel: …, match: …, subject: … }` when it has channel: or match:; any other mapping is the matcher itself.
-        if node.isMapping, let p = try? node.pairs("a sequence item"), p.contains(where: { ["channel", "match"].contains($0.key) }) {
+        // `{ channel: …, match: …, subject: … }` when it has match:, or channel: among item keys only; any other
+        // mapping is the matcher itself, so that a payload field called `channel` beside others is matched, not taken
+        // for Herald's channel (write it under match: when it is the only field).
+        let itemKeys = Set(["channel", "match"] + Self.subjectKeys)
+        if node.isMapping, let p = try? node.pairs("a sequence item"),
+           p.contains(where: { $0.key == "match" }) || (p.contains { $0.key == "channel" } && p.allSatisfy { itemKeys.contains($0.key) }) {
             let f = try node.fields("a sequence item", allowed: ["channel", "match"] + Self.subjectKeys)
             return SequenceItem(channel: try f["channel"]?.string("channel"),
                                 matcher: try f["match"].map { n throws(Diagnostic) in try matcher(n) } ?? .object([]),

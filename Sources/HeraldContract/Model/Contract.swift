@@ -46,6 +46,14 @@ public struct Contract: Sendable {
     public func service(_ name: String) -> Service? { services.first { $0.name == name } }
     /// The actor declaration named `name`.
     public func actor(_ name: String) -> ActorDeclaration? { actors.first { $0.name == name } }
+    /// The index in `steps` of the step `ref` names, if there is one.
+    public func stepIndex(_ ref: StepReference) -> Int? {
+        switch ref {
+        case .number(let n): (1...steps.count).contains(n) ? n - 1 : nil
+        case .name(let name): steps.firstIndex { $0.name == name }
+        }
+    }
+
     /// The channel named `name`.
     public func channel(_ name: String) -> Channel? { channels.first { $0.name == name } }
 }
@@ -538,19 +546,38 @@ public struct EventExpectation: Sendable {
     public var knownGap: String?
     /// Where it is written.
     public var location: SourceLocation
-    /// Where its window opens: at the step's trigger, or when the watched connection opened (`from: connect`), for
-    /// what a server pushes as soon as a client connects (a welcome, a snapshot).
+    /// Where its window opens: at the step's trigger, when the watched connection opened (`from: connect`), for
+    /// what a server pushes as soon as a client connects (a welcome, a snapshot), or at an earlier step's trigger
+    /// (`from: step 2`), for an order that spans several calls.
     public var from: Origin = .trigger
     /// Bounds on the delivery latency (`latency: { p95: 200ms }`): each delivery of a plain run must keep to the
     /// tightest; in a load run, the percentiles of every flow's deliveries at each level must.
     public var latency: [LatencyLimit] = []
 
     /// Where an expectation's window opens.
-    public enum Origin: String, Sendable {
+    public enum Origin: Sendable, Hashable {
         /// When the step's action starts.
         case trigger
         /// When the watched connection opened (the earliest of them, when several are watched).
         case connect
+        /// When an earlier step's action started: `from: step 2`, or `from:` that step's name.
+        case step(StepReference)
+    }
+}
+
+/// A contract step named in another: by its number among the steps (from 1, as reports show it), or by its `name:`.
+public enum StepReference: Sendable, Hashable, CustomStringConvertible {
+    /// `step 2`.
+    case number(Int)
+    /// A step's `name:`.
+    case name(String)
+
+    /// `step 2`, or the name in quotes.
+    public var description: String {
+        switch self {
+        case .number(let n): "step \(n)"
+        case .name(let n): "'\(n)'"
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// `/health` and the unauthenticated `/test/…` helpers that set up users and disturb connections.
@@ -30,6 +31,17 @@ struct TestRoutes: Sendable {
             guard store.deleteUser(id: id) else { throw APIError.notFound("no user \(id)") }
             notifier.forget(userID: id)
             return Response(status: .noContent)
+        }
+
+        // Who HTTP basic auth says the caller is (the user, never the password): 401 without it.
+        router.get("/test/whoami") { request, _ in
+            guard let header = request.headers[.authorization], header.hasPrefix("Basic "),
+                  let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+                  let colon = decoded.firstIndex(of: ":") else {
+                throw APIError.unauthorized
+            }
+            return JSON.response(["scheme": "Basic", "user": String(decoded[..<colon]),
+                                  "passwordLength": String(decoded.distance(from: colon, to: decoded.endIndex) - 1)])
         }
 
         router.post("/test/ws/drop") { _, _ in

@@ -27,6 +27,14 @@ public struct Bindings: VariableScope, Sendable {
         }
         for (k, v) in plan.options.variables { variables[k] = .string(v) }
         for a in actors { actorFields[a] = ["name": .string(a.description), "index": a.index.map { .number(Double($0)) } ?? .number(0)] }
+        // Fixed fields (`vars:`), rendered as each instance, in order: a later one may use an earlier one.
+        for a in actors {
+            guard let declared = plan.contract.actor(a.actor)?.vars else { continue }
+            for (name, value) in declared {
+                let rendered = try value.rendered(in: acting(as: a))
+                actorFields[a]?[name] = rendered
+            }
+        }
     }
 
     /// The same bindings, with `actor` as the acting actor.

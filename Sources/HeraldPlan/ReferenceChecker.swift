@@ -16,6 +16,7 @@ struct ReferenceChecker {
     /// Fields each actor gets from its setup captures.
     var actorFields: Set<String> {
         Set(contract.actors.flatMap { $0.setup.flatMap { s in s.captures.map(\.name) + s.events.flatMap { $0.captures.map(\.name) } } })
+            .union(contract.actors.flatMap { $0.vars.map(\.name) })
             .union(["name", "index"])
     }
 
@@ -24,6 +25,10 @@ struct ReferenceChecker {
             try check(s.url.references, at: s.url.location ?? s.location, actorContext: false)
             if let h = s.health { try check(h.references, at: h.location ?? s.location, actorContext: false) }
             for h in s.headers { try check(h.value.references, at: h.value.location ?? s.location, actorContext: true) }
+            if let a = s.auth { try check(a.user.references + a.password.references, at: a.location, actorContext: true) }
+        }
+        for a in contract.actors {
+            for v in a.vars { try check(v.value.templateReferences, at: a.location, actorContext: true) }
         }
         for c in contract.channels {
             let inActor = !c.actors.isEmpty
@@ -35,7 +40,8 @@ struct ReferenceChecker {
             }
         }
         for a in contract.actors { for s in a.setup { try check(s, actorContext: true) } }
-        for s in contract.steps + contract.cleanup { try check(s, actorContext: false) }
+        // A step that acts `as:` an actor renders `${actor.…}` with its fields.
+        for s in contract.steps + contract.cleanup { try check(s, actorContext: s.actor != nil) }
         for o in contract.outputs { try check(o.value.templateReferences, at: o.location, actorContext: false) }
     }
 
@@ -54,6 +60,7 @@ struct ReferenceChecker {
             h.headers.forEach { add($0.value) }
             h.query.forEach { add($0.value) }
             if let b = h.body { refs += references(b).map { ($0, nil) } }
+            if let a = h.auth { refs += (a.user.references + a.password.references).map { ($0, a.location) } }
         }
         switch step.action {
         case .http(let h): addHTTP(h)

@@ -11,7 +11,13 @@ extension ContractExecution {
         guard let name = service, let s = contract.service(name) else {
             throw InfrastructureError("\(what) needs a broker service")
         }
-        let url = try s.url.renderString(in: scope)
+        var url = try s.url.renderString(in: scope)
+        if let auth = s.auth {
+            // The service's login, as the acting actor: each actor publishes with its own credentials.
+            let password = try auth.password.renderString(in: scope)
+            redactor.add(secret: password)
+            url = URLs.withCredentials(url, user: try auth.user.renderString(in: scope), password: password)
+        }
         guard let kind = BrokerClients.Kind(url: url) else {
             throw InfrastructureError("service '\(name)' (\(URLs.maskedBroker(url))) is not a broker",
                                       hint: "\(what) goes to a service whose url starts with nats://, redis:// or mqtt://")

@@ -67,6 +67,10 @@ actor ContractExecution {
         store = EventStore(timeline: timeline)
         self.http = HTTPExecutor(client: client, timeline: timeline, redactor: redactor, insecure: options.insecure || plan.options.insecure)
         self.bindings = try Bindings(plan: plan)
+        // An actor's fixed fields with secret-looking names (password, token, …) are secrets from the start.
+        for fields in bindings.actorFields.values {
+            for case let (name, .string(value)) in fields where redactor.isSecretName(name) { redactor.add(secret: value) }
+        }
         self.brokers = BrokerClients(timeout: plan.contract.defaults.connectTimeout)
     }
 

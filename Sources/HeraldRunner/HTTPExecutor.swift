@@ -40,6 +40,7 @@ struct HTTPExecutor: Sendable {
             headers.removeAll { $0.name.lowercased() == h.name.lowercased() }
             headers.append(HTTPHeader(h.name, try h.value.renderString(in: scope)))
         }
+        try addBasicAuth(action, service: service, scope: scope, to: &headers)
         let body = try action.body.map { Array(try $0.renderedText(in: scope).utf8) }
         if action.body?.isJSON == true, !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
             headers.append(HTTPHeader("Content-Type", "application/json"))
@@ -84,6 +85,35 @@ struct HTTPExecutor: Sendable {
             try await Task.sleep(for: wait)
             attempt += 1
         }
+    }
+}
+
+extension HTTPExecutor {
+    /// `Authorization: Basic …` from the step's `auth:` (over the service's headers, not over the step's own), or else
+    /// from the service's `auth:` when no Authorization header is set. Service credentials that need an actor's
+    /// field are used only where an actor acts, like service headers. The password is a secret from then on.
+    func addBasicAuth(_ action: HTTPAction, service: Service?, scope: Bindings, to headers: inout [HTTPHeader]) throws {
+        let isAuthorization = { (h: HTTPHeader) in h.name.lowercased() == "authorization" }
+        let credentials: (user: String, password: String)
+        if let auth = action.auth {
+            guard !action.headers.contains(where: { $0.name.lowercased() == "authorization" }) else { return }
+            credentials = (try auth.user.renderString(in: scope), try auth.password.renderString(in: scope))
+        } else if let auth = service?.auth, !headers.contains(where: isAuthorization) {
+            let needsActor = (auth.user.references + auth.password.references).contains { $0.root == "actor" }
+            // Not when nobody acts, nor during the actor's own setup, before the field it needs is captured.
+            guard !needsActor || scope.currentActor != nil else { return }
+            do {
+                credentials = (try auth.user.renderString(in: scope), try auth.password.renderString(in: scope))
+            } catch {
+                if needsActor { return }
+                throw error
+            }
+        } else {
+            return
+        }
+        redactor.add(secret: credentials.password)
+        headers.removeAll(where: isAuthorization)
+        headers.append(HTTPHeader("Authorization", "Basic " + Data("\(credentials.user):\(credentials.password)".utf8).base64EncodedString()))
     }
 }
 

@@ -44,4 +44,12 @@ enum URLs {
 
     /// A broker's URL with its credentials masked, a bare userinfo too (a NATS token, a Redis password).
     static func maskedBroker(_ url: String) -> String { URLCredentials.masked(url, bareSecret: true) }
+
+    /// `url` with `user` and `password` as its userinfo (percent-encoded), replacing any it had.
+    static func withCredentials(_ url: String, user: String, password: String) -> String {
+        guard var parts = URLComponents(string: url) else { return url }
+        parts.user = user
+        parts.password = password
+        return parts.string ?? url
+    }
 }

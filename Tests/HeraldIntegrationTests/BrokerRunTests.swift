@@ -163,4 +163,26 @@ struct BrokerRunTests {
             #expect(!refused.stdout.contains("s3cret") && !accepted.stdout.contains("s3cret"))
         }
     }
+
+    @Test("actors carry fixed credentials: HTTP basic auth per actor (a step's own wins), an MQTT publish as an actor with its login; no password shows")
+    func perActorCredentials() async throws {
+        let dir = try Paths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let demo = try await ServerProcess("herald-demo", ["--port", "0"])
+        defer { demo.stop() }
+        try await withLocalBroker(LocalBroker(kind: .mosquitto, users: ["alice": "alice-s3cret"])) { broker in
+            let out = dir.appendingPathComponent("out")
+            let run = try await herald(["run", "-v", "Tests/Fixtures/run/credentials.yaml", "--report", out.path],
+                                       environment: ["BASE_URL": demo.url, "BROKER_URL": broker.url], limit: .seconds(60))
+            #expect(run.status == 0, "\(run)")
+            #expect(run.stdout.contains("8 passed, 0 failed"), "\(run)")
+            var everything = run.stdout + run.stderr
+            for file in try FileManager.default.contentsOfDirectory(atPath: out.path) {
+                everything += try String(contentsOf: out.appendingPathComponent(file), encoding: .utf8)
+            }
+            for secret in ["alice-s3cret", "-pw", "carol-pw", "YWxpY2U6YWxpY2UtczNjcmV0"] {
+                #expect(!everything.contains(secret), "'\(secret)' appears in the output or a report")
+            }
+        }
+    }
 }

@@ -120,8 +120,9 @@ struct ContractReader {
             return Service(name: name, url: try node.template("a service URL"), health: nil, healthTimeout: nil,
                            headers: [], insecure: false, caFile: nil, location: keyLocation)
         }
-        let f = try node.fields("service '\(name)'", allowed: ["url", "health", "health_timeout", "headers", "insecure", "ca_file"])
-        return Service(
+        let f = try node.fields("service '\(name)'", allowed: ["url", "health", "health_timeout", "headers", "insecure", "ca_file",
+                                                             "auth", "username", "password"])
+        var service = Service(
             name: name,
             url: try f.required("url", hint: "give the base URL, like url: http://127.0.0.1:8080").template("url"),
             health: try f["health"]?.template("health"),
@@ -131,6 +132,27 @@ struct ContractReader {
             caFile: try f["ca_file"]?.string("ca_file"),
             location: keyLocation
         )
+        if let a = f["auth"] { service.auth = try basicAuth(a) }
+        if let u = f["username"] {
+            if f.has("auth") { throw u.error("a service has auth: or username: and password:, not both") }
+            let p = try f.required("password", hint: "a broker login needs password: too (a template, like \"${env.MQTT_PASSWORD}\")")
+            service.auth = Credentials(user: try u.template("username"), password: try p.template("password"), location: u.location)
+        } else if let p = f["password"] {
+            throw p.error("password: needs username:", hint: "add username: beside it")
+        }
+        return service
+    }
+
+    /// `auth: { basic: [user, password] }`: HTTP basic auth.
+    func basicAuth(_ node: YAMLNode) throws(Diagnostic) -> Credentials {
+        let f = try node.fields("auth", allowed: ["basic"])
+        let b = try f.required("basic", hint: "auth: { basic: [user, password] }")
+        let parts = try b.items("basic")
+        guard parts.count == 2 else {
+            throw b.error("basic takes a user and a password, found \(parts.count) value\(parts.count == 1 ? "" : "s")",
+                          hint: "auth: { basic: [\"${env.API_USER}\", \"${env.API_PASSWORD}\"] }")
+        }
+        return Credentials(user: try parts[0].template("user"), password: try parts[1].template("password"), location: b.location)
     }
 
     func actor(_ name: String, _ node: YAMLNode, keyLocation: SourceLocation) throws(Diagnostic) -> ActorDeclaration {
@@ -138,7 +160,7 @@ struct ContractReader {
             throw YAMLNode(node: node.node, file: file, end: node.end).error("actor names cannot contain '[' or '.'")
         }
         if node.isNull { return ActorDeclaration(name: name, count: 1, setup: [], location: keyLocation) }
-        let f = try node.fields("actor '\(name)'", allowed: ["count", "setup"])
+        let f = try node.fields("actor '\(name)'", allowed: ["count", "setup", "vars"])
         let count = try f["count"]?.int("count") ?? 1
         if count < 1 { throw f["count"]!.error("count must be at least 1") }
         // The planner makes every instance up front: a count of a billion took all memory before any check.
@@ -147,7 +169,16 @@ struct ContractReader {
                                     hint: "an actor stands for a few identities; for many users at once, run a load (load: concurrency)")
         }
         let setup = try f["setup"].map { s throws(Diagnostic) in try s.items("setup").map { n throws(Diagnostic) in try step(n) } } ?? []
-        return ActorDeclaration(name: name, count: count, setup: setup, location: keyLocation)
+        var actor = ActorDeclaration(name: name, count: count, setup: setup, location: keyLocation)
+        if let v = f["vars"] {
+            for pair in try v.pairs("vars") {
+                if ["name", "index"].contains(pair.key) {
+                    throw pair.keyNode.error("'\(pair.key)' is every actor's own field", hint: "give the field another name")
+                }
+                actor.vars.append((pair.key, try pair.value.json()))
+            }
+        }
+        return actor
     }
 
     /// The most instances an actor can have.
@@ -334,7 +365,7 @@ struct ContractReader {
     static let stepKinds = ["http", "poll", "send", "sleep", "shell", "publish", "request", "redis", "sql"]
     static let stepKeys = stepKinds + ["name", "as", "headers", "query", "json", "body", "text", "timeout", "expect", "capture",
                                        "events", "cache", "until", "every", "within", "record", "seen", "command", "qos", "retain",
-                                       "action", "params"]
+                                       "action", "params", "auth"]
 
     /// A step; only the contract's own steps (`mayNameAction`) can belong to an agent action, not setup or cleanup.
     func step(_ node: YAMLNode, mayNameAction: Bool = false) throws(Diagnostic) -> Step {
@@ -450,14 +481,14 @@ struct ContractReader {
                                         timeout: try f["timeout"]?.duration("timeout") ?? .seconds(30)))
         }
         let allowedHere: Set<String> = switch action {
-        case .http, .poll: ["expect", "headers", "query", "body"]
+        case .http, .poll: ["expect", "headers", "query", "body", "auth"]
         case .publish: ["headers", "qos", "retain"]
         case .request: ["headers", "expect"]
         case .redis: ["command", "expect"]
         case .sql: ["expect", "query", "params"]
         default: []
         }
-        for key in ["expect", "headers", "query", "body", "qos", "retain", "command", "params"] where f.has(key) && !allowedHere.contains(key) {
+        for key in ["expect", "headers", "query", "body", "qos", "retain", "command", "params", "auth"] where f.has(key) && !allowedHere.contains(key) {
             throw f[key]!.error("'\(key)' does not belong to a \(kind.key) step")
         }
         return Step(
@@ -549,9 +580,11 @@ struct ContractReader {
                 query.append((p.key, v))
             }
         }
-        return HTTPAction(method: parts[0], service: service, target: target,
-                          headers: try headerList(f["headers"], what: "headers"), query: query, body: body,
-                          timeout: try f["timeout"]?.duration("timeout"))
+        var action = HTTPAction(method: parts[0], service: service, target: target,
+                                headers: try headerList(f["headers"], what: "headers"), query: query, body: body,
+                                timeout: try f["timeout"]?.duration("timeout"))
+        action.auth = try f["auth"].map { a throws(Diagnostic) in try basicAuth(a) }
+        return action
     }
 
     func responseExpectations(_ node: YAMLNode) throws(Diagnostic) -> ResponseExpectations {

@@ -136,6 +136,27 @@ public struct Service: Sendable {
     public var caFile: String?
     /// Where it is declared.
     public var location: SourceLocation
+    /// Credentials for every request or broker connection of the service: HTTP basic auth (`auth: { basic: [user,
+    /// password] }`), or a broker's `username:` and `password:`. Rendered as the acting actor, so `${actor.…}` gives
+    /// each actor its own.
+    public var auth: Credentials? = nil
+}
+
+/// A user and a password, as templates: HTTP basic auth, or a broker login.
+public struct Credentials: Sendable {
+    /// The user name.
+    public var user: Template
+    /// The password (a secret: masked wherever it would show).
+    public var password: Template
+    /// Where they are written.
+    public var location: SourceLocation
+
+    /// Creates credentials.
+    public init(user: Template, password: Template, location: SourceLocation) {
+        self.user = user
+        self.password = password
+        self.location = location
+    }
 }
 
 /// A test identity, possibly instanced several times (`count: 3` gives `seller[0]`…`seller[2]`).
@@ -148,6 +169,9 @@ public struct ActorDeclaration: Sendable {
     public var setup: [Step]
     /// Where it is declared.
     public var location: SourceLocation
+    /// Fields every instance has from the start (`vars:`), rendered per instance (`${actor.index}` works): fixed
+    /// credentials without a setup call. `${alice.password}`, or `${actor.password}` where alice acts.
+    public var vars: [(name: String, value: JSONValue)] = []
 }
 
 /// A reference to actors in `as:`, `for:` and `recipients:`: `buyer`, `seller` (every instance) or `seller[1]`.
@@ -354,6 +378,8 @@ public struct HTTPAction: Sendable {
     public var body: Payload?
     /// The request timeout, if not the contract's default.
     public var timeout: Duration?
+    /// HTTP basic auth for this request (`auth: { basic: [user, password] }`), instead of the service's.
+    public var auth: Credentials? = nil
 
     /// Creates a request description.
     public init(method: String, service: String?, target: Template, headers: [(name: String, value: Template)] = [],

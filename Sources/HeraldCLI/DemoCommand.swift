@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HeraldContract
 import HeraldCore
+import HeraldPlan
 import Synchronization
 
 /// `herald demo`: starts the brokers and the bundled demo backend on free loopback ports and runs contracts/ against
@@ -13,7 +14,8 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             The brokers nats-server, redis-server and mosquitto (those that are installed) and the backend (herald-demo, \
             built beside herald) run as child processes on free loopback ports, and are always stopped at the end. The \
-            contracts see their URLs as ${env.BASE_URL}, ${env.NATS_URL}, ${env.REDIS_URL} and ${env.MQTT_URL}. \
+            contracts see their URLs as ${env.BASE_URL}, ${env.NATS_URL}, ${env.REDIS_URL} and ${env.MQTT_URL}, and the \
+            backend's database (a SQLite file of the run's own) as ${env.DEMO_DB_URL}. \
             --defect switches on one of the backend's defects: \(DemoBackendProcess.defects.joined(separator: ", ")).
             """)
 
@@ -53,8 +55,14 @@ struct DemoCommand: AsyncParsableCommand {
             Terminal.err("herald demo: \(broker.executable) is not installed, so no \(broker.title) broker runs and "
                          + "\(broker.environmentName) is not set; install it with: sudo apt-get install \(broker.package)")
         }
+        // The backend's database: a SQLite file of this run's own, which the contracts read as ${env.DEMO_DB_URL}.
+        let databaseFolder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-demo-db-\(RunOptions.makeRunID())")
+        try? FileManager.default.createDirectory(at: databaseFolder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: databaseFolder) }
+        let databaseURL = "sqlite://" + databaseFolder.appendingPathComponent("demo.db").path
         do {
-            backend = try DemoBackendProcess.start(defects: defects, brokerArguments: brokers.brokers.backendArguments,
+            backend = try DemoBackendProcess.start(defects: defects,
+                                                   brokerArguments: brokers.brokers.backendArguments + ["--database", databaseURL],
                                                    interrupted: { StartupSignals.caught != nil })
         } catch let error as InfrastructureError {
             StartupSignals.end()
@@ -70,7 +78,7 @@ struct DemoCommand: AsyncParsableCommand {
         if !running.isEmpty {
             Terminal.err("brokers: " + running.map { "\($0.key.title) \($0.value)" }.joined(separator: ", "))
         }
-        let environment = brokers.brokers.environment.merging(["BASE_URL": backend.baseURL]) { _, new in new }
+        let environment = brokers.brokers.environment.merging(["BASE_URL": backend.baseURL, "DEMO_DB_URL": databaseURL]) { _, new in new }
         let missing = brokers.brokers.missing
         let status = try await RunSession.run(paths: [contracts], flags: flags, extraEnvironment: environment) { contract in
             let lacking = Self.brokers(neededBy: contract).filter { missing.contains($0) }.sorted()
@@ -119,7 +127,7 @@ struct DemoCommand: AsyncParsableCommand {
 final class DemoBackendProcess {
     /// The defects `herald-demo --defect` knows.
     static let defects = ["wrong-recipient", "missing-event", "reorder", "duplicate", "slow", "stale-cache", "wrong-topic", "no-welcome",
-                          "cross-talk", "open-stream"]
+                          "cross-talk", "open-stream", "missing-row", "wrong-amount"]
 
     /// How long the backend may take to say where it listens (connecting to its brokers included).
     static let startTimeout: Duration = .seconds(20)

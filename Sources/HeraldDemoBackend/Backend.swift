@@ -17,19 +17,30 @@ struct Backend: Sendable {
     let store: Store
     let notifier: Notifier
     let jobs = DelayedJobs()
+    let database: DemoDatabase?
 
     /// Connects to the configured brokers (each within ``BrokerConnections/connectTimeout``) and sets up the state.
     /// - Throws: ``DemoBrokerError`` when a broker cannot be reached.
     static func start(_ config: DemoBackendConfiguration) async throws -> Backend {
         let logger = makeLogger(config)
         let brokers = try await BrokerConnections.connect(config, logger: logger)
-        return Backend(config: config, logger: logger, brokers: brokers)
+        var database: DemoDatabase?
+        if let url = config.databaseURL {
+            do {
+                database = try await DemoDatabase.open(url) { [logger] in logger.warning("\($0)") }
+            } catch {
+                await brokers.close()
+                throw error
+            }
+        }
+        return Backend(config: config, logger: logger, brokers: brokers, database: database)
     }
 
-    private init(config: DemoBackendConfiguration, logger: Logger, brokers: BrokerConnections) {
+    private init(config: DemoBackendConfiguration, logger: Logger, brokers: BrokerConnections, database: DemoDatabase?) {
         self.config = config
         self.logger = logger
         self.brokers = brokers
+        self.database = database
         let feed: BrokerFeed? = brokers.nats == nil && brokers.redis == nil ? nil
             : BrokerFeed(nats: brokers.nats, redis: brokers.redis,
                          invalidatesCache: !config.defects.contains(.staleCache), logger: logger)
@@ -75,6 +86,7 @@ struct Backend: Sendable {
         await feed?.finish()
         await mirror?.finish()
         await brokers.close()
+        await database?.finish()
         try outcome.get()
     }
 
@@ -91,8 +103,10 @@ struct Backend: Sendable {
         let events = Events(notifier: notifier, store: store, jobs: jobs, defects: config.defects,
                             slowDelay: config.slowDelay, feed: feed)
         let orders = OrderCache(store: store, redis: brokers.redis, feed: feed, logger: logger)
-        TestRoutes(store: store, notifier: notifier).register(on: router)
-        MarketplaceRoutes(store: store, events: events, orders: orders).register(on: router)
+        let rows = database.map { DemoRows(database: $0, defects: config.defects) }
+        TestRoutes(store: store, notifier: notifier, rows: rows).register(on: router)
+        MarketplaceRoutes(store: store, events: events, orders: orders, rows: rows).register(on: router)
+        WalletRoutes(store: store, rows: rows).register(on: router)
         NotificationRoutes(store: store, notifier: notifier).register(on: router)
         EventStreamRoutes(store: store, notifier: notifier, heartbeat: config.sseHeartbeat).register(on: router)
 

@@ -30,6 +30,10 @@ public enum DemoDefect: String, CaseIterable, Sendable {
     /// `/ws/notifications` accepts a bearer token that belongs to nobody, and streams the notifications of the user
     /// created last to it: anyone can read another tenant's stream.
     case openStream = "open-stream"
+    /// With a database, the row of an order is never written (the API still answers as if it were).
+    case missingRow = "missing-row"
+    /// With a database, a recharge's row records its amount in cents (×100).
+    case wrongAmount = "wrong-amount"
 
     /// A one-line description of what the defect does, for help texts.
     public var summary: String {
@@ -44,6 +48,8 @@ public enum DemoDefect: String, CaseIterable, Sendable {
         case .noWelcome: "the market feed does not greet a client on connect"
         case .crossTalk: "offer.accepted also reaches the seller of another buyer's accept made just before (concurrent flows only)"
         case .openStream: "/ws/notifications accepts a token that belongs to nobody, and streams another user's notifications to it"
+        case .missingRow: "with --database, an accepted offer's order row is never written"
+        case .wrongAmount: "with --database, a recharge's row holds its amount in cents"
         }
     }
 }

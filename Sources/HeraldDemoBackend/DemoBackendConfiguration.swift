@@ -18,6 +18,8 @@ public struct DemoBackendConfiguration: Sendable {
     public var mqttURL: String?
     /// How often an idle `/sse/notifications` stream gets a `: ping` comment.
     public var sseHeartbeat: Duration = .seconds(15)
+    /// A database (`sqlite:///path`, `postgres://…`) the backend writes its users, orders and recharges to; nil: none.
+    public var databaseURL: String? = nil
 
     /// Creates a configuration; every parameter has a default.
     /// - Parameters:

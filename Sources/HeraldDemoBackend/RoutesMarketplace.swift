@@ -5,6 +5,7 @@ struct MarketplaceRoutes: Sendable {
     let store: Store
     let events: Events
     let orders: OrderCache
+    let rows: DemoRows?
 
     private struct NewRequest: Decodable {
         let title: String
@@ -47,6 +48,7 @@ struct MarketplaceRoutes: Sendable {
         router.post("/offers/:id/accept") { request, context in
             let buyer = try store.authenticate(request)
             let outcome = try store.acceptOffer(try context.parameters.require("id"), by: buyer)
+            rows?.orderCreated(outcome.order)
             await events.offerAccepted(outcome)
             return JSON.response(OfferDecision(offerId: outcome.offer.id, status: outcome.offer.status.rawValue,
                                                orderId: outcome.order.id))

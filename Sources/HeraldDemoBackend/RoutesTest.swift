@@ -5,6 +5,7 @@ import Hummingbird
 struct TestRoutes: Sendable {
     let store: Store
     let notifier: Notifier
+    let rows: DemoRows?
 
     private struct NewUser: Decodable {
         let role: String
@@ -23,6 +24,7 @@ struct TestRoutes: Sendable {
             }
             let name = body.name?.strippingWhitespace()
             let user = store.createUser(role: role, name: name?.isEmpty == false ? name : nil)
+            rows?.userCreated(user)
             return JSON.response(user, status: .created)
         }
 
@@ -30,6 +32,7 @@ struct TestRoutes: Sendable {
             let id = try context.parameters.require("id")
             guard store.deleteUser(id: id) else { throw APIError.notFound("no user \(id)") }
             notifier.forget(userID: id)
+            rows?.userDeleted(id)
             return Response(status: .noContent)
         }
 

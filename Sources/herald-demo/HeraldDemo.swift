@@ -16,6 +16,8 @@ struct HeraldDemo: AsyncParsableCommand {
               --nats URL: domain events as JSON on market.<type>
               --redis URL: cache of GET /orders/{id}, key order:<id>
               --mqtt URL: notifications mirrored to users/<userId>/notifications
+            A database (optional): --database sqlite:///path or postgres://…: rows of users, orders and recharges,
+            written just after each answer.
             Defects (all off by default):
             \(DemoDefect.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
             """)
@@ -44,6 +46,9 @@ struct HeraldDemo: AsyncParsableCommand {
     @Option(help: ArgumentHelp("An MQTT broker to mirror the notifications to.", valueName: "mqtt://host:port"))
     var mqtt: String?
 
+    @Option(help: ArgumentHelp("A database to write users, orders and recharges to.", valueName: "sqlite:///path|postgres://…"))
+    var database: String?
+
     @Option(name: .customLong("sse-heartbeat-ms"), help: "How often an idle SSE stream gets a ': ping' comment, in milliseconds.")
     var sseHeartbeatMilliseconds: Int = 15_000
 
@@ -62,7 +67,7 @@ struct HeraldDemo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config = DemoBackendConfiguration(
+        var config = DemoBackendConfiguration(
             host: host,
             port: port,
             defects: Set(defects.compactMap(DemoDefect.init(rawValue:))),
@@ -73,6 +78,7 @@ struct HeraldDemo: AsyncParsableCommand {
             mqttURL: mqtt,
             sseHeartbeat: .milliseconds(sseHeartbeatMilliseconds)
         )
+        config.databaseURL = database
         let shownHost = host.contains(":") ? "[\(host)]" : host
         let listening = Mutex(false)
         let server = Task {

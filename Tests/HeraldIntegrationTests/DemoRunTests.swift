@@ -70,6 +70,9 @@ struct DemoRunTests {
         Case(defect: "no-welcome", kind: "sequence", reason: "missing", actor: "buyer", role: "nearest", channel: "market"),
         // A connection that must be refused was accepted: the evidence is where it connected.
         Case(defect: "open-stream", kind: "connection", reason: "unexpected", actor: nil, role: "unexpected", channel: "forged"),
+        // The backend's database (contracts/rows-written.yaml): a row that never comes, a row with the wrong value.
+        Case(defect: "missing-row", kind: "poll", reason: "timeout", actor: nil, role: "observed"),
+        Case(defect: "wrong-amount", kind: "query", reason: "mismatch", actor: nil, role: "observed"),
     ]
 
     @Test("each defect turns the run red with the right verdict", arguments: defects)

@@ -127,7 +127,8 @@ struct DemoCommand: AsyncParsableCommand {
 final class DemoBackendProcess {
     /// The defects `herald-demo --defect` knows.
     static let defects = ["wrong-recipient", "missing-event", "reorder", "duplicate", "slow", "stale-cache", "wrong-topic", "no-welcome",
-                          "cross-talk", "open-stream", "missing-row", "wrong-amount"]
+                          "cross-talk", "open-stream", "missing-row", "wrong-amount",
+                          "skipped-state"]
 
     /// How long the backend may take to say where it listens (connecting to its brokers included).
     static let startTimeout: Duration = .seconds(20)

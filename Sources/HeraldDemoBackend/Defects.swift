@@ -34,6 +34,8 @@ public enum DemoDefect: String, CaseIterable, Sendable {
     case missingRow = "missing-row"
     /// With a database, a recharge's row records its amount in cents (×100).
     case wrongAmount = "wrong-amount"
+    /// A background job skips ASSIGNED: QUEUED → PROCESSING → COMPLETED.
+    case skippedState = "skipped-state"
 
     /// A one-line description of what the defect does, for help texts.
     public var summary: String {
@@ -50,6 +52,7 @@ public enum DemoDefect: String, CaseIterable, Sendable {
         case .openStream: "/ws/notifications accepts a token that belongs to nobody, and streams another user's notifications to it"
         case .missingRow: "with --database, an accepted offer's order row is never written"
         case .wrongAmount: "with --database, a recharge's row holds its amount in cents"
+        case .skippedState: "a background job skips ASSIGNED (QUEUED → PROCESSING → COMPLETED)"
         }
     }
 }

@@ -73,6 +73,9 @@ struct DemoRunTests {
         // The backend's database (contracts/rows-written.yaml): a row that never comes, a row with the wrong value.
         Case(defect: "missing-row", kind: "poll", reason: "timeout", actor: nil, role: "observed"),
         Case(defect: "wrong-amount", kind: "query", reason: "mismatch", actor: nil, role: "observed"),
+        // A job that skips a state (contracts/job-lifecycle.yaml): the poll never sees it, and the owner never hears it.
+        Case(defect: "skipped-state", kind: "poll", reason: "mismatch", actor: nil, role: "observed"),
+        Case(defect: "skipped-state", kind: "sequence", reason: "missing", actor: "owner", role: "nearest"),
     ]
 
     @Test("each defect turns the run red with the right verdict", arguments: defects)

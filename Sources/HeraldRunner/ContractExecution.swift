@@ -64,7 +64,7 @@ actor ContractExecution {
         self.timeline = timeline
         store = EventStore(timeline: timeline)
         self.http = HTTPExecutor(client: client, timeline: timeline, redactor: redactor, insecure: options.insecure || plan.options.insecure)
-        self.bindings = try Bindings(plan: plan)
+        self.bindings = try Bindings(plan: plan, redactor: redactor)
         self.brokers = BrokerClients(timeout: plan.contract.defaults.connectTimeout)
     }
 

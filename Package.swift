@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
         // Signatures checked against published vectors and against the openssl command and Python's cryptography.
         .testTarget(name: "HeraldSigningTests", dependencies: ["HeraldSigning", "HeraldCore"], swiftSettings: strict),
-        .testTarget(name: "HeraldContractTests", dependencies: ["HeraldContract", "HeraldPlan"], swiftSettings: strict),
+        .testTarget(name: "HeraldContractTests", dependencies: ["HeraldContract", "HeraldPlan", "HeraldSigning"], swiftSettings: strict),
         .testTarget(name: "HeraldJudgeTests", dependencies: ["HeraldJudge", "HeraldContract"], swiftSettings: strict),
         // The real runner against fake channel links (through RunnerOptions.connector): no sockets.
         .testTarget(name: "HeraldRunnerTests",

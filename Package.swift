@@ -36,19 +36,23 @@ let package = Package(
         // SQL checks: PostgreSQL's libpq and SQLite, the official C clients.
         .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // JWT and HMAC signing: OpenSSL's libcrypto.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // The pipeline: load → plan → run → judge → report.
         .target(name: "HeraldCore", swiftSettings: strict),
         .target(name: "HeraldContract",
                 dependencies: ["HeraldCore", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
-        .target(name: "HeraldPlan", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
+        // Keys, JWS (HS256, RS256, ES256), HMAC-SHA256 and byte encodings, on OpenSSL.
+        .target(name: "HeraldSigning", dependencies: ["HeraldCore", "COpenSSL"], swiftSettings: strict),
+        .target(name: "HeraldPlan", dependencies: ["HeraldCore", "HeraldContract", "HeraldSigning"], swiftSettings: strict),
         .target(name: "HeraldJudge", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
         .target(name: "HeraldTransport",
                 dependencies: ["HeraldCore", "CLibWebSockets", "CCurl", "CNats", "CHiredis", "CMosquitto", "CPostgres", "CSQLite"],
                 swiftSettings: strict),
         .target(name: "HeraldRunner",
-                dependencies: ["HeraldCore", "HeraldContract", "HeraldPlan", "HeraldJudge", "HeraldTransport"],
+                dependencies: ["HeraldCore", "HeraldContract", "HeraldPlan", "HeraldJudge", "HeraldTransport", "HeraldSigning"],
                 swiftSettings: strict),
         .target(name: "HeraldReport",
                 dependencies: ["HeraldCore", "HeraldContract", .product(name: "Histogram", package: "hdrhistogram-swift")],
@@ -109,7 +113,9 @@ let package = Package(
         .executableTarget(name: "herald-bench-floor", dependencies: ["CLibWebSockets", "CCurl"]),
 
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], swiftSettings: strict),
-        .testTarget(name: "HeraldContractTests", dependencies: ["HeraldContract", "HeraldPlan"], swiftSettings: strict),
+        // Signatures checked against published vectors and against the openssl command and Python's cryptography.
+        .testTarget(name: "HeraldSigningTests", dependencies: ["HeraldSigning", "HeraldCore"], swiftSettings: strict),
+        .testTarget(name: "HeraldContractTests", dependencies: ["HeraldContract", "HeraldPlan", "HeraldSigning"], swiftSettings: strict),
         .testTarget(name: "HeraldJudgeTests", dependencies: ["HeraldJudge", "HeraldContract"], swiftSettings: strict),
         // The real runner against fake channel links (through RunnerOptions.connector): no sockets.
         .testTarget(name: "HeraldRunnerTests",

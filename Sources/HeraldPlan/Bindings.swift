@@ -16,11 +16,15 @@ public struct Bindings: VariableScope, Sendable {
     public var currentActor: ActorInstance?
     /// Every actor instance.
     public var actors: [ActorInstance]
+    /// The contract's JWT signers (`tokens:`), or `nil` when it has none.
+    public var tokens: TokenMint?
 
-    /// Binds a plan: renders `vars:` in order, then applies `--var`.
-    public init(plan: ContractPlan) throws {
+    /// Binds a plan: renders `vars:` in order, then applies `--var`. The tokens it signs register with `redactor`.
+    public init(plan: ContractPlan, redactor: Redactor? = nil) throws {
         options = plan.options
         actors = plan.actors
+        tokens = TokenMint(plan: plan)
+        tokens?.redactor = redactor
         variables = [:]
         for (name, value) in plan.contract.variables {
             variables[name] = try value.rendered(in: self)

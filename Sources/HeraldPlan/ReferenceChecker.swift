@@ -43,6 +43,7 @@ struct ReferenceChecker {
         // A step that acts `as:` an actor renders `${actor.…}` with its fields.
         for s in contract.steps + contract.cleanup { try check(s, actorContext: s.actor != nil) }
         for o in contract.outputs { try check(o.value.templateReferences, at: o.location, actorContext: false) }
+        for t in contract.tokens { try check(t.references, at: t.location, actorContext: true) }
     }
 
     func references(_ p: Payload) -> [VariableReference] {
@@ -61,6 +62,7 @@ struct ReferenceChecker {
             h.query.forEach { add($0.value) }
             if let b = h.body { refs += references(b).map { ($0, nil) } }
             if let a = h.auth { refs += (a.user.references + a.password.references).map { ($0, a.location) } }
+            if let sign = h.sign { add(sign.secret) }
         }
         switch step.action {
         case .http(let h): addHTTP(h)
@@ -143,6 +145,12 @@ struct ReferenceChecker {
                     if let f = ref.fields.first, !actorFields.contains(f) {
                         throw Diagnostic("actors have no field '\(f)'", at: location,
                                          hint: "actor fields come from setup captures: \(actorFields.sorted().joined(separator: ", "))")
+                    }
+                    continue
+                }
+                if contract.tokens.contains(where: { $0.name == ref.root }) {
+                    guard ref.fields.isEmpty, ref.index == nil else {
+                        throw Diagnostic("${\(ref)}: a token is a value of its own, with no fields", at: location, hint: "write ${\(ref.root)}")
                     }
                     continue
                 }

@@ -87,6 +87,8 @@ public struct ContractPlan: Sendable {
     public private(set) var subscribersByChannel: [String: [ActorInstance]] = [:]
     /// Each event expectation's watch, by where the expectation is written.
     public private(set) var watches: [SourceLocation: WatchPlan] = [:]
+    /// The keys of the contract's tokens and signatures, loaded once and shared by every flow of a load run.
+    public let keyring = TokenKeyring()
 
     /// Plans `contract` with these actor instances: resolves the channels' subscribers and the expectations' watches.
     public init(contract: Contract, actors: [ActorInstance], options: RunOptions) {
@@ -190,6 +192,7 @@ public enum Planner {
         }
         let plan = ContractPlan(contract: contract, actors: actors, options: options)
         try ReferenceChecker(plan: plan).check()
+        try TokenCheck(plan: plan).check()
         return plan
     }
 }

@@ -66,7 +66,7 @@ actor ContractExecution {
         self.timeline = timeline
         store = EventStore(timeline: timeline)
         self.http = HTTPExecutor(client: client, timeline: timeline, redactor: redactor, insecure: options.insecure || plan.options.insecure)
-        self.bindings = try Bindings(plan: plan)
+        self.bindings = try Bindings(plan: plan, redactor: redactor)
         // An actor's fixed fields with secret-looking names (password, token, …) are secrets from the start.
         for fields in bindings.actorFields.values {
             for case let (name, .string(value)) in fields where redactor.isSecretName(name) { redactor.add(secret: value) }

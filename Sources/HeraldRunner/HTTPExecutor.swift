@@ -45,6 +45,7 @@ struct HTTPExecutor: Sendable {
         if action.body?.isJSON == true, !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
             headers.append(HTTPHeader("Content-Type", "application/json"))
         }
+        headers = try signing(headers, body: body, action, scope: scope)
         for h in headers where Redactor.secretHeaders.contains(h.name.lowercased()) {
             redactor.add(secret: h.value.split(separator: " ").last.map(String.init) ?? h.value)
         }

@@ -9,7 +9,7 @@ struct ContractReader {
     mutating func contract(_ root: YAMLNode) throws(Diagnostic) -> Contract {
         let f = try root.fields("a contract", allowed: ["contract", "description", "tags", "vars", "defaults", "services",
                                                         "actors", "channels", "steps", "cleanup", "redact", "load", "thresholds",
-                                                        "outputs"])
+                                                        "outputs", "tokens"])
         let nameNode = try f.required("contract", hint: "start the file with 'contract: <what it checks>'")
         var defaults = Defaults()
         if let d = f["defaults"] {
@@ -55,6 +55,7 @@ struct ContractReader {
             redact: try f["redact"].map { r throws(Diagnostic) in try r.itemsOrOne().map { n throws(Diagnostic) in try n.string("a redacted name") } } ?? []
         )
         contract.load = try f["load"].map { n throws(Diagnostic) in try load(n) }
+        contract.tokens = try f["tokens"].map { n throws(Diagnostic) in try tokens(n) } ?? []
         if let o = f["outputs"] {
             for pair in try o.pairs("outputs") { contract.outputs.append((pair.key, try pair.value.json(), pair.keyNode.location)) }
         }
@@ -365,7 +366,7 @@ struct ContractReader {
     static let stepKinds = ["http", "poll", "send", "sleep", "shell", "publish", "request", "redis", "sql"]
     static let stepKeys = stepKinds + ["name", "as", "headers", "query", "json", "body", "text", "timeout", "expect", "capture",
                                        "events", "cache", "until", "every", "within", "record", "seen", "command", "qos", "retain",
-                                       "action", "params", "auth"]
+                                       "action", "params", "auth", "sign"]
 
     /// A step; only the contract's own steps (`mayNameAction`) can belong to an agent action, not setup or cleanup.
     func step(_ node: YAMLNode, mayNameAction: Bool = false) throws(Diagnostic) -> Step {
@@ -481,14 +482,14 @@ struct ContractReader {
                                         timeout: try f["timeout"]?.duration("timeout") ?? .seconds(30)))
         }
         let allowedHere: Set<String> = switch action {
-        case .http, .poll: ["expect", "headers", "query", "body", "auth"]
+        case .http, .poll: ["expect", "headers", "query", "body", "auth", "sign"]
         case .publish: ["headers", "qos", "retain"]
         case .request: ["headers", "expect"]
         case .redis: ["command", "expect"]
         case .sql: ["expect", "query", "params"]
         default: []
         }
-        for key in ["expect", "headers", "query", "body", "qos", "retain", "command", "params", "auth"] where f.has(key) && !allowedHere.contains(key) {
+        for key in ["expect", "headers", "query", "body", "qos", "retain", "command", "params", "auth", "sign"] where f.has(key) && !allowedHere.contains(key) {
             throw f[key]!.error("'\(key)' does not belong to a \(kind.key) step")
         }
         return Step(
@@ -584,6 +585,7 @@ struct ContractReader {
                                 headers: try headerList(f["headers"], what: "headers"), query: query, body: body,
                                 timeout: try f["timeout"]?.duration("timeout"))
         action.auth = try f["auth"].map { a throws(Diagnostic) in try basicAuth(a) }
+        action.sign = try f["sign"].map { n throws(Diagnostic) in try bodySignature(n) }
         return action
     }
 

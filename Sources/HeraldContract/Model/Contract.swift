@@ -35,6 +35,8 @@ public struct Contract: Sendable {
     /// Values handed to an orchestrator that drives the contract through `herald agent` (`outputs:`), rendered with
     /// what is known after each phase.
     public var outputs: [(name: String, value: JSONValue, location: SourceLocation)] = []
+    /// Named JWT signers (`tokens:`): each `${name}` renders a fresh token.
+    public var tokens: [TokenDeclaration] = []
 
     /// The agent actions the steps are grouped under (`action:`), in the order they first appear.
     public var actionNames: [String] {
@@ -380,6 +382,8 @@ public struct HTTPAction: Sendable {
     public var timeout: Duration?
     /// HTTP basic auth for this request (`auth: { basic: [user, password] }`), instead of the service's.
     public var auth: Credentials? = nil
+    /// An HMAC signature of the body sent in a header (`sign:`).
+    public var sign: BodySignature? = nil
 
     /// Creates a request description.
     public init(method: String, service: String?, target: Template, headers: [(name: String, value: Template)] = [],

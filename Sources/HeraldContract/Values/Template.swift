@@ -49,6 +49,14 @@ public struct VariableReference: Hashable, Sendable, CustomStringConvertible {
 public protocol VariableScope {
     /// The value, or `nil` when the reference has none.
     func value(for reference: VariableReference) -> JSONValue?
+    /// The value as a template renders it: ``value(for:)`` unless the scope makes values that can fail with a reason
+    /// of their own (a signed token whose key cannot be read).
+    func resolve(_ reference: VariableReference) throws(TemplateError) -> JSONValue?
+}
+
+extension VariableScope {
+    /// ``value(for:)``.
+    public func resolve(_ reference: VariableReference) throws(TemplateError) -> JSONValue? { value(for: reference) }
 }
 
 /// Why a template could not be rendered.
@@ -57,8 +65,17 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
     public var reference: String
     /// Where the template is written.
     public var location: SourceLocation?
-    /// "no value for ${x}".
-    public var description: String { "no value for ${\(reference)}" }
+    /// Why there is no value, when more is known than that there is none.
+    public var reason: String? = nil
+    /// "no value for ${x}", and the reason when known.
+    public var description: String { "no value for ${\(reference)}" + (reason.map { ": \($0)" } ?? "") }
+
+    /// Creates an error.
+    public init(reference: String, location: SourceLocation? = nil, reason: String? = nil) {
+        self.reference = reference
+        self.location = location
+        self.reason = reason
+    }
 }
 
 /// A string with `${…}` references, parsed once at load time. `$${` writes a literal `${`.
@@ -169,7 +186,7 @@ public struct Template: Hashable, Sendable, CustomStringConvertible {
 
     private static func lookup(_ ref: VariableReference, in scope: any VariableScope,
                                location: SourceLocation?) throws(TemplateError) -> JSONValue {
-        if let v = scope.value(for: ref) { return v }
+        if let v = try scope.resolve(ref) { return v }
         if let fallback = ref.fallback { return .string(fallback) }
         throw TemplateError(reference: ref.description, location: location)
     }

@@ -140,7 +140,9 @@ func diagnostics(_ text: String, vars: [String: String] = [:]) -> [Diagnostic] {
                 message: "is not a request line", hint: "METHOD SERVICE /path"),
         BadCase(name: "YAML syntax", replace: "  seller: { count: 2 }", with: "  seller: { count: 2", at: "channels:",
                 checkColumn: false, message: "invalid YAML", hint: nil),
-        BadCase(name: "actor field outside an actor", replace: #"id: "${orderId}""#, with: #"id: "${actor.id}""#, at: "channel: inbox",
+        // A step that acts as: an actor may use ${actor.…}; one that acts as nobody may not.
+        BadCase(name: "actor field outside an actor", replace: "    as: buyer\n    json: { qty: 2 }",
+                with: #"    json: { qty: 2, by: "${actor.id}" }"#, at: "http: POST api /orders",
                 message: "only known where an actor is acting", hint: "${buyer.id}"),
         BadCase(name: "unknown worker field", replace: #"id: "${orderId}""#, with: #"id: "${worker.id}""#, at: "channel: inbox",
                 message: "unknown worker field in ${worker.id}", hint: "${worker.index}"),

@@ -86,6 +86,8 @@ public struct Verdict: Sendable, Codable, Hashable {
         var outcome: Outcome
         var reason: Reason?
         var message: String
+        /// Writes the message when it is read, in place of `message` (a pass's, which most runs never show).
+        var deferredMessage: (@Sendable () -> String)?
         var location: SourceLocation?
         var knownGap: String?
         var evidence: [Evidence]
@@ -110,8 +112,11 @@ public struct Verdict: Sendable, Codable, Hashable {
         }
 
         func copy() -> Storage {
-            Storage(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason, message: message,
-                    location: location, knownGap: knownGap, evidence: evidence, latencyMs: latencyMs, latencyLimits: latencyLimits)
+            let c = Storage(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason, message: message,
+                            location: location, knownGap: knownGap, evidence: evidence, latencyMs: latencyMs,
+                            latencyLimits: latencyLimits)
+            c.deferredMessage = deferredMessage
+            return c
         }
     }
 
@@ -138,9 +143,18 @@ public struct Verdict: Sendable, Codable, Hashable {
     /// Why it failed, when it did.
     public var reason: Reason? { get { storage.reason } set { unique().reason = newValue } }
     /// One sentence a person can read.
-    public var message: String { get { storage.message } set { unique().message = newValue } }
+    public var message: String {
+        get { storage.deferredMessage?() ?? storage.message }
+        set {
+            let s = unique()
+            s.message = newValue
+            s.deferredMessage = nil
+        }
+    }
     /// Where the expectation is written.
     public var location: SourceLocation? { get { storage.location } set { unique().location = newValue } }
+    /// Whether the message is written only when it is read (``init(id:contract:step:kind:outcome:reason:deferredMessage:location:knownGap:evidence:latencyMs:latencyLimits:)``).
+    var messageIsDeferred: Bool { storage.deferredMessage != nil }
     /// The ticket of a declared known gap.
     public var knownGap: String? { get { storage.knownGap } set { unique().knownGap = newValue } }
     /// The frames, values and differences that support the verdict.
@@ -158,6 +172,17 @@ public struct Verdict: Sendable, Codable, Hashable {
         storage = Storage(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason, message: message,
                           location: location, knownGap: knownGap, evidence: evidence, latencyMs: latencyMs,
                           latencyLimits: latencyLimits)
+    }
+
+    /// Creates a verdict whose message `message` writes each time it is read (until it is set): for a judge whose
+    /// passes are many and whose messages few people read. `message` must give the same text every time.
+    public init(id: String, contract: String, step: String, kind: Kind, outcome: Outcome, reason: Reason? = nil,
+                deferredMessage message: @escaping @Sendable () -> String, location: SourceLocation? = nil,
+                knownGap: String? = nil, evidence: [Evidence] = [], latencyMs: Double? = nil,
+                latencyLimits: [LatencyLimit]? = nil) {
+        self.init(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason, message: "",
+                  location: location, knownGap: knownGap, evidence: evidence, latencyMs: latencyMs, latencyLimits: latencyLimits)
+        storage.deferredMessage = message
     }
 }
 
@@ -202,7 +227,7 @@ extension Verdict {
         if a.storage === b.storage { return true }
         let x = a.storage, y = b.storage
         return x.id == y.id && x.contract == y.contract && x.step == y.step && x.kind == y.kind && x.outcome == y.outcome
-            && x.reason == y.reason && x.message == y.message && x.location == y.location && x.knownGap == y.knownGap
+            && x.reason == y.reason && a.message == b.message && x.location == y.location && x.knownGap == y.knownGap
             && x.evidence == y.evidence && x.latencyMs == y.latencyMs && x.latencyLimits == y.latencyLimits
     }
 
@@ -215,7 +240,7 @@ extension Verdict {
         hasher.combine(s.kind)
         hasher.combine(s.outcome)
         hasher.combine(s.reason)
-        hasher.combine(s.message)
+        hasher.combine(message)
         hasher.combine(s.location)
         hasher.combine(s.knownGap)
         hasher.combine(s.evidence)

@@ -74,7 +74,11 @@ private struct Judging {
     }
 
     /// The event as a person reads it: what it arrives on (when the contract says) and the matcher.
-    var what: String { (e.subject.map { "\($0.summary) " } ?? "") + e.matcher.summary }
+    var what: String { Self.what(e.subject, e.matcher) }
+
+    static func what(_ subject: Matcher?, _ matcher: Matcher) -> String {
+        (subject.map { "\($0.summary) " } ?? "") + matcher.summary
+    }
 
     var deadline: MonotonicInstant { trigger.advanced(by: e.within) }
     var windowOver: Bool { now >= deadline }
@@ -96,8 +100,20 @@ private struct Judging {
 
     func verdict(_ passed: Bool, _ reason: Verdict.Reason?, _ message: String, _ evidence: [Evidence] = [],
                  latency: Double? = nil) -> Verdict {
+        verdict(passed, reason, deferred: { message }, evidence, latency: latency, defers: false)
+    }
+
+    /// ``verdict(_:_:_:_:latency:)`` with a message written when it is read, when the verdict stays a pass; `defers`
+    /// says whether to keep it so.
+    func verdict(_ passed: Bool, _ reason: Verdict.Reason?, deferred: @escaping @Sendable () -> String,
+                 _ evidence: [Evidence] = [], latency: Double? = nil, defers: Bool = true) -> Verdict {
+        if defers, passed, !(isAbsent && relevantDisconnect != nil), !slow(latency) {
+            return Verdict(id: e.id, contract: e.contract, step: e.step, kind: e.verdictKind, outcome: .passed,
+                           deferredMessage: deferred, location: e.location, knownGap: e.knownGap, evidence: evidence,
+                           latencyMs: latency, latencyLimits: e.latencyLimits.isEmpty ? nil : e.latencyLimits)
+        }
         var passed = passed
-        var message = message
+        var message = deferred()
         var reason = reason
         var evidence = evidence
         if passed, case .absent = e.kind, relevantDisconnect != nil {
@@ -122,6 +138,14 @@ private struct Judging {
                        outcome: passed ? .passed : (e.knownGap != nil ? .knownGap : .failed),
                        reason: passed ? nil : reason, message: message, location: e.location, knownGap: e.knownGap,
                        evidence: evidence, latencyMs: latency, latencyLimits: e.latencyLimits.isEmpty ? nil : e.latencyLimits)
+    }
+
+    var isAbsent: Bool { if case .absent = e.kind { true } else { false } }
+
+    /// Whether a delivery after `latency` ms is slower than the tightest bound that this run judges.
+    func slow(_ latency: Double?) -> Bool {
+        guard e.judgesLatency, let latency, let tightest = e.latencyLimits.min(by: { $0.ms < $1.ms }) else { return false }
+        return latency > tightest.ms
     }
 
     var relevantDisconnect: ObservedDisconnect? {
@@ -159,8 +183,10 @@ private struct Judging {
         let first = frames.indices.first { frames[$0].at >= trigger && hit(frames[$0]) }
         if let hit = first.map({ frames[$0] }) {
             if inWindow(hit) {
-                return .decided(verdict(true, nil, "\(what) arrived\(who(hit)) after \(fmt(ms(hit))) ms",
-                                        [evidence(hit, .matched)], latency: ms(hit)), matched: hit)
+                // The message of a pass is written when a report reads it: most of a run's verdicts pass.
+                let (subject, matcher, to, latency) = (e.subject, e.matcher, who(hit), ms(hit))
+                return .decided(verdict(true, nil, deferred: { "\(Self.what(subject, matcher)) arrived\(to) after \(fmt(latency)) ms" },
+                                        [evidence(hit, .matched)], latency: latency), matched: hit)
             }
             if windowOver || final {
                 return .decided(verdict(false, .late, "\(what) arrived\(who(hit)) after \(fmt(ms(hit))) ms, later than the \(limit) limit",

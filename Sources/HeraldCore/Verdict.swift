@@ -158,12 +158,18 @@ public struct Verdict: Sendable, Codable, Hashable {
     /// The ticket of a declared known gap.
     public var knownGap: String? { get { storage.knownGap } set { unique().knownGap = newValue } }
     /// The frames, values and differences that support the verdict.
-    public var evidence: [Evidence] { get { storage.evidence } set { unique().evidence = newValue } }
+    public var evidence: [Evidence] {
+        get { storage.evidence }
+        _modify { yield &unique().evidence }
+    }
     /// Trigger→delivery time of the matching event, when there is one.
     public var latencyMs: Double? { get { storage.latencyMs } set { unique().latencyMs = newValue } }
     /// The expectation's `latency:` bounds: checked on each delivery in a plain run, and on the percentiles of its
     /// deliveries at each level of a load run.
-    public var latencyLimits: [LatencyLimit]? { get { storage.latencyLimits } set { unique().latencyLimits = newValue } }
+    public var latencyLimits: [LatencyLimit]? {
+        get { storage.latencyLimits }
+        _modify { yield &unique().latencyLimits }
+    }
 
     /// Creates a verdict.
     public init(id: String, contract: String, step: String, kind: Kind, outcome: Outcome, reason: Reason? = nil,

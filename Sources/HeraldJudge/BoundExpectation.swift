@@ -117,7 +117,10 @@ public struct BoundExpectation: Sendable {
     /// The channel.
     public var channel: String { get { storage.channel } set { unique().channel = newValue } }
     /// What is expected.
-    public var kind: Kind { get { storage.kind } set { unique().kind = newValue } }
+    public var kind: Kind {
+        get { storage.kind }
+        _modify { yield &unique().kind }
+    }
     /// The rendered matcher (for match, count, absent).
     public var matcher: Matcher {
         get { storage.matcher }
@@ -130,17 +133,29 @@ public struct BoundExpectation: Sendable {
     /// The subject or topic the event must arrive on (for match, count, absent).
     public var subject: Matcher? { get { storage.subject } set { unique().subject = newValue } }
     /// Headers the event must carry, by lowercased name (for match, count, absent).
-    public var headers: [(name: String, matcher: Matcher)] { get { storage.headers } set { unique().headers = newValue } }
+    public var headers: [(name: String, matcher: Matcher)] {
+        get { storage.headers }
+        _modify { yield &unique().headers }
+    }
     /// The one watched connection's actor instance, if restricted.
     public var actor: String? { get { storage.actor } set { unique().actor = newValue } }
     /// Exactly these actor instances must receive the event.
-    public var recipients: [String]? { get { storage.recipients } set { unique().recipients = newValue } }
+    public var recipients: [String]? {
+        get { storage.recipients }
+        _modify { yield &unique().recipients }
+    }
     /// The actor instances subscribed to the channel (empty for a shared connection).
-    public var subscribers: [String] { get { storage.subscribers } set { unique().subscribers = newValue } }
+    public var subscribers: [String] {
+        get { storage.subscribers }
+        _modify { yield &unique().subscribers }
+    }
     /// Timeout or window.
     public var within: Duration { get { storage.within } set { unique().within = newValue } }
     /// The `latency:` bounds, carried on to the verdict.
-    public var latencyLimits: [LatencyLimit] { get { storage.latencyLimits } set { unique().latencyLimits = newValue } }
+    public var latencyLimits: [LatencyLimit] {
+        get { storage.latencyLimits }
+        _modify { yield &unique().latencyLimits }
+    }
     /// Whether a delivery slower than the tightest bound fails the verdict (`.slow`): in a plain run; a load run
     /// checks the percentiles of all its flows' deliveries instead.
     public var judgesLatency: Bool { get { storage.judgesLatency } set { unique().judgesLatency = newValue } }

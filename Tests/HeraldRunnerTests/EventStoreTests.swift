@@ -44,7 +44,8 @@ import Testing
         let trigger = MonotonicInstant.now()
         let position = store.position
         push(7, to: store)  // stored first, but not the one awaited
-        let waiting = Task { try await store.decide([.init(expectation: expectation(1), trigger: trigger, position: position),
+        // A long window: the parallel tests may hold the pool up long before the frame is pushed.
+        let waiting = Task { try await store.decide([.init(expectation: expectation(1, within: .seconds(60)), trigger: trigger, position: position),
                                                      .init(expectation: expectation(7), trigger: trigger, position: position)]) }
         try await Task.sleep(for: .milliseconds(20))
         push(1, to: store)

@@ -17,6 +17,8 @@ final class TransferSink {
 
     init(job: CurlJob) {
         self.job = job
+        // A response has a handful of headers: room for them at once, rather than growing one at a time.
+        headers.reserveCapacity(8)
         let size = herald_curl_error_size()
         errorBuffer = .allocate(capacity: size)
         errorBuffer.initialize(repeating: 0, count: size)

@@ -63,7 +63,6 @@ struct HTTPExecutor: Sendable {
                 timeline.record(.note("request failed: \(error.description)"), actor: actor)
                 throw InfrastructureError(diagnosing: error, "\(action.method) \(URLs.masked(url))")
             }
-            let json = JSONParser.parseIfJSON(response.body)
             let text = String(decoding: response.body, as: UTF8.self)
             let recordedHeaders = response.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
             let t = response.timings
@@ -77,9 +76,9 @@ struct HTTPExecutor: Sendable {
                 retryAfterMs: wait?.milliseconds)),
                 actor: actor, at: response.finishedAt)
             guard let wait else {
-                return ObservedResponse(status: response.status,
-                                        headers: recordedHeaders,
-                                        body: json ?? .string(text), seq: seq)
+                // Parsed only if something reads it: most steps check the status alone.
+                return ObservedResponse(status: response.status, headers: recordedHeaders, bytes: response.body, text: text,
+                                        seq: seq)
             }
             try await Task.sleep(for: wait)
             attempt += 1

@@ -14,12 +14,19 @@ public enum EventJudge {
     ///     judged on what arrived (a `match` that has not arrived is `not_run`, since its wait was cut short).
     public static func judge(_ expectation: BoundExpectation, trigger: MonotonicInstant, frames: [ObservedFrame],
                              disconnects: [ObservedDisconnect] = [], now: MonotonicInstant, final: Bool) -> Judgement {
+        judge(expectation, trigger: trigger, frames: frames, hitsOnly: false, disconnects: disconnects, now: now, final: final)
+    }
+
+    /// ``judge(_:trigger:frames:disconnects:now:final:)``; with `hitsOnly`, `frames` are known to be frames for which
+    /// ``canDecide(_:trigger:on:)`` holds, which a match then takes as they are instead of matching them again.
+    static func judge(_ expectation: BoundExpectation, trigger: MonotonicInstant, frames: [ObservedFrame], hitsOnly: Bool,
+                      disconnects: [ObservedDisconnect], now: MonotonicInstant, final: Bool) -> Judgement {
         // When the connection an expectation listens on has dropped, nothing more can arrive on it: its window ends now.
         let dropped = disconnects.contains { expectation.watches($0) && $0.at <= now }
         let now = dropped ? max(now, trigger.advanced(by: expectation.within)) : now
         let j = Judging(e: expectation, trigger: trigger, disconnects: disconnects, now: now, final: final)
         // A plain match, the most common expectation, stops at its first hit: it filters lazily, copying no frames.
-        if case .match = expectation.kind, expectation.recipients == nil { return j.match(frames) }
+        if case .match = expectation.kind, expectation.recipients == nil { return j.match(frames, hitsOnly: hitsOnly) }
         let after = frames.filter { $0.at >= trigger }
         switch expectation.kind {
         case .match:
@@ -177,10 +184,11 @@ private struct Judging {
 
     // MARK: match
 
-    func match(_ frames: [ObservedFrame]) -> Judgement {
+    func match(_ frames: [ObservedFrame], hitsOnly: Bool = false) -> Judgement {
         let candidates = frames.lazy.filter { $0.at >= trigger && watched($0) }
-        // By index, so that the frames passed over are read in place, not copied.
-        let first = frames.indices.first { frames[$0].at >= trigger && hit(frames[$0]) }
+        // By index, so that the frames passed over are read in place, not copied. A hit (after the trigger, on a
+        // watched connection, accepted: what canDecide checked) is not matched again.
+        let first = hitsOnly ? frames.indices.first : frames.indices.first { frames[$0].at >= trigger && hit(frames[$0]) }
         if let hit = first.map({ frames[$0] }) {
             if inWindow(hit) {
                 // The message of a pass is written when a report reads it: most of a run's verdicts pass.

@@ -40,7 +40,8 @@ struct HTTPExecutor: Sendable {
             headers.removeAll { $0.name.lowercased() == h.name.lowercased() }
             headers.append(HTTPHeader(h.name, try h.value.renderString(in: scope)))
         }
-        let body = try action.body.map { Array(try $0.renderedText(in: scope).utf8) }
+        let bodyText = try action.body.map { try $0.renderedText(in: scope) }
+        let body = bodyText.map { Array($0.utf8) }
         if action.body?.isJSON == true, !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
             headers.append(HTTPHeader("Content-Type", "application/json"))
         }
@@ -55,7 +56,7 @@ struct HTTPExecutor: Sendable {
         while true {
             let sentSeq = timeline.record(.request(RequestRecord(
                 method: action.method, url: URLs.masked(url), headers: headers.map { RecordedHeader(name: $0.name, value: $0.value) },
-                body: body.map { String(decoding: $0, as: UTF8.self) })), actor: actor)
+                body: bodyText)), actor: actor)
             let response: HTTPResponse
             do {
                 response = try await client.send(request)

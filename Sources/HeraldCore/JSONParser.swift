@@ -15,8 +15,13 @@ public struct JSONParser {
 
     /// Parses a complete JSON document from `bytes`.
     public static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws(Failure) -> JSONValue {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer throws(Failure) in
+        try parse(Array(bytes))
+    }
+
+    /// Parses a complete JSON document from `bytes`, read in place (a generic caller in another module would copy
+    /// them through the collection's witnesses, byte by byte).
+    public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(Failure) in
             var parser = Cursor(bytes: buffer)
             parser.skipWhitespace()
             let value = try parser.value(depth: 0)
@@ -39,6 +44,13 @@ public struct JSONParser {
 
     /// Parses JSON when the bytes look like JSON (an object or array), otherwise returns `nil`.
     public static func parseIfJSON<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> JSONValue? {
+        guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
+              first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
+        return try? parse(bytes)
+    }
+
+    /// ``parseIfJSON(_:)`` for an array, read in place (an HTTP response's body).
+    public static func parseIfJSON(_ bytes: [UInt8]) -> JSONValue? {
         guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
               first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
         return try? parse(bytes)

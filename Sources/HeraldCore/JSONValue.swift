@@ -106,12 +106,18 @@ extension JSONValue {
         case .object(let members):
             if members.isEmpty { out += "{}"; return }
             out += "{"
-            for (i, key) in members.keys.sorted().enumerated() {
+            func member(_ i: Int, _ key: String, _ value: JSONValue) {
                 if i > 0 { out += "," }
                 if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
                 JSONValue.writeQuoted(key, to: &out)
                 out += pretty ? ": " : ":"
-                members[key]!.write(to: &out, pretty: pretty, indent: indent + 1)
+                value.write(to: &out, pretty: pretty, indent: indent + 1)
+            }
+            if members.count == 1, let (key, value) = members.first {
+                // One member needs no sorting (a request body of one field, say).
+                member(0, key, value)
+            } else {
+                for (i, key) in members.keys.sorted().enumerated() { member(i, key, members[key]!) }
             }
             if pretty { out += "\n" + String(repeating: "  ", count: indent) }
             out += "}"
@@ -127,6 +133,13 @@ extension JSONValue {
 
     /// Appends `s` as a quoted, escaped JSON string.
     public static func writeQuoted(_ s: String, to out: inout String) {
+        // Most texts need no escape: appended whole, not scalar by scalar.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

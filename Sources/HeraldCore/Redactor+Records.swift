@@ -67,6 +67,8 @@ extension Redactor {
             }
             return e
         }
+        // A message written when it is read stays so when there is nothing to mask in it: no secret is known.
+        if verdict.messageIsDeferred, quoted.isEmpty, !holdsSecretValues { return v }
         var message = redact(verdict.message)
         for q in quoted where q.count >= 4 { message = message.replacingAll(q, with: Redactor.mask) }
         v.message = message

@@ -69,6 +69,9 @@ public final class Redactor: Sendable {
         }
     }
 
+    /// Whether any secret value is known (``redact(_:)`` changes nothing while none is).
+    var holdsSecretValues: Bool { state.withLock { !$0.values.isEmpty } }
+
     /// `text` with every known secret masked.
     public func redact(_ text: String) -> String {
         let values = state.withLock { $0.values }

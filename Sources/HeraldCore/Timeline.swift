@@ -255,8 +255,48 @@ public struct DisconnectRecord: Sendable, Codable, Hashable {
 }
 
 /// The timeline of a run: every entry, in the order recorded. Safe to append to from any thread.
+///
+/// The entries are kept in chunks of a fixed size, each allocated once: a long run appends without ever copying what
+/// it recorded into a larger buffer (and touching its memory twice), and reads an entry by its position in place.
 public final class TimelineRecorder: Sendable {
-    private let state = Mutex<[TimelineEntry]>([])
+    /// Entries per chunk.
+    static let chunkSize = 512
+
+    private struct Chunks {
+        var chunks: [[TimelineEntry]] = []
+        var count = 0
+
+        subscript(seq: Int) -> TimelineEntry { chunks[seq / TimelineRecorder.chunkSize][seq % TimelineRecorder.chunkSize] }
+
+        mutating func append(_ make: (Int) -> TimelineEntry) -> Int {
+            if count % TimelineRecorder.chunkSize == 0 {
+                var chunk: [TimelineEntry] = []
+                chunk.reserveCapacity(TimelineRecorder.chunkSize)
+                chunks.append(chunk)
+            }
+            let seq = count
+            // In place: taking the chunk out of the array to append would copy it.
+            chunks[chunks.count - 1].append(make(seq))
+            count += 1
+            return seq
+        }
+
+        func all(from seq: Int) -> [TimelineEntry] {
+            guard seq < count else { return [] }
+            var out: [TimelineEntry] = []
+            out.reserveCapacity(count - seq)
+            var chunk = seq / TimelineRecorder.chunkSize
+            out += chunks[chunk][(seq % TimelineRecorder.chunkSize)...]
+            chunk += 1
+            while chunk < chunks.count {
+                out += chunks[chunk]
+                chunk += 1
+            }
+            return out
+        }
+    }
+
+    private let state = Mutex<Chunks>(Chunks())
     private let onAppend: (@Sendable (TimelineEntry) -> Void)?
 
     /// The instant the run started; reports show times relative to it.
@@ -278,19 +318,18 @@ public final class TimelineRecorder: Sendable {
         // The entry is built in place, and copied out only for a live trace: a frame's entry holds several strings,
         // and every copy of it costs their reference counting.
         let seq = state.withLock { entries in
-            entries.append(TimelineEntry(seq: entries.count, at: at, actor: actor, channel: channel, event: event))
-            return entries.count - 1
+            entries.append { TimelineEntry(seq: $0, at: at, actor: actor, channel: channel, event: event) }
         }
         if let onAppend { onAppend(TimelineEntry(seq: seq, at: at, actor: actor, channel: channel, event: event)) }
         return seq
     }
 
     /// Every entry recorded so far.
-    public var entries: [TimelineEntry] { state.withLock { $0 } }
+    public var entries: [TimelineEntry] { state.withLock { $0.all(from: 0) } }
 
     /// Entries recorded from position `seq` on (for incremental judging).
     public func entries(from seq: Int) -> [TimelineEntry] {
-        state.withLock { entries in seq < entries.count ? Array(entries[seq...]) : [] }
+        state.withLock { $0.all(from: max(seq, 0)) }
     }
 
     /// The entries at positions `seqs`, in that order.

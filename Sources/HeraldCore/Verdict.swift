@@ -78,48 +78,184 @@ public struct Verdict: Sendable, Codable, Hashable {
         case queryFailed = "query-failed"
     }
 
+    /// The fields, shared by copies until one changes.
+    ///
+    /// `@unchecked Sendable` is sound: a box is changed only through ``unique()``, when the value that changes it holds
+    /// the one reference to it, so no other value (on any thread) can see the change; shared boxes are only read.
+    private final class Storage: @unchecked Sendable {
+        var id: String
+        var contract: String
+        var step: String
+        var kind: Kind
+        var outcome: Outcome
+        var reason: Reason?
+        var message: String
+        /// Writes the message when it is read, in place of `message` (a pass's, which most runs never show).
+        var deferredMessage: (@Sendable () -> String)?
+        var location: SourceLocation?
+        var knownGap: String?
+        var evidence: [Evidence]
+        var latencyMs: Double?
+        var latencyLimits: [LatencyLimit]?
+
+        init(id: String, contract: String, step: String, kind: Kind, outcome: Outcome, reason: Reason?, message: String,
+             location: SourceLocation?, knownGap: String?, evidence: [Evidence], latencyMs: Double?,
+             latencyLimits: [LatencyLimit]?) {
+            self.id = id
+            self.contract = contract
+            self.step = step
+            self.kind = kind
+            self.outcome = outcome
+            self.reason = reason
+            self.message = message
+            self.location = location
+            self.knownGap = knownGap
+            self.evidence = evidence
+            self.latencyMs = latencyMs
+            self.latencyLimits = latencyLimits
+        }
+
+        func copy() -> Storage {
+            let c = Storage(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason, message: message,
+                            location: location, knownGap: knownGap, evidence: evidence, latencyMs: latencyMs,
+                            latencyLimits: latencyLimits)
+            c.deferredMessage = deferredMessage
+            return c
+        }
+    }
+
+    /// A verdict is handed from its judge through the runner's slots to the result: held in a box shared by its copies
+    /// until one of them changes (copy on write), each hand-over is one reference count, not a copy of its strings.
+    private var storage: Storage
+
+    /// The box, copied first when another value shares it.
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
     /// A stable id: `contract › step N › kind #i`.
-    public var id: String
+    public var id: String { get { storage.id } set { unique().id = newValue } }
     /// The contract's name.
-    public var contract: String
+    public var contract: String { get { storage.contract } set { unique().contract = newValue } }
     /// The step's label.
-    public var step: String
+    public var step: String { get { storage.step } set { unique().step = newValue } }
     /// What kind of assertion.
-    public var kind: Kind
+    public var kind: Kind { get { storage.kind } set { unique().kind = newValue } }
     /// The outcome.
-    public var outcome: Outcome
+    public var outcome: Outcome { get { storage.outcome } set { unique().outcome = newValue } }
     /// Why it failed, when it did.
-    public var reason: Reason?
+    public var reason: Reason? { get { storage.reason } set { unique().reason = newValue } }
     /// One sentence a person can read.
-    public var message: String
+    public var message: String {
+        get { storage.deferredMessage?() ?? storage.message }
+        set {
+            let s = unique()
+            s.message = newValue
+            s.deferredMessage = nil
+        }
+    }
     /// Where the expectation is written.
-    public var location: SourceLocation?
+    public var location: SourceLocation? { get { storage.location } set { unique().location = newValue } }
+    /// Whether the message is written only when it is read (``init(id:contract:step:kind:outcome:reason:deferredMessage:location:knownGap:evidence:latencyMs:latencyLimits:)``).
+    var messageIsDeferred: Bool { storage.deferredMessage != nil }
     /// The ticket of a declared known gap.
-    public var knownGap: String?
+    public var knownGap: String? { get { storage.knownGap } set { unique().knownGap = newValue } }
     /// The frames, values and differences that support the verdict.
-    public var evidence: [Evidence]
+    public var evidence: [Evidence] {
+        get { storage.evidence }
+        _modify { yield &unique().evidence }
+    }
     /// Trigger→delivery time of the matching event, when there is one.
-    public var latencyMs: Double?
+    public var latencyMs: Double? { get { storage.latencyMs } set { unique().latencyMs = newValue } }
     /// The expectation's `latency:` bounds: checked on each delivery in a plain run, and on the percentiles of its
     /// deliveries at each level of a load run.
-    public var latencyLimits: [LatencyLimit]?
+    public var latencyLimits: [LatencyLimit]? {
+        get { storage.latencyLimits }
+        _modify { yield &unique().latencyLimits }
+    }
 
     /// Creates a verdict.
     public init(id: String, contract: String, step: String, kind: Kind, outcome: Outcome, reason: Reason? = nil,
                 message: String, location: SourceLocation? = nil, knownGap: String? = nil,
                 evidence: [Evidence] = [], latencyMs: Double? = nil, latencyLimits: [LatencyLimit]? = nil) {
-        self.id = id
-        self.contract = contract
-        self.step = step
-        self.kind = kind
-        self.outcome = outcome
-        self.reason = reason
-        self.message = message
-        self.location = location
-        self.knownGap = knownGap
-        self.evidence = evidence
-        self.latencyMs = latencyMs
-        self.latencyLimits = latencyLimits
+        storage = Storage(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason, message: message,
+                          location: location, knownGap: knownGap, evidence: evidence, latencyMs: latencyMs,
+                          latencyLimits: latencyLimits)
+    }
+
+    /// Creates a verdict whose message `message` writes each time it is read (until it is set): for a judge whose
+    /// passes are many and whose messages few people read. `message` must give the same text every time.
+    public init(id: String, contract: String, step: String, kind: Kind, outcome: Outcome, reason: Reason? = nil,
+                deferredMessage message: @escaping @Sendable () -> String, location: SourceLocation? = nil,
+                knownGap: String? = nil, evidence: [Evidence] = [], latencyMs: Double? = nil,
+                latencyLimits: [LatencyLimit]? = nil) {
+        self.init(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason, message: "",
+                  location: location, knownGap: knownGap, evidence: evidence, latencyMs: latencyMs, latencyLimits: latencyLimits)
+        storage.deferredMessage = message
+    }
+}
+
+extension Verdict {
+    private enum CodingKeys: String, CodingKey {
+        case id, contract, step, kind, outcome, reason, message, location, knownGap, evidence, latencyMs, latencyLimits
+    }
+
+    /// Encodes the fields under their names, an absent optional left out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(contract, forKey: .contract)
+        try c.encode(step, forKey: .step)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encode(message, forKey: .message)
+        try c.encodeIfPresent(location, forKey: .location)
+        try c.encodeIfPresent(knownGap, forKey: .knownGap)
+        try c.encode(evidence, forKey: .evidence)
+        try c.encodeIfPresent(latencyMs, forKey: .latencyMs)
+        try c.encodeIfPresent(latencyLimits, forKey: .latencyLimits)
+    }
+
+    /// Decodes what ``encode(to:)`` writes.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id), contract: try c.decode(String.self, forKey: .contract),
+                  step: try c.decode(String.self, forKey: .step), kind: try c.decode(Kind.self, forKey: .kind),
+                  outcome: try c.decode(Outcome.self, forKey: .outcome), reason: try c.decodeIfPresent(Reason.self, forKey: .reason),
+                  message: try c.decode(String.self, forKey: .message),
+                  location: try c.decodeIfPresent(SourceLocation.self, forKey: .location),
+                  knownGap: try c.decodeIfPresent(String.self, forKey: .knownGap),
+                  evidence: try c.decode([Evidence].self, forKey: .evidence),
+                  latencyMs: try c.decodeIfPresent(Double.self, forKey: .latencyMs),
+                  latencyLimits: try c.decodeIfPresent([LatencyLimit].self, forKey: .latencyLimits))
+    }
+
+    /// Equal when every field is.
+    public static func == (a: Verdict, b: Verdict) -> Bool {
+        if a.storage === b.storage { return true }
+        let x = a.storage, y = b.storage
+        return x.id == y.id && x.contract == y.contract && x.step == y.step && x.kind == y.kind && x.outcome == y.outcome
+            && x.reason == y.reason && a.message == b.message && x.location == y.location && x.knownGap == y.knownGap
+            && x.evidence == y.evidence && x.latencyMs == y.latencyMs && x.latencyLimits == y.latencyLimits
+    }
+
+    /// Hashes every field.
+    public func hash(into hasher: inout Hasher) {
+        let s = storage
+        hasher.combine(s.id)
+        hasher.combine(s.contract)
+        hasher.combine(s.step)
+        hasher.combine(s.kind)
+        hasher.combine(s.outcome)
+        hasher.combine(s.reason)
+        hasher.combine(message)
+        hasher.combine(s.location)
+        hasher.combine(s.knownGap)
+        hasher.combine(s.evidence)
+        hasher.combine(s.latencyMs)
+        hasher.combine(s.latencyLimits)
     }
 }
 

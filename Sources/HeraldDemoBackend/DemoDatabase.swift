@@ -23,7 +23,7 @@ final class DemoDatabase: Sendable {
     static func open(_ url: String, log: @escaping @Sendable (String) -> Void) async throws -> DemoDatabase {
         // Herald opens an SQLite file it checks without creating it; the backend's own database starts empty.
         if case .sqlite(let path)? = SQLURL(url), !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         let connection = try await SQLConnection.connect(url, timeout: .seconds(5))
         for statement in schema { _ = try await connection.query(statement, timeout: .seconds(5)) }

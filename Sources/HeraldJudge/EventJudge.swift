@@ -14,12 +14,19 @@ public enum EventJudge {
     ///     judged on what arrived (a `match` that has not arrived is `not_run`, since its wait was cut short).
     public static func judge(_ expectation: BoundExpectation, trigger: MonotonicInstant, frames: [ObservedFrame],
                              disconnects: [ObservedDisconnect] = [], now: MonotonicInstant, final: Bool) -> Judgement {
+        judge(expectation, trigger: trigger, frames: frames, hitsOnly: false, disconnects: disconnects, now: now, final: final)
+    }
+
+    /// ``judge(_:trigger:frames:disconnects:now:final:)``; with `hitsOnly`, `frames` are known to be frames for which
+    /// ``canDecide(_:trigger:on:)`` holds, which a match then takes as they are instead of matching them again.
+    static func judge(_ expectation: BoundExpectation, trigger: MonotonicInstant, frames: [ObservedFrame], hitsOnly: Bool,
+                      disconnects: [ObservedDisconnect], now: MonotonicInstant, final: Bool) -> Judgement {
         // When the connection an expectation listens on has dropped, nothing more can arrive on it: its window ends now.
         let dropped = disconnects.contains { expectation.watches($0) && $0.at <= now }
         let now = dropped ? max(now, trigger.advanced(by: expectation.within)) : now
         let j = Judging(e: expectation, trigger: trigger, disconnects: disconnects, now: now, final: final)
         // A plain match, the most common expectation, stops at its first hit: it filters lazily, copying no frames.
-        if case .match = expectation.kind, expectation.recipients == nil { return j.match(frames) }
+        if case .match = expectation.kind, expectation.recipients == nil { return j.match(frames, hitsOnly: hitsOnly) }
         let after = frames.filter { $0.at >= trigger }
         switch expectation.kind {
         case .match:
@@ -74,7 +81,11 @@ private struct Judging {
     }
 
     /// The event as a person reads it: what it arrives on (when the contract says) and the matcher.
-    var what: String { (e.subject.map { "\($0.summary) " } ?? "") + e.matcher.summary }
+    var what: String { Self.what(e.subject, e.matcher) }
+
+    static func what(_ subject: Matcher?, _ matcher: Matcher) -> String {
+        (subject.map { "\($0.summary) " } ?? "") + matcher.summary
+    }
 
     var deadline: MonotonicInstant { trigger.advanced(by: e.within) }
     var windowOver: Bool { now >= deadline }
@@ -96,8 +107,20 @@ private struct Judging {
 
     func verdict(_ passed: Bool, _ reason: Verdict.Reason?, _ message: String, _ evidence: [Evidence] = [],
                  latency: Double? = nil) -> Verdict {
+        verdict(passed, reason, deferred: { message }, evidence, latency: latency, defers: false)
+    }
+
+    /// ``verdict(_:_:_:_:latency:)`` with a message written when it is read, when the verdict stays a pass; `defers`
+    /// says whether to keep it so.
+    func verdict(_ passed: Bool, _ reason: Verdict.Reason?, deferred: @escaping @Sendable () -> String,
+                 _ evidence: [Evidence] = [], latency: Double? = nil, defers: Bool = true) -> Verdict {
+        if defers, passed, !(isAbsent && relevantDisconnect != nil), !slow(latency) {
+            return Verdict(id: e.id, contract: e.contract, step: e.step, kind: e.verdictKind, outcome: .passed,
+                           deferredMessage: deferred, location: e.location, knownGap: e.knownGap, evidence: evidence,
+                           latencyMs: latency, latencyLimits: e.latencyLimits.isEmpty ? nil : e.latencyLimits)
+        }
         var passed = passed
-        var message = message
+        var message = deferred()
         var reason = reason
         var evidence = evidence
         if passed, case .absent = e.kind, relevantDisconnect != nil {
@@ -122,6 +145,14 @@ private struct Judging {
                        outcome: passed ? .passed : (e.knownGap != nil ? .knownGap : .failed),
                        reason: passed ? nil : reason, message: message, location: e.location, knownGap: e.knownGap,
                        evidence: evidence, latencyMs: latency, latencyLimits: e.latencyLimits.isEmpty ? nil : e.latencyLimits)
+    }
+
+    var isAbsent: Bool { if case .absent = e.kind { true } else { false } }
+
+    /// Whether a delivery after `latency` ms is slower than the tightest bound that this run judges.
+    func slow(_ latency: Double?) -> Bool {
+        guard e.judgesLatency, let latency, let tightest = e.latencyLimits.min(by: { $0.ms < $1.ms }) else { return false }
+        return latency > tightest.ms
     }
 
     var relevantDisconnect: ObservedDisconnect? {
@@ -153,14 +184,17 @@ private struct Judging {
 
     // MARK: match
 
-    func match(_ frames: [ObservedFrame]) -> Judgement {
+    func match(_ frames: [ObservedFrame], hitsOnly: Bool = false) -> Judgement {
         let candidates = frames.lazy.filter { $0.at >= trigger && watched($0) }
-        // By index, so that the frames passed over are read in place, not copied.
-        let first = frames.indices.first { frames[$0].at >= trigger && hit(frames[$0]) }
+        // By index, so that the frames passed over are read in place, not copied. A hit (after the trigger, on a
+        // watched connection, accepted: what canDecide checked) is not matched again.
+        let first = hitsOnly ? frames.indices.first : frames.indices.first { frames[$0].at >= trigger && hit(frames[$0]) }
         if let hit = first.map({ frames[$0] }) {
             if inWindow(hit) {
-                return .decided(verdict(true, nil, "\(what) arrived\(who(hit)) after \(fmt(ms(hit))) ms",
-                                        [evidence(hit, .matched)], latency: ms(hit)), matched: hit)
+                // The message of a pass is written when a report reads it: most of a run's verdicts pass.
+                let (subject, matcher, to, latency) = (e.subject, e.matcher, who(hit), ms(hit))
+                return .decided(verdict(true, nil, deferred: { "\(Self.what(subject, matcher)) arrived\(to) after \(fmt(latency)) ms" },
+                                        [evidence(hit, .matched)], latency: latency), matched: hit)
             }
             if windowOver || final {
                 return .decided(verdict(false, .late, "\(what) arrived\(who(hit)) after \(fmt(ms(hit))) ms, later than the \(limit) limit",

@@ -70,7 +70,7 @@ extension EventJudge {
         if case .sequence(_, strict: true) = expectation.kind {
             return judge(expectation, trigger: trigger, frames: all(), disconnects: disconnects, now: now, final: final)
         }
-        let j = judge(expectation, trigger: trigger, frames: hits, disconnects: disconnects, now: now, final: final)
+        let j = judge(expectation, trigger: trigger, frames: hits, hitsOnly: true, disconnects: disconnects, now: now, final: final)
         if case .decided(let v, _) = j, v.outcome != .passed {
             return judge(expectation, trigger: trigger, frames: all(), disconnects: disconnects, now: now, final: final)
         }

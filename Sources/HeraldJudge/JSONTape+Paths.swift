@@ -26,12 +26,16 @@ public struct TapePath: Sendable {
         var steps: [Step]? = []
         var bytes: [UInt8] = []
         var texts: [String] = []
+        // Sized once: a path is compiled for every bound expectation's members.
+        steps?.reserveCapacity(path.components.count)
+        texts.reserveCapacity(path.components.count)
         for c in path.components {
             switch c {
             case .field(let name):
-                let utf8 = Array(name.utf8)
-                steps?.append(Step(key: texts.count, start: bytes.count, count: utf8.count, plain: !utf8.contains { $0 >= 0x80 }, index: 0))
-                bytes += utf8
+                let start = bytes.count
+                bytes.append(contentsOf: name.utf8)
+                steps?.append(Step(key: texts.count, start: start, count: bytes.count - start,
+                                   plain: !bytes[start...].contains { $0 >= 0x80 }, index: 0))
                 texts.append(name)
             case .index(let n):
                 steps?.append(Step(key: -1, start: 0, count: 0, plain: true, index: n))

@@ -7,16 +7,41 @@ public struct ObservedResponse: Sendable {
     public var status: Int
     /// Headers in order.
     public var headers: [RecordedHeader]
-    /// The body: parsed JSON, or the text as a JSON string.
-    public var body: JSONValue
+    /// The body: parsed JSON, or the text as a JSON string. A body received as bytes is parsed each time this is
+    /// read (a step that checks only the status never parses it).
+    public var body: JSONValue {
+        get {
+            switch payload {
+            case .value(let v): return v
+            case .received(let bytes, let text): return JSONParser.parseIfJSON(bytes) ?? .string(text)
+            }
+        }
+        set { payload = .value(newValue) }
+    }
     /// Timeline position of the response.
     public var seq: Int?
+    private var payload: Payload
+
+    /// How the body is held: as a value, or as the bytes received (with their text), parsed when read.
+    private enum Payload: Sendable {
+        case value(JSONValue)
+        case received([UInt8], text: String)
+    }
 
     /// Creates a response.
     public init(status: Int, headers: [RecordedHeader], body: JSONValue, seq: Int?) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.payload = .value(body)
+        self.seq = seq
+    }
+
+    /// Creates a response whose body is `bytes` (whose text is `text`): JSON when they parse as an object or an
+    /// array, else the text as a JSON string, as ``body`` reads it.
+    public init(status: Int, headers: [RecordedHeader], bytes: [UInt8], text: String, seq: Int?) {
+        self.status = status
+        self.headers = headers
+        self.payload = .received(bytes, text: text)
         self.seq = seq
     }
 

@@ -58,12 +58,44 @@ public struct TapeMatcher: Sendable {
     private var generals: [Matcher] = []
 
     /// Compiles `matcher`.
-    public init(_ matcher: Matcher) { _ = compile(matcher) }
+    public init(_ matcher: Matcher) {
+        // Each array is sized once: a matcher is compiled for every bound expectation.
+        var size = Size()
+        size.count(matcher)
+        nodes.reserveCapacity(size.nodes)
+        members.reserveCapacity(size.members)
+        generals.reserveCapacity(size.nodes + size.members)
+        keys.reserveCapacity(size.keys)
+        keyBytes.reserveCapacity(size.keyBytes)
+        _ = compile(matcher)
+    }
+
+    /// How many nodes, members, keys and key bytes ``compile(_:)`` lays out for a matcher.
+    private struct Size {
+        var nodes = 0, members = 0, keys = 0, keyBytes = 0
+
+        mutating func count(_ matcher: Matcher) {
+            nodes += 1
+            switch matcher {
+            case .object(let ms):
+                members += ms.count
+                for m in ms { count(m.matcher) }
+            case .all(let ms):
+                members += ms.count
+                for m in ms { count(m) }
+            case .equals(.string(let s)):
+                keys += 1
+                keyBytes += s.utf8.count
+            default:
+                break
+            }
+        }
+    }
 
     private mutating func key(_ text: String) -> Int {
-        let bytes = Array(text.utf8)
-        keys.append(Key(start: keyBytes.count, count: bytes.count, plain: !bytes.contains { $0 >= 0x80 }))
-        keyBytes += bytes
+        let start = keyBytes.count
+        keyBytes.append(contentsOf: text.utf8)
+        keys.append(Key(start: start, count: keyBytes.count - start, plain: !keyBytes[start...].contains { $0 >= 0x80 }))
         return keys.count - 1
     }
 
@@ -80,7 +112,7 @@ public struct TapeMatcher: Sendable {
         case .object(let ms):
             // The members are laid out first, then each one's node.
             let first = members.count
-            members += ms.map { _ in Member(path: nil, node: 0, general: -1) }
+            members.append(contentsOf: repeatElement(Member(path: nil, node: 0, general: -1), count: ms.count))
             for (i, m) in ms.enumerated() {
                 let general = general(m.matcher)
                 members[first + i] = Member(path: TapePath(m.path), node: compile(m.matcher), general: general)
@@ -97,7 +129,7 @@ public struct TapeMatcher: Sendable {
         case .all(let ms):
             // Children are compiled one after another; their indices are gathered in `members`' slots as nodes.
             let first = members.count
-            members += ms.map { _ in Member(path: nil, node: 0, general: -1) }
+            members.append(contentsOf: repeatElement(Member(path: nil, node: 0, general: -1), count: ms.count))
             for (i, m) in ms.enumerated() { members[first + i].node = compile(m) }
             nodes[at] = Node(kind: .all, first: first, count: ms.count)
         default:

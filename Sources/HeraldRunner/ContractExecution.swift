@@ -362,8 +362,10 @@ actor ContractExecution {
                                      location: step.location) {
             add(v)
         }
+        // Parsed once for all the captures.
+        let body = step.captures.isEmpty ? .null : response.body
         for c in step.captures {
-            guard let value = ResponseJudge.capture(c, body: response.body, status: response.status, header: response.header) else {
+            guard let value = ResponseJudge.capture(c, body: body, status: response.status, header: response.header) else {
                 add(ResponseJudge.missingCapture(c.name, at: c.location, response: response, contract: contract.name, step: label,
                                                  idPrefix: idPrefix))
                 throw Stop()

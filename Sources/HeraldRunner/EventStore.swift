@@ -124,11 +124,58 @@ final class EventStore: Sendable {
     /// Waits until every expectation is decided, and returns their judgements in order. Throws `CancellationError`
     /// when the task is cancelled first. Runs on the caller's executor (`isolation`, the contract's actor), with no hop
     /// off it.
+    ///
+    /// The frames already stored are offered first to watches that are not filed (a step's frame has usually come
+    /// by the time its waits are made), and the watches judged: when that decides them all, nothing is filed, indexed
+    /// or woken. Only the undecided ones are filed, offered what came meanwhile, and waited on.
     func decide(_ waits: [Wait], isolation: isolated (any Actor)? = #isolation) async throws -> [Judgement] {
-        let wakeup = Wakeup()
-        let ids = register(waits, wakeup: wakeup)
-        defer { unregister(ids) }
+        try Task.checkCancellation()
+        guard var early = prepare(waits) else { return try await decideFiled(waits, isolation: isolation) }
+        let now = MonotonicInstant.now()
         var decided: [Judgement?] = Array(repeating: nil, count: waits.count)
+        for i in waits.indices {
+            let start = waits[i].position
+            let j = early.watches[i].judge(now: now, disconnects: early.disconnects) { self.frames(from: start) }
+            if case .pending = j { continue }
+            decided[i] = j
+        }
+        if !decided.contains(where: { $0 == nil }) { return decided.map { $0! } }
+        return try await decideFiled(waits, isolation: isolation, early: (early, decided))
+    }
+
+    /// Watches for `waits`, not filed, offered the stored frames since their positions, with the store's size and
+    /// drops at that instant; `nil` when more frames are stored since then than the latest ones the store keeps (a
+    /// burst under way: those are offered through the index, in ``register(_:wakeup:early:)``).
+    private func prepare(_ waits: [Wait]) -> Early? {
+        state.withLock { s in
+            let count = s.frameSeqs.count
+            let from = max(0, waits.map(\.position).min() ?? count)
+            guard count - from <= s.recent.count else { return nil }
+            var watches = waits.map { EventWatch($0.expectation, trigger: $0.trigger) }
+            for position in from..<count {
+                let frame = s.recentFrame(at: position)!
+                for i in waits.indices where position >= waits[i].position { watches[i].offer(frame) }
+            }
+            return Early(watches: watches, seen: count, disconnects: s.disconnects)
+        }
+    }
+
+    /// What ``prepare(_:)`` found.
+    private struct Early {
+        var watches: [EventWatch]
+        /// The number of frames stored when they were offered.
+        var seen: Int
+        var disconnects: [ObservedDisconnect]
+    }
+
+    /// Files the undecided waits (with what ``prepare(_:)`` offered and judged them, when it did) and waits until
+    /// every one is decided.
+    private func decideFiled(_ waits: [Wait], isolation: isolated (any Actor)?,
+                             early: (Early, [Judgement?])? = nil) async throws -> [Judgement] {
+        let wakeup = Wakeup()
+        var decided = early?.1 ?? Array(repeating: nil, count: waits.count)
+        let ids = register(waits, wakeup: wakeup, early: early.map { e in (e.0, decided.map { $0 != nil }) })
+        defer { unregister(ids) }
         while true {
             try Task.checkCancellation()
             let now = MonotonicInstant.now()
@@ -143,21 +190,29 @@ final class EventStore: Sendable {
         }
     }
 
-    /// Files the waits, offers them the frames that arrived since their positions, and returns their ids.
+    /// Files the waits (but those `early` decided: their ids are -1), offers them the frames that arrived since their
+    /// positions (since `early` offered them, for its watches), and returns their ids.
     ///
     /// A burst may be well under way when a step's waits are filed: the frames already stored are offered as new ones
     /// are, each indexed once and given only to its candidates among these waits.
-    private func register(_ waits: [Wait], wakeup: Wakeup) -> [Int] {
+    private func register(_ waits: [Wait], wakeup: Wakeup, early: (Early, [Bool])? = nil) -> [Int] {
         state.withLock { s in
             let first = s.nextID
-            let ids = waits.indices.map { first + $0 }
+            let ids = waits.indices.map { i in early?.1[i] == true ? -1 : first + i }
             s.nextID += waits.count
-            for (id, w) in zip(ids, waits) { s.slots[id] = Slot(EventWatch(w.expectation, trigger: w.trigger), wakeup) }
-            s.index.insert(zip(ids, waits).map { ($0, $1.expectation) })
-            let from = max(0, waits.map(\.position).min() ?? s.frameSeqs.count)
+            var filed: [(Int, BoundExpectation)] = []
+            for (i, (id, w)) in zip(ids, waits).enumerated() where id >= 0 {
+                var watch = early?.0.watches[i] ?? EventWatch(w.expectation, trigger: w.trigger)
+                // A connection dropped since the early judgement: judge it again.
+                if let e = early?.0, s.disconnects.count != e.disconnects.count { watch.changed = true }
+                s.slots[id] = Slot(watch, wakeup)
+                filed.append((id, w.expectation))
+            }
+            s.index.insert(filed)
+            let from = early?.0.seen ?? max(0, waits.map(\.position).min() ?? s.frameSeqs.count)
             guard from < s.frameSeqs.count else { return ids }
             let cached = max(from, s.frameSeqs.count - s.recent.count)
-            let older = frames(at: s.frameSeqs[from..<cached]).map { $0.indexed() }
+            let older = cached > from ? frames(at: s.frameSeqs[from..<cached]).map { $0.indexed() } : []
             for position in from..<s.frameSeqs.count {
                 let frame = position < cached ? older[position - from] : s.recentFrame(at: position)!
                 s.index.candidates(for: frame, into: &s.candidates)
@@ -173,7 +228,7 @@ final class EventStore: Sendable {
 
     private func unregister(_ ids: [Int]) {
         state.withLock { s in
-            for id in ids {
+            for id in ids where id >= 0 {
                 s.slots[id] = nil
                 s.index.remove(id)
             }

@@ -41,7 +41,8 @@ struct HTTPExecutor: Sendable {
             headers.append(HTTPHeader(h.name, try h.value.renderString(in: scope)))
         }
         try addBasicAuth(action, service: service, scope: scope, to: &headers)
-        let body = try action.body.map { Array(try $0.renderedText(in: scope).utf8) }
+        let bodyText = try action.body.map { try $0.renderedText(in: scope) }
+        let body = bodyText.map { Array($0.utf8) }
         if action.body?.isJSON == true, !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
             headers.append(HTTPHeader("Content-Type", "application/json"))
         }
@@ -57,7 +58,7 @@ struct HTTPExecutor: Sendable {
         while true {
             let sentSeq = timeline.record(.request(RequestRecord(
                 method: action.method, url: URLs.masked(url), headers: headers.map { RecordedHeader(name: $0.name, value: $0.value) },
-                body: body.map { String(decoding: $0, as: UTF8.self) })), actor: actor)
+                body: bodyText)), actor: actor)
             let response: HTTPResponse
             do {
                 response = try await client.send(request)
@@ -65,7 +66,6 @@ struct HTTPExecutor: Sendable {
                 timeline.record(.note("request failed: \(error.description)"), actor: actor)
                 throw InfrastructureError(diagnosing: error, "\(action.method) \(URLs.masked(url))")
             }
-            let json = JSONParser.parseIfJSON(response.body)
             let text = String(decoding: response.body, as: UTF8.self)
             let recordedHeaders = response.headers.map { RecordedHeader(name: $0.name, value: $0.value) }
             let t = response.timings
@@ -79,9 +79,9 @@ struct HTTPExecutor: Sendable {
                 retryAfterMs: wait?.milliseconds)),
                 actor: actor, at: response.finishedAt)
             guard let wait else {
-                return ObservedResponse(status: response.status,
-                                        headers: recordedHeaders,
-                                        body: json ?? .string(text), seq: seq)
+                // Parsed only if something reads it: most steps check the status alone.
+                return ObservedResponse(status: response.status, headers: recordedHeaders, bytes: response.body, text: text,
+                                        seq: seq)
             }
             try await Task.sleep(for: wait)
             attempt += 1

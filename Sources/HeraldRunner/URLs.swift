@@ -15,10 +15,11 @@ enum URLs {
 
     /// `base` + `path`, or `path` alone when it is a full URL.
     static func join(_ base: String?, _ path: String) -> String {
-        if base == nil || hasScheme(path) { return path }
-        var b = base!
-        while b.hasSuffix("/") { b.removeLast() }
-        return path.hasPrefix("/") ? b + path : b + "/" + path
+        guard let base, !hasScheme(path) else { return path }
+        // Read as bytes: a request's URL is joined at every step.
+        var b = base
+        while b.utf8.last == UInt8(ascii: "/") { b.removeLast() }
+        return path.utf8.first == UInt8(ascii: "/") ? b + path : b + "/" + path
     }
 
     /// `url` with `query` appended, URL-encoded.

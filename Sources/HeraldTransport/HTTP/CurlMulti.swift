@@ -42,7 +42,7 @@ final class CurlMulti: @unchecked Sendable {
             done(.failure(TransportError.systemFailure(url: job.request.url, detail: "curl_easy_init failed")))
             return
         }
-        let sink = CurlTransfer.prepare(job, on: handle)
+        let sink = CurlTransfer.prepare(job, on: handle, checksCancellation: false)
         let code = curl_multi_add_handle(multi, handle)
         guard code == CURLM_OK else {
             idle.append(handle)

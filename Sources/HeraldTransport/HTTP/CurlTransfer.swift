@@ -17,6 +17,8 @@ final class TransferSink {
 
     init(job: CurlJob) {
         self.job = job
+        // A response has a handful of headers: room for them at once, rather than growing one at a time.
+        headers.reserveCapacity(8)
         let size = herald_curl_error_size()
         errorBuffer = .allocate(capacity: size)
         errorBuffer.initialize(repeating: 0, count: size)
@@ -33,13 +35,15 @@ final class TransferSink {
 enum CurlTransfer {
     /// Runs `job` to its end, blocking the caller (worker threads only).
     static func perform(_ job: CurlJob, on handle: UnsafeMutableRawPointer) -> Result<HTTPResponse, any Error> {
-        let sink = prepare(job, on: handle)
+        let sink = prepare(job, on: handle, checksCancellation: true)
         let code = withExtendedLifetime(sink) { curl_easy_perform(handle) }
         return finish(sink, code: code, on: handle)
     }
 
-    /// Sets `handle` up for `job`; the sink must outlive the transfer.
-    static func prepare(_ job: CurlJob, on handle: UnsafeMutableRawPointer) -> TransferSink {
+    /// Sets `handle` up for `job`; the sink must outlive the transfer. With `checksCancellation`, curl's progress
+    /// callback aborts the transfer once the job is cancelled (a blocking `curl_easy_perform` has no other way to
+    /// stop); a multi handle's owner removes a cancelled transfer itself, and spares curl the callback.
+    static func prepare(_ job: CurlJob, on handle: UnsafeMutableRawPointer, checksCancellation: Bool) -> TransferSink {
         let request = job.request
         curl_easy_reset(handle)  // keeps the handle's live connections, DNS and TLS session caches
 
@@ -71,9 +75,11 @@ enum CurlTransfer {
         herald_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer)
         herald_curl_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlWriteHeader)
         herald_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, sinkPointer)
-        herald_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
-        herald_curl_setopt_xferinfo_callback(handle, curlProgress)
-        herald_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, sinkPointer)
+        if checksCancellation {
+            herald_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+            herald_curl_setopt_xferinfo_callback(handle, curlProgress)
+            herald_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, sinkPointer)
+        }
         sink.startedAt = MonotonicInstant.now()
         return sink
     }
@@ -95,7 +101,9 @@ enum CurlTransfer {
     }
 
     private static func setMethodAndBody(_ request: HTTPRequest, _ handle: UnsafeMutableRawPointer) {
-        let method = request.method.uppercased()
+        // Contracts write methods in capitals: only another spelling is copied.
+        let method = request.method.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") })
+            ? request.method.uppercased() : request.method
         switch method {
         case "GET" where request.body == nil:
             herald_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
@@ -104,7 +112,7 @@ enum CurlTransfer {
         default:
             herald_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)
         }
-        let body = request.body ?? (["POST", "PUT", "PATCH"].contains(method) ? [] : nil)
+        let body = request.body ?? (method == "POST" || method == "PUT" || method == "PATCH" ? [] : nil)
         if let body {
             herald_curl_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             // COPYPOSTFIELDS: curl keeps its own copy, so the Swift array need not outlive this call.
@@ -118,17 +126,38 @@ enum CurlTransfer {
 
     private static func makeHeaderList(_ request: HTTPRequest) -> UnsafeMutablePointer<curl_slist>? {
         var list: UnsafeMutablePointer<curl_slist>?
-        var names = Set<String>()
+        var expect = false, contentType = false
         for header in request.headers {
-            names.insert(header.name.lowercased())
-            let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
-            list = curl_slist_append(list, line)
+            expect = expect || named(header.name, "expect")
+            contentType = contentType || named(header.name, "content-type")
+            // The line is written into a buffer of its own size: curl copies it.
+            let name = header.name.utf8, value = header.value.utf8
+            let size = name.count + (value.isEmpty ? 1 : 2 + value.count)
+            list = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size + 1) { line in
+                var at = line.initialize(fromContentsOf: name)
+                if value.isEmpty {
+                    line[at] = UInt8(ascii: ";")
+                } else {
+                    line[at] = UInt8(ascii: ":")
+                    line[at + 1] = UInt8(ascii: " ")
+                    at = line[(at + 2)...].initialize(fromContentsOf: value)
+                }
+                line[size] = 0
+                return line.withMemoryRebound(to: CChar.self) { curl_slist_append(list, $0.baseAddress) }
+            }
         }
         // Send exactly what the contract says: no `Expect: 100-continue` round trip, and no made-up
         // `application/x-www-form-urlencoded` content type for bodies.
-        if !names.contains("expect") { list = curl_slist_append(list, "Expect:") }
-        if !names.contains("content-type") { list = curl_slist_append(list, "Content-Type:") }
+        if !expect { list = curl_slist_append(list, "Expect:") }
+        if !contentType { list = curl_slist_append(list, "Content-Type:") }
         return list
+    }
+
+    /// Whether header `name` is `lowercased` (an ASCII name, lowercase), in any case.
+    private static func named(_ name: String, _ lowercased: StaticString) -> Bool {
+        let want = UnsafeBufferPointer(start: lowercased.utf8Start, count: lowercased.utf8CodeUnitCount)
+        guard name.utf8.count == want.count else { return false }
+        return zip(name.utf8, want).allSatisfy { a, b in (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z") ? a | 0x20 : a) == b }
     }
 
     private static func timings(_ handle: UnsafeMutableRawPointer) -> HTTPTimings {

@@ -85,6 +85,7 @@ let package = Package(
                 dependencies: [
                     "HeraldCore",
                     "HeraldTransport",
+                    "HeraldSigning",
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 ],

@@ -60,10 +60,14 @@ struct DemoCommand: AsyncParsableCommand {
         try? FileManager.default.createDirectory(at: databaseFolder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: databaseFolder) }
         let databaseURL = "sqlite://" + databaseFolder.appendingPathComponent("demo.db").path
+        // The secrets devices and webhooks sign with: fresh for each run, handed over in the environment (not on a
+        // command line others can read), and secrets of the run.
+        let secrets = ["DEMO_DEVICE_SECRET": "dsec-" + RunOptions.makeRunID() + RunOptions.makeRunID(),
+                       "DEMO_WEBHOOK_SECRET": "whsec-" + RunOptions.makeRunID() + RunOptions.makeRunID()]
         do {
             backend = try DemoBackendProcess.start(defects: defects,
                                                    brokerArguments: brokers.brokers.backendArguments + ["--database", databaseURL],
-                                                   interrupted: { StartupSignals.caught != nil })
+                                                   environment: secrets, interrupted: { StartupSignals.caught != nil })
         } catch let error as InfrastructureError {
             StartupSignals.end()
             try Self.stopIfInterrupted()
@@ -79,6 +83,7 @@ struct DemoCommand: AsyncParsableCommand {
             Terminal.err("brokers: " + running.map { "\($0.key.title) \($0.value)" }.joined(separator: ", "))
         }
         let environment = brokers.brokers.environment.merging(["BASE_URL": backend.baseURL, "DEMO_DB_URL": databaseURL]) { _, new in new }
+            .merging(secrets) { _, new in new }
         let missing = brokers.brokers.missing
         let status = try await RunSession.run(paths: [contracts], flags: flags, extraEnvironment: environment) { contract in
             let lacking = Self.brokers(neededBy: contract).filter { missing.contains($0) }.sorted()
@@ -128,7 +133,7 @@ final class DemoBackendProcess {
     /// The defects `herald-demo --defect` knows.
     static let defects = ["wrong-recipient", "missing-event", "reorder", "duplicate", "slow", "stale-cache", "wrong-topic", "no-welcome",
                           "cross-talk", "open-stream", "missing-row", "wrong-amount",
-                          "skipped-state"]
+                          "skipped-state", "accepts-expired", "unsigned-webhook"]
 
     /// How long the backend may take to say where it listens (connecting to its brokers included).
     static let startTimeout: Duration = .seconds(20)
@@ -150,11 +155,14 @@ final class DemoBackendProcess {
     /// when it cannot start (such as a broker it cannot reach) is shown as it is.
     ///
     /// `interrupted` is asked while waiting: when it says yes, the backend is stopped and the error says so.
-    static func start(defects: [String], brokerArguments: [String] = [],
+    static func start(defects: [String], brokerArguments: [String] = [], environment: [String: String] = [:],
                       interrupted: () -> Bool = { false }) throws -> DemoBackendProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
         process.arguments = ["--port", "0"] + defects.flatMap { ["--defect", $0] } + brokerArguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let out = Pipe()
         process.standardOutput = out
         process.standardInput = FileHandle.nullDevice

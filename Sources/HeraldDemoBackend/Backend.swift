@@ -108,6 +108,7 @@ struct Backend: Sendable {
         MarketplaceRoutes(store: store, events: events, orders: orders, rows: rows).register(on: router)
         WalletRoutes(store: store, rows: rows).register(on: router)
         JobRoutes(store: store, board: JobBoard(notifier: notifier, jobs: jobs, defects: config.defects)).register(on: router)
+        DeviceRoutes(auth: DeviceAuth(config)).register(on: router)
         NotificationRoutes(store: store, notifier: notifier).register(on: router)
         EventStreamRoutes(store: store, notifier: notifier, heartbeat: config.sseHeartbeat).register(on: router)
 

@@ -36,6 +36,10 @@ public enum DemoDefect: String, CaseIterable, Sendable {
     case wrongAmount = "wrong-amount"
     /// A background job skips ASSIGNED: QUEUED → PROCESSING → COMPLETED.
     case skippedState = "skipped-state"
+    /// A device's access token keeps working after it expired.
+    case acceptsExpired = "accepts-expired"
+    /// A payment webhook is accepted whatever its signature.
+    case unsignedWebhook = "unsigned-webhook"
 
     /// A one-line description of what the defect does, for help texts.
     public var summary: String {
@@ -53,6 +57,8 @@ public enum DemoDefect: String, CaseIterable, Sendable {
         case .missingRow: "with --database, an accepted offer's order row is never written"
         case .wrongAmount: "with --database, a recharge's row holds its amount in cents"
         case .skippedState: "a background job skips ASSIGNED (QUEUED → PROCESSING → COMPLETED)"
+        case .acceptsExpired: "a device's access token keeps working after it expired"
+        case .unsignedWebhook: "a payment webhook is accepted whatever its signature"
         }
     }
 }

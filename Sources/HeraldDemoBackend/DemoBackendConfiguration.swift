@@ -20,6 +20,12 @@ public struct DemoBackendConfiguration: Sendable {
     public var sseHeartbeat: Duration = .seconds(15)
     /// A database (`sqlite:///path`, `postgres://…`) the backend writes its users, orders and recharges to; nil: none.
     public var databaseURL: String? = nil
+    /// The secret devices sign their client assertions with (HS256, RFC 7523); nil: `POST /oauth/token` refuses all.
+    public var deviceSecret: String? = nil
+    /// How long an access token issued to a device lasts.
+    public var deviceTokenLifetime: Duration = .seconds(2)
+    /// The secret payment webhooks are signed with (`X-Signature: sha256=<hex HMAC-SHA256 of the body>`); nil: all refused.
+    public var webhookSecret: String? = nil
 
     /// Creates a configuration; every parameter has a default.
     /// - Parameters:

@@ -49,6 +49,15 @@ struct HeraldDemo: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A database to write users, orders and recharges to.", valueName: "sqlite:///path|postgres://…"))
     var database: String?
 
+    @Option(name: .customLong("device-secret"), help: "The secret devices sign their client assertions with (HS256).")
+    var deviceSecret: String?
+
+    @Option(name: .customLong("device-token-ms"), help: "How long a device's access token lasts, in milliseconds.")
+    var deviceTokenMilliseconds: Int = 2000
+
+    @Option(name: .customLong("webhook-secret"), help: "The secret payment webhooks are signed with (HMAC-SHA256).")
+    var webhookSecret: String?
+
     @Option(name: .customLong("sse-heartbeat-ms"), help: "How often an idle SSE stream gets a ': ping' comment, in milliseconds.")
     var sseHeartbeatMilliseconds: Int = 15_000
 
@@ -79,6 +88,9 @@ struct HeraldDemo: AsyncParsableCommand {
             sseHeartbeat: .milliseconds(sseHeartbeatMilliseconds)
         )
         config.databaseURL = database
+        config.deviceSecret = deviceSecret ?? ProcessInfo.processInfo.environment["DEMO_DEVICE_SECRET"]
+        config.webhookSecret = webhookSecret ?? ProcessInfo.processInfo.environment["DEMO_WEBHOOK_SECRET"]
+        config.deviceTokenLifetime = .milliseconds(deviceTokenMilliseconds)
         let shownHost = host.contains(":") ? "[\(host)]" : host
         let listening = Mutex(false)
         let server = Task {

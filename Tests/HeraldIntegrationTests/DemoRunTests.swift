@@ -39,6 +39,11 @@ struct DemoRunTests {
         #expect(accepted.evidence.contains { $0.role == "matched" && $0.actor == "seller[1]" && $0.sinceTriggerMs != nil })
         #expect(accepted.latencyMs != nil)
         try await validateAgainstSchema(dir)
+        // No signing secret, signed assertion or issued device token shows in any report.
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
+            let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+            #expect(text.firstMatch(of: /eyJ[A-Za-z0-9_-]{10,}|dsec-|whsec-|dev-[0-9a-f]{32}/) == nil, "a secret or token in \(file)")
+        }
         // The timeline has the requests, the responses and the frames of every actor.
         let timeline = report.contracts.flatMap(\.timeline)
         #expect(Set(timeline.compactMap(\.actor)).isSuperset(of: ["buyer", "seller[0]", "seller[1]", "seller[2]"]))
@@ -76,6 +81,9 @@ struct DemoRunTests {
         // A job that skips a state (contracts/job-lifecycle.yaml): the poll never sees it, and the owner never hears it.
         Case(defect: "skipped-state", kind: "poll", reason: "mismatch", actor: nil, role: "observed"),
         Case(defect: "skipped-state", kind: "sequence", reason: "missing", actor: "owner", role: "nearest"),
+        // Device auth and webhooks (contracts/device-and-webhook.yaml): a token that never expires, a forged signature let in.
+        Case(defect: "accepts-expired", kind: "poll", reason: "timeout", actor: nil, role: "observed"),
+        Case(defect: "unsigned-webhook", kind: "status", reason: "mismatch", actor: nil, role: "observed"),
     ]
 
     @Test("each defect turns the run red with the right verdict", arguments: defects)

@@ -230,6 +230,23 @@ func diagnostics(_ text: String, vars: [String: String] = [:]) -> [Diagnostic] {
         #expect(throws: TemplateError.self) { try Template("${missing}").renderString(in: scope) }
     }
 
+    @Test("|base64 and |base64url encode a value's text, after a fallback too, and chain; an unknown filter is no reference")
+    func filters() throws {
+        struct Roots: VariableScope {
+            var values: [String: JSONValue]
+            func value(for r: VariableReference) -> JSONValue? { values[r.root] }
+        }
+        let scope = Roots(values: ["login": "user:pass", "odd": "??>", "n": 7])
+        #expect(try Template("Basic ${login|base64}").renderString(in: scope) == "Basic dXNlcjpwYXNz")
+        #expect(try Template("${odd|base64}").renderString(in: scope) == "Pz8+")
+        #expect(try Template("${odd|base64url}").renderString(in: scope) == "Pz8-")
+        #expect(try Template("${n|base64}").render(in: scope) == .string("Nw=="), "a number is encoded as its text")
+        #expect(try Template("${missing:-a b|base64}").renderString(in: scope) == "YSBi")
+        #expect(try Template("${login|base64|base64url}").renderString(in: scope) == "ZFhObGNqcHdZWE56")
+        #expect(VariableReference(parsing: "login:-x|base64")?.description == "login:-x|base64")
+        #expect(VariableReference(parsing: "login|rot13") == nil)
+    }
+
     @Test("a JSON value's templates render in each scope anew: what is kept between renders is their parse, not a value")
     func renderingTwice() throws {
         let body: JSONValue = ["id": "${n}", "name": "user-${s}", "tags": ["${s}", "fixed"]]

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import HeraldCore
 
@@ -11,6 +12,28 @@ public struct VariableReference: Hashable, Sendable, CustomStringConvertible {
     public var fields: [String]
     /// The text after `:-`, used when the reference has no value.
     public var fallback: String?
+    /// Encodings applied to the value's text, in order (`${secret|base64}`).
+    public var filters: [Filter] = []
+
+    /// An encoding of a value's text (its UTF-8 bytes).
+    public enum Filter: String, Sendable, Hashable, CaseIterable {
+        /// Base64 (RFC 4648 §4), padded.
+        case base64
+        /// Base64url (RFC 4648 §5), without padding, as JWTs use it.
+        case base64url
+
+        /// `text` encoded.
+        public func apply(_ text: String) -> String {
+            let b64 = Data(text.utf8).base64EncodedString()
+            switch self {
+            case .base64: return b64
+            case .base64url:
+                var s = b64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                while s.hasSuffix("=") { s.removeLast() }
+                return s
+            }
+        }
+    }
 
     /// The reference as written, without `${}`.
     public var description: String {
@@ -18,11 +41,20 @@ public struct VariableReference: Hashable, Sendable, CustomStringConvertible {
         if let index { s += "[\(index)]" }
         for f in fields { s += ".\(f)" }
         if let fallback { s += ":-\(fallback)" }
+        for f in filters { s += "|\(f.rawValue)" }
         return s
     }
 
-    /// Parses the inside of `${…}`.
-    public init?(parsing text: String) {
+    /// Parses the inside of `${…}`: `root[index].field:-fallback|filter`.
+    public init?(parsing whole: String) {
+        var text = whole
+        // Filters come last: `${name|base64}`, `${name:-default|base64url}`.
+        var filters: [Filter] = []
+        while let bar = text.lastIndex(of: "|"), let filter = Filter(rawValue: String(text[text.index(after: bar)...])) {
+            filters.insert(filter, at: 0)
+            text = String(text[..<bar])
+        }
+        self.filters = filters
         var body = Substring(text)
         if let r = text.range(of: ":-") {
             fallback = String(text[r.upperBound...])
@@ -186,9 +218,10 @@ public struct Template: Hashable, Sendable, CustomStringConvertible {
 
     private static func lookup(_ ref: VariableReference, in scope: any VariableScope,
                                location: SourceLocation?) throws(TemplateError) -> JSONValue {
-        if let v = try scope.resolve(ref) { return v }
-        if let fallback = ref.fallback { return .string(fallback) }
-        throw TemplateError(reference: ref.description, location: location)
+        guard let value = try scope.resolve(ref) ?? ref.fallback.map(JSONValue.string) else {
+            throw TemplateError(reference: ref.description, location: location)
+        }
+        return ref.filters.isEmpty ? value : .string(ref.filters.reduce(value.plainText) { $1.apply($0) })
     }
 }
 

@@ -73,21 +73,11 @@ extension ContractExecution {
             }
         }
         guard let poll = action.poll else { return try await attempt() }
-        // The poll of an HTTP step, on the query's result: the same observations and the same judge.
-        let until = try poll.until.rendered(in: scope)
-        let deadline = MonotonicInstant.now().advanced(by: poll.within)
-        var observations = PollObservations(until: until, record: poll.record)
-        while true {
-            guard let r = try await attempt() else { return nil }
-            if observations.observe(r) { break }
-            if MonotonicInstant.now().advanced(by: poll.every) > deadline { break }
-            try await Task.sleep(for: poll.every)
-        }
-        let expected = observations.reached ? try poll.seen.map { try $0.map { try $0.rendered(in: scope) } } : nil
-        let outcome = PollJudge.judge(observations, expectedSeen: expected, within: poll.within, contract: contract.name,
-                                      step: label, idPrefix: idPrefix, location: step.location)
-        add(outcome.verdict)
-        return outcome.response
+        // The poll of an HTTP step, on the query's result: the same loop and the same judge.
+        guard let (response, verdict) = try await repeating(poll, step: step, label: label, idPrefix: idPrefix, scope: scope,
+                                                              attempt: attempt) else { return nil }
+        add(verdict)
+        return response
     }
 
     /// One run of the query, recorded on the timeline (on the service's lane) with its parameters and rows.

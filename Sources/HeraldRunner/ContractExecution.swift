@@ -389,18 +389,31 @@ actor ContractExecution {
 
     private func runPoll(_ poll: PollAction, step: Step, label: String, idPrefix: String,
                          scope: Bindings) async throws -> (ObservedResponse?, Verdict) {
-        let until = try poll.until.rendered(in: scope)
-        let deadline = MonotonicInstant.now().advanced(by: poll.within)
-        var observations = PollObservations(until: until, record: poll.record)
+        let outcome = try await repeating(poll.polling, step: step, label: label, idPrefix: idPrefix, scope: scope) {
+            try await http.perform(poll.request, contract: contract, scope: scope)
+        }
+        guard let outcome else { preconditionFailure("an HTTP attempt always answers or throws") }
+        return outcome
+    }
+
+    /// Runs `attempt` every `polling.every` until `polling.until` holds or `polling.within` passes, and judges what it
+    /// saw: the response that met the condition (if one did) and the poll's verdict. The server is asked again on a
+    /// schedule, since nothing tells Herald when its state changes. `nil` when an attempt gave no response (its own
+    /// verdict says why).
+    func repeating(_ polling: Polling, step: Step, label: String, idPrefix: String, scope: Bindings,
+                   attempt: () async throws -> ObservedResponse?) async throws -> (ObservedResponse?, Verdict)? {
+        let until = try polling.until.rendered(in: scope)
+        let deadline = MonotonicInstant.now().advanced(by: polling.within)
+        var observations = PollObservations(until: until, record: polling.record)
         while true {
-            let r = try await http.perform(poll.request, contract: contract, scope: scope)
+            guard let r = try await attempt() else { return nil }
             if observations.observe(r) { break }
-            if MonotonicInstant.now().advanced(by: poll.every) > deadline { break }
-            try await Task.sleep(for: poll.every)
+            if MonotonicInstant.now().advanced(by: polling.every) > deadline { break }
+            try await Task.sleep(for: polling.every)
         }
         // `seen:` is rendered only when the state was reached, as before: the judge does not look at it otherwise.
-        let expected = observations.reached ? try poll.seen.map { try $0.map { try $0.rendered(in: scope) } } : nil
-        let outcome = PollJudge.judge(observations, expectedSeen: expected, within: poll.within, contract: contract.name,
+        let expected = observations.reached ? try polling.seen.map { try $0.map { try $0.rendered(in: scope) } } : nil
+        let outcome = PollJudge.judge(observations, expectedSeen: expected, within: polling.within, contract: contract.name,
                                       step: label, idPrefix: idPrefix, location: step.location)
         return (outcome.response, outcome.verdict)
     }

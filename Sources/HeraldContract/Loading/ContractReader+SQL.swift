@@ -26,19 +26,7 @@ extension ContractReader {
         var action = SQLAction(service: service, query: query, parameters: parameters,
                                timeout: try f["timeout"]?.duration("timeout"))
         if let untilNode = f["until"] {
-            let until = try matcher(untilNode)
-            var record: JSONPath?
-            if let r = f["record"] {
-                record = try jsonPath(r)
-            } else if case .object(let members) = until, let first = members.first {
-                record = first.path
-            }
-            action.poll = SQLPoll(
-                until: until,
-                every: try f["every"]?.duration("every") ?? .milliseconds(100),
-                within: try f["within"]?.duration("within") ?? .seconds(10),
-                record: record,
-                seen: try f["seen"].map { n throws(Diagnostic) in try n.items("seen").map { x throws(Diagnostic) in try x.json() } })
+            action.poll = try polling(until: untilNode, f)
         } else {
             for key in ["every", "within", "record", "seen"] where f.has(key) {
                 throw f[key]!.error("'\(key)' belongs to the poll form of an sql step", hint: "add until: { count: 1 } to wait for the rows")

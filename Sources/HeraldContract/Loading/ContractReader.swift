@@ -144,6 +144,20 @@ struct ContractReader {
         return service
     }
 
+    /// `until:` with the `every:`, `within:`, `record:` and `seen:` beside it (an HTTP `poll:`, an `sql:` step).
+    func polling(until untilNode: YAMLNode, _ f: Fields) throws(Diagnostic) -> Polling {
+        let until = try matcher(untilNode)
+        var record: JSONPath?
+        if let r = f["record"] {
+            record = try jsonPath(r)
+        } else if case .object(let members) = until, let first = members.first {
+            record = first.path
+        }
+        return Polling(until: until, every: try f["every"]?.duration("every") ?? .milliseconds(100),
+                       within: try f["within"]?.duration("within") ?? .seconds(10), record: record,
+                       seen: try f["seen"].map { n throws(Diagnostic) in try n.items("seen").map { x throws(Diagnostic) in try x.json() } })
+    }
+
     /// `auth: { basic: [user, password] }`: HTTP basic auth.
     func basicAuth(_ node: YAMLNode) throws(Diagnostic) -> Credentials {
         let f = try node.fields("auth", allowed: ["basic"])
@@ -417,20 +431,7 @@ struct ContractReader {
         case "poll":
             let request = try httpAction(kind.value, f)
             let untilNode = try f.required("until", hint: "say when to stop, like until: { $.status: DONE }")
-            let until = try matcher(untilNode)
-            var record: JSONPath?
-            if let r = f["record"] {
-                record = try jsonPath(r)
-            } else if case .object(let members) = until, let first = members.first {
-                record = first.path
-            }
-            action = .poll(PollAction(
-                request: request, until: until,
-                every: try f["every"]?.duration("every") ?? .milliseconds(100),
-                within: try f["within"]?.duration("within") ?? .seconds(10),
-                record: record,
-                seen: try f["seen"].map { n throws(Diagnostic) in try n.items("seen").map { x throws(Diagnostic) in try x.json() } }
-            ))
+            action = .poll(PollAction(request: request, polling: try polling(until: untilNode, f)))
         case "send":
             let channel = try kind.value.string("send")
             let body: Payload

@@ -402,16 +402,25 @@ public struct HTTPAction: Sendable {
 public struct PollAction: Sendable {
     /// The request.
     public var request: HTTPAction
-    /// The condition on the response body (and `status`), as a matcher over `{status, body}`… written on the body.
-    public var until: Matcher
+    /// How it is repeated, and what it waits for.
+    public var polling: Polling
+
+    /// The condition on the response body.
+    public var until: Matcher { polling.until }
     /// The pause between attempts.
-    public var every: Duration
+    public var every: Duration { polling.every }
     /// The deadline.
-    public var within: Duration
-    /// A JSONPath whose distinct values are recorded (defaults to the first path in `until`).
-    public var record: JSONPath?
-    /// Values that must have been seen, in this order (a subsequence of what was seen).
-    public var seen: [JSONValue]?
+    public var within: Duration { polling.within }
+    /// A JSONPath whose distinct values are recorded.
+    public var record: JSONPath? { polling.record }
+    /// Values that must have been seen, in this order.
+    public var seen: [JSONValue]? { polling.seen }
+
+    /// Creates a poll of `request`.
+    public init(request: HTTPAction, polling: Polling) {
+        self.request = request
+        self.polling = polling
+    }
 }
 
 /// A message sent on a channel's connection.

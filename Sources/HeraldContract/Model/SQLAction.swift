@@ -13,38 +13,14 @@ public struct SQLAction: Sendable {
     /// How long the connection and each query may take, if not the contract's `http_timeout`.
     public var timeout: Duration?
     /// With `until:`, the query is repeated until its result holds.
-    public var poll: SQLPoll?
+    public var poll: Polling?
 
     /// Creates a query description.
-    public init(service: String, query: String, parameters: [JSONValue] = [], timeout: Duration? = nil, poll: SQLPoll? = nil) {
+    public init(service: String, query: String, parameters: [JSONValue] = [], timeout: Duration? = nil, poll: Polling? = nil) {
         self.service = service
         self.query = query
         self.parameters = parameters
         self.timeout = timeout
         self.poll = poll
-    }
-}
-
-/// The poll form of an SQL step, with the meaning of an HTTP `poll:`: repeat every `every` until `until` holds on
-/// `{rows, count}` or `within` passes, recording each distinct value of `record`.
-public struct SQLPoll: Sendable {
-    /// The condition on the result.
-    public var until: Matcher
-    /// The pause between attempts.
-    public var every: Duration
-    /// The deadline.
-    public var within: Duration
-    /// A JSONPath whose distinct values are recorded (defaults to the first path in `until`).
-    public var record: JSONPath?
-    /// Values that must have been seen, in this order.
-    public var seen: [JSONValue]?
-
-    /// Creates a poll.
-    public init(until: Matcher, every: Duration, within: Duration, record: JSONPath?, seen: [JSONValue]?) {
-        self.until = until
-        self.every = every
-        self.within = within
-        self.record = record
-        self.seen = seen
     }
 }

@@ -22,8 +22,8 @@ actor AgentTests {
     private let engine = SharedWebSocketEngine()
     private let logger: Logger
     private var tests: [String: Entry] = [:]
-    /// Ids being prepared: a second prepare of one of them is a conflict too.
-    private var preparing: Set<String> = []
+    /// Ids being prepared (a second prepare of one of them is a conflict too), with the clean-ups waiting for it to end.
+    private var preparing: [String: [CheckedContinuation<Void, Never>]] = [:]
 
     init(catalogue: TestCatalogue, inputs: AgentInputs, logger: Logger) {
         self.catalogue = catalogue
@@ -32,7 +32,7 @@ actor AgentTests {
     }
 
     func prepare(_ id: String, _ dto: PreparationDto) async throws -> PreparationResultDto {
-        guard tests[id] == nil, !preparing.contains(id) else { throw Problem.conflict("test '\(id)' is already prepared; clean it up first") }
+        guard tests[id] == nil, preparing[id] == nil else { throw Problem.conflict("test '\(id)' is already prepared; clean it up first") }
         guard let contract = catalogue.contract(dto.testCase) else {
             throw Problem.notFound("no test case '\(dto.testCase)'", known: catalogue.names)
         }
@@ -51,10 +51,10 @@ actor AgentTests {
         } catch {
             throw Problem.badRequest("test case '\(dto.testCase)' cannot bind its variables: \(error)")
         }
-        preparing.insert(id)
-        defer { preparing.remove(id) }
+        preparing[id] = []
         let outcome = await session.prepare(data: dto.data ?? [:])
         tests[id] = Entry(session: session, testCase: contract.name, callback: dto.callbackBaseUrl, prepared: outcome.completed)
+        for waiting in preparing.removeValue(forKey: id) ?? [] { waiting.resume() }
         return PreparationResultDto(testId: id, testCase: contract.name, status: outcome.completed ? "PREPARED" : "FAILED",
                                     data: outcome.outputs, results: outcome.verdicts.map(ResultDto.init),
                                     message: outcome.infrastructureError)
@@ -94,7 +94,11 @@ actor AgentTests {
     }
 
     /// Cleans test `id` up and forgets it; an unknown id is already clean.
+    /// A test still being prepared is cleaned up once its preparation ends (which its own deadlines bound).
     func cleanUp(_ id: String) async {
+        if preparing[id] != nil {
+            await withCheckedContinuation { preparing[id, default: []].append($0) }
+        }
         guard let entry = tests.removeValue(forKey: id) else { return }
         await entry.session.cleanUp()
     }

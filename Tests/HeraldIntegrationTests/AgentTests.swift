@@ -142,6 +142,43 @@ struct AgentTests {
         #expect(lines.last == "204", "\(output)")
     }
 
+    @Test("a clean-up that comes while its test is still being prepared waits for the preparation, then cleans it up")
+    func cleanUpDuringPrepare() async throws {
+        // A "backend" that takes the health check's connection and never answers: the preparation is under way, and
+        // takes until the contract's health timeout, for as long as the test needs to send its DELETE.
+        let script = """
+            import json, socket, sys, threading, time, urllib.request, urllib.error
+            agent = sys.argv[1]
+            listener = socket.socket(); listener.bind(("127.0.0.1", int(sys.argv[2]))); listener.listen(16)
+            asked = threading.Event()
+            held = []
+            def accept():
+                while True:
+                    connection, _ = listener.accept(); held.append(connection); asked.set()
+            threading.Thread(target=accept, daemon=True).start()
+            def call(method, path, body=None):
+                r = urllib.request.Request(agent + path, method=method, data=None if body is None else json.dumps(body).encode())
+                try:
+                    with urllib.request.urlopen(r, timeout=60) as a: return a.status
+                except urllib.error.HTTPError as e: return e.code
+            done = {}
+            def prepare():
+                done["prepare"] = call("PUT", "/api/tests/slow", {"testCase": "agent-offer"}); done["prepared at"] = time.monotonic()
+            t = threading.Thread(target=prepare); t.start()
+            if not asked.wait(30): sys.exit("the preparation never reached the backend")
+            deleted = call("DELETE", "/api/tests/slow"); deleted_at = time.monotonic()
+            t.join(60)
+            print(done.get("prepare"), deleted, deleted_at >= done.get("prepared at", 1e18), call("GET", "/api/tests/slow/report"))
+            """
+        let port = try LoopbackPort.free()
+        let agent = try await ServerProcess("herald", ["agent", "--port", "0", "--quiet", "contracts"],
+                                            environment: ["BASE_URL": "http://127.0.0.1:\(port)"])
+        defer { agent.stop() }
+        let (status, output) = try await python(script, [agent.url, "\(port)"], module: "json", limit: .seconds(120))
+        // The preparation failed (no healthy backend); the DELETE answered only after it, and the test is gone.
+        #expect(status == 0 && output.trimmingCharacters(in: .whitespacesAndNewlines) == "200 204 True 404", "\(output)")
+    }
+
     @Test("a token guards every request; another address than loopback needs one; an invalid contract is exit 2")
     func tokenAndStartErrors() async throws {
         let dir = try Paths.temporaryFolder()

@@ -114,14 +114,6 @@ actor AgentTests {
         return e
     }
 
-    /// `url` without the user and password it may carry, for a log line.
-    static func withoutCredentials(_ url: String) -> String {
-        guard var parts = URLComponents(string: url), parts.user != nil || parts.password != nil else { return url }
-        parts.user = nil
-        parts.password = nil
-        return parts.string ?? url
-    }
-
     private static func isHTTPURL(_ s: String) -> Bool {
         guard let url = URL(string: s), let scheme = url.scheme?.lowercased(), url.host?.isEmpty == false else { return false }
         return scheme == "http" || scheme == "https"
@@ -145,7 +137,7 @@ actor AgentTests {
                                                           body: body, timeout: .seconds(10)))
                 logger.info("notification \(id) \(action) → \(r.status)")
             } catch {
-                logger.warning("notification \(id) \(action) to \(Self.withoutCredentials(url)) failed: \(error)")
+                logger.warning("notification \(id) \(action) to \(URLCredentials.masked(url, bareSecret: true)) failed: \(error)")
             }
         }
     }

@@ -46,7 +46,7 @@ let package = Package(
                 swiftSettings: strict),
         // Keys, JWS (HS256, RS256, ES256), HMAC-SHA256 and byte encodings, on OpenSSL.
         .target(name: "HeraldSigning", dependencies: ["HeraldCore", "COpenSSL"], swiftSettings: strict),
-        .target(name: "HeraldPlan", dependencies: ["HeraldCore", "HeraldContract", "HeraldSigning"], swiftSettings: strict),
+        .target(name: "HeraldPlan", dependencies: ["HeraldCore", "HeraldContract", "HeraldJudge", "HeraldSigning"], swiftSettings: strict),
         .target(name: "HeraldJudge", dependencies: ["HeraldCore", "HeraldContract"], swiftSettings: strict),
         .target(name: "HeraldTransport",
                 dependencies: ["HeraldCore", "CLibWebSockets", "CCurl", "CNats", "CHiredis", "CMosquitto", "CPostgres", "CSQLite"],

@@ -111,6 +111,24 @@ public final class Redactor: Sendable {
         return out
     }
 
+    /// Whether ``mask(_:)-(TimelineEntry)`` could change `entry`: `false` only when no secret value is known and the
+    /// entry has no secret-looking header, no text that spells a secret-looking name, and no text past
+    /// ``shownLimit``. Lets a result's timeline be masked without a masked copy of every entry to compare.
+    func mayChange(_ entry: TimelineEntry) -> Bool {
+        if holdsSecretValues { return true }
+        func risky(_ text: String) -> Bool { text.utf8.count > Self.shownLimit || nameScan.mayHoldName(text) }
+        func risky(_ headers: [RecordedHeader]) -> Bool {
+            headers.contains { Redactor.secretHeaders.contains($0.name.lowercased()) || isSecretName($0.name) }
+        }
+        switch entry.event {
+        case .request(let r): return risky(r.headers) || r.body.map(risky) == true
+        case .response(let r): return risky(r.headers) || risky(r.body)
+        case .frame(let f), .sent(let f): return risky(f.text) || f.headers.map(risky) == true
+        // Masking changes a label, URL, reason or note only where a known secret value appears.
+        case .step, .connected, .disconnected, .note: return false
+        }
+    }
+
     /// A header's value as it may be shown.
     public func redact(header name: String, value: String) -> String {
         if Redactor.secretHeaders.contains(name.lowercased()) || isSecretName(name) {

@@ -162,10 +162,10 @@ public struct BoundExpectation: Sendable {
 
     /// Creates an expectation.
     public init(id: String, contract: String, step: String, location: SourceLocation?, knownGap: String?, channel: String,
-                kind: Kind, matcher: Matcher, subject: Matcher? = nil, actor: String?, recipients: [String]?, subscribers: [String],
-                within: Duration) {
+                kind: Kind, matcher: Matcher, compiled: TapeMatcher? = nil, subject: Matcher? = nil, actor: String?,
+                recipients: [String]?, subscribers: [String], within: Duration) {
         storage = Storage(id: id, contract: contract, step: step, location: location, knownGap: knownGap, channel: channel,
-                          kind: kind, matcher: matcher, compiled: TapeMatcher(matcher), subject: subject, actor: actor,
+                          kind: kind, matcher: matcher, compiled: compiled ?? TapeMatcher(matcher), subject: subject, actor: actor,
                           recipients: recipients, subscribers: subscribers, within: within)
     }
 

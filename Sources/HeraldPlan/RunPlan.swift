@@ -1,5 +1,6 @@
 import Foundation
 import HeraldContract
+import HeraldJudge
 import HeraldCore
 
 /// What a run is given from outside the contracts.
@@ -86,7 +87,13 @@ public struct ContractPlan: Sendable {
     /// The instances with a connection of their own on each channel, by channel name (empty: one shared connection).
     public private(set) var subscribersByChannel: [String: [ActorInstance]] = [:]
     /// Each event expectation's watch, by where the expectation is written.
-    public private(set) var watches: [SourceLocation: WatchPlan] = [:]
+    public var watches: [SourceLocation: WatchPlan] { planned.mapValues(\.watch) }
+    /// Each event expectation's watch and, when its matcher holds no `${…}`, the matcher compiled for judging: once
+    /// per plan, not once per step run (a load run's flows share the plan).
+    private var planned: [SourceLocation: PlannedEvent] = [:]
+    /// The label (`step 3: name`) and verdict id prefix (`contract › step 3`) of each of the contract's steps, made
+    /// once per plan rather than each time a flow runs the step.
+    public private(set) var stepNames: [(label: String, idPrefix: String)] = []
     /// The keys of the contract's tokens and signatures, loaded once and shared by every flow of a load run.
     public let keyring = TokenKeyring()
 
@@ -100,8 +107,14 @@ public struct ContractPlan: Sendable {
             for ref in channel.actors { for i in instances(ref) where !out.contains(i) { out.append(i) } }
             subscribersByChannel[channel.name] = out
         }
+        stepNames = contract.steps.enumerated().map { i, step in
+            ("step \(i + 1): \(step.label)", "\(contract.name) › step \(i + 1)")
+        }
         let steps = contract.steps + contract.cleanup + contract.actors.flatMap(\.setup)
-        for e in steps.flatMap(\.events) { watches[e.location] = watch(of: e) }
+        for e in steps.flatMap(\.events) {
+            planned[e.location] = PlannedEvent(watch: watch(of: e),
+                                               compiled: e.matcher.hasTemplateReference ? nil : TapeMatcher(e.matcher))
+        }
     }
 
     /// The instances a reference names (`seller` gives them all, `seller[1]` one; `buyer[0]` is `buyer`).
@@ -125,7 +138,13 @@ public struct ContractPlan: Sendable {
     }
 
     /// What the plan resolved of `e` (planned for every expectation of the contract).
-    public func watch(_ e: EventExpectation) -> WatchPlan { watches[e.location] ?? watch(of: e) }
+    public func watch(_ e: EventExpectation) -> WatchPlan { planned[e.location]?.watch ?? watch(of: e) }
+
+    /// What the plan resolved of `e`, with its matcher compiled when the matcher holds no `${…}` (else `compiled` is
+    /// nil: the matcher is rendered and compiled when the step runs).
+    public func planned(_ e: EventExpectation) -> PlannedEvent {
+        planned[e.location] ?? PlannedEvent(watch: watch(of: e), compiled: nil)
+    }
 
     private func watch(of e: EventExpectation) -> WatchPlan {
         let kindName: String = switch e.kind {
@@ -139,6 +158,14 @@ public struct ContractPlan: Sendable {
                          subscribers: (subscribersByChannel[e.channel] ?? []).map(\.description),
                          within: e.within ?? contract.defaults.within)
     }
+}
+
+/// An event expectation as planned: its watch, and its matcher compiled when it holds no template.
+public struct PlannedEvent: Sendable {
+    /// Whom it watches and for how long.
+    public var watch: WatchPlan
+    /// The matcher compiled for judging, when the matcher holds no `${…}`.
+    public var compiled: TapeMatcher?
 }
 
 /// What the planner resolves of an event expectation before the run: its verdict kind, the connections it watches,

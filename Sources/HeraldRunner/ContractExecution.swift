@@ -195,8 +195,9 @@ actor ContractExecution {
             try Task.checkCancellation()
             progress("step \(i + 1)/\(contract.steps.count): \(step.label)")
             let scope = bindings.acting(as: step.actor.flatMap { plan.instance($0) })
-            try await run(step, label: "step \(i + 1): \(step.label)", idPrefix: "\(contract.name) › step \(i + 1)", scope: scope, setupOf: nil,
-                          index: i)
+            let names: (label: String, idPrefix: String) = i < plan.stepNames.count ? plan.stepNames[i]
+                : ("step \(i + 1): \(step.label)", "\(contract.name) › step \(i + 1)")
+            try await run(step, label: names.label, idPrefix: names.idPrefix, scope: scope, setupOf: nil, index: i)
         }
     }
 
@@ -431,7 +432,8 @@ actor ContractExecution {
 
     /// The expectation with its templates rendered; whom it watches and for how long the plan resolved.
     private func bind(_ e: EventExpectation, index: Int, label: String, idPrefix: String, scope: Bindings) throws -> BoundExpectation {
-        let watch = plan.watch(e)
+        let planned = plan.planned(e)
+        let watch = planned.watch
         let kind: BoundExpectation.Kind
         switch e.kind {
         case .match: kind = .match
@@ -443,7 +445,8 @@ actor ContractExecution {
         }
         var bound = BoundExpectation(
             id: "\(idPrefix) › \(watch.kindName) #\(index + 1)", contract: contract.name, step: label, location: e.location,
-            knownGap: e.knownGap, channel: e.channel, kind: kind, matcher: try e.matcher.rendered(in: scope),
+            knownGap: e.knownGap, channel: e.channel, kind: kind,
+            matcher: planned.compiled == nil ? try e.matcher.rendered(in: scope) : e.matcher, compiled: planned.compiled,
             subject: try e.subject?.rendered(in: scope), actor: watch.actor, recipients: watch.recipients,
             subscribers: watch.subscribers, within: watch.within)
         bound.headers = try e.headers.map { ($0.name.lowercased(), try $0.matcher.rendered(in: scope)) }

@@ -74,6 +74,37 @@ import Testing
         let masked = r.mask(result)
         #expect(masked.timeline.first?.event == .note("sent •••") && masked.infrastructureError == "refused with •••")
     }
+
+    @Test("with no secret value known, a result's entries are masked exactly as one by one, and those that need nothing are left as they are")
+    func resultsWithoutSecretValues() {
+        let r = Redactor(fields: ["nickname"])
+        let timing = TimingRecord(dnsMs: 0, connectMs: 0, tlsMs: 0, firstByteMs: 0, totalMs: 1)
+        let entries: [TimelineEntry] = [
+            entry(.step(StepRecord(label: "step 1: login", location: nil))),
+            entry(.request(RequestRecord(method: "POST", url: "http://h/login", headers: [RecordedHeader(name: "Accept", value: "*/*")],
+                                         body: #"{"user":"ann","password":"hunter2"}"#))),
+            entry(.request(RequestRecord(method: "GET", url: "http://h/me", headers: [RecordedHeader(name: "authorization", value: "Bearer t-1")],
+                                         body: nil))),
+            entry(.response(ResponseRecord(requestSeq: 1, status: 200, headers: [RecordedHeader(name: "X-Session-Token", value: "s-1")],
+                                           body: #"{"ok":true}"#, timing: timing))),
+            entry(.response(ResponseRecord(requestSeq: 2, status: 200, headers: [RecordedHeader(name: "Content-Type", value: "text/plain")],
+                                           body: String(repeating: "y", count: Redactor.shownLimit + 3), timing: timing))),
+            entry(.frame(FrameRecord(text: #"{"type":"hello","nickname":"zed"}"#, json: nil))),
+            entry(.frame(FrameRecord(text: #"{"type":"order.created","id":7}"#, json: nil))),
+            entry(.sent(FrameRecord(text: "PING", json: nil, headers: [RecordedHeader(name: "Cookie", value: "c=1")]))),
+            entry(.connected(ConnectionRecord(url: "ws://h/ws"))),
+            entry(.note("nothing to hide")),
+        ]
+        let result = ContractResult(name: "c", file: "c.yaml", location: SourceLocation(file: "c.yaml", line: 1, column: 1),
+                                    verdicts: [], timeline: entries, origin: at,
+                                    duration: .zero, infrastructureError: nil, interrupted: false, actors: [])
+        let masked = r.mask(result).timeline
+        #expect(masked == entries.map(r.mask), "the same as masking each entry")
+        #expect(masked != entries, "some entries needed masking")
+        let untouched = [0, 6, 8, 9]
+        for i in untouched { #expect(masked[i] == entries[i]) }
+        for i in entries.indices where !untouched.contains(i) { #expect(masked[i] != entries[i], "entry \(i) is masked") }
+    }
 }
 
 /// One rule for credentials in URLs, wherever one is shown.

@@ -78,11 +78,8 @@ public struct Verdict: Sendable, Codable, Hashable {
         case queryFailed = "query-failed"
     }
 
-    /// The fields, shared by copies until one changes.
-    ///
-    /// `@unchecked Sendable` is sound: a box is changed only through ``unique()``, when the value that changes it holds
-    /// the one reference to it, so no other value (on any thread) can see the change; shared boxes are only read.
-    private final class Storage: @unchecked Sendable {
+    /// The fields, in one box shared by copies until one changes.
+    private struct Fields: Sendable {
         var id: String
         var contract: String
         var step: String
@@ -97,91 +94,59 @@ public struct Verdict: Sendable, Codable, Hashable {
         var evidence: [Evidence]
         var latencyMs: Double?
         var latencyLimits: [LatencyLimit]?
-
-        init(id: String, contract: String, step: String, kind: Kind, outcome: Outcome, reason: Reason?, message: String,
-             location: SourceLocation?, knownGap: String?, evidence: [Evidence], latencyMs: Double?,
-             latencyLimits: [LatencyLimit]?) {
-            self.id = id
-            self.contract = contract
-            self.step = step
-            self.kind = kind
-            self.outcome = outcome
-            self.reason = reason
-            self.message = message
-            self.location = location
-            self.knownGap = knownGap
-            self.evidence = evidence
-            self.latencyMs = latencyMs
-            self.latencyLimits = latencyLimits
-        }
-
-        func copy() -> Storage {
-            let c = Storage(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason, message: message,
-                            location: location, knownGap: knownGap, evidence: evidence, latencyMs: latencyMs,
-                            latencyLimits: latencyLimits)
-            c.deferredMessage = deferredMessage
-            return c
-        }
     }
 
     /// A verdict is handed from its judge through the runner's slots to the result: held in a box shared by its copies
     /// until one of them changes (copy on write), each hand-over is one reference count, not a copy of its strings.
-    private var storage: Storage
-
-    /// The box, copied first when another value shares it.
-    private mutating func unique() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage
-    }
+    private var storage: CopyOnWrite<Fields>
 
     /// A stable id: `contract › step N › kind #i`.
-    public var id: String { get { storage.id } set { unique().id = newValue } }
+    public var id: String { get { storage.fields.id } set { storage.fields.id = newValue } }
     /// The contract's name.
-    public var contract: String { get { storage.contract } set { unique().contract = newValue } }
+    public var contract: String { get { storage.fields.contract } set { storage.fields.contract = newValue } }
     /// The step's label.
-    public var step: String { get { storage.step } set { unique().step = newValue } }
+    public var step: String { get { storage.fields.step } set { storage.fields.step = newValue } }
     /// What kind of assertion.
-    public var kind: Kind { get { storage.kind } set { unique().kind = newValue } }
+    public var kind: Kind { get { storage.fields.kind } set { storage.fields.kind = newValue } }
     /// The outcome.
-    public var outcome: Outcome { get { storage.outcome } set { unique().outcome = newValue } }
+    public var outcome: Outcome { get { storage.fields.outcome } set { storage.fields.outcome = newValue } }
     /// Why it failed, when it did.
-    public var reason: Reason? { get { storage.reason } set { unique().reason = newValue } }
+    public var reason: Reason? { get { storage.fields.reason } set { storage.fields.reason = newValue } }
     /// One sentence a person can read.
     public var message: String {
-        get { storage.deferredMessage?() ?? storage.message }
+        get { storage.fields.deferredMessage?() ?? storage.fields.message }
         set {
-            let s = unique()
-            s.message = newValue
-            s.deferredMessage = nil
+            storage.fields.message = newValue
+            storage.fields.deferredMessage = nil
         }
     }
     /// Where the expectation is written.
-    public var location: SourceLocation? { get { storage.location } set { unique().location = newValue } }
+    public var location: SourceLocation? { get { storage.fields.location } set { storage.fields.location = newValue } }
     /// Whether the message is written only when it is read (``init(id:contract:step:kind:outcome:reason:deferredMessage:location:knownGap:evidence:latencyMs:latencyLimits:)``).
-    var messageIsDeferred: Bool { storage.deferredMessage != nil }
+    var messageIsDeferred: Bool { storage.fields.deferredMessage != nil }
     /// The ticket of a declared known gap.
-    public var knownGap: String? { get { storage.knownGap } set { unique().knownGap = newValue } }
+    public var knownGap: String? { get { storage.fields.knownGap } set { storage.fields.knownGap = newValue } }
     /// The frames, values and differences that support the verdict.
     public var evidence: [Evidence] {
-        get { storage.evidence }
-        _modify { yield &unique().evidence }
+        get { storage.fields.evidence }
+        _modify { yield &storage.fields.evidence }
     }
     /// Trigger→delivery time of the matching event, when there is one.
-    public var latencyMs: Double? { get { storage.latencyMs } set { unique().latencyMs = newValue } }
+    public var latencyMs: Double? { get { storage.fields.latencyMs } set { storage.fields.latencyMs = newValue } }
     /// The expectation's `latency:` bounds: checked on each delivery in a plain run, and on the percentiles of its
     /// deliveries at each level of a load run.
     public var latencyLimits: [LatencyLimit]? {
-        get { storage.latencyLimits }
-        _modify { yield &unique().latencyLimits }
+        get { storage.fields.latencyLimits }
+        _modify { yield &storage.fields.latencyLimits }
     }
 
     /// Creates a verdict.
     public init(id: String, contract: String, step: String, kind: Kind, outcome: Outcome, reason: Reason? = nil,
                 message: String, location: SourceLocation? = nil, knownGap: String? = nil,
                 evidence: [Evidence] = [], latencyMs: Double? = nil, latencyLimits: [LatencyLimit]? = nil) {
-        storage = Storage(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason, message: message,
-                          location: location, knownGap: knownGap, evidence: evidence, latencyMs: latencyMs,
-                          latencyLimits: latencyLimits)
+        storage = CopyOnWrite(Fields(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason,
+                                     message: message, location: location, knownGap: knownGap, evidence: evidence,
+                                     latencyMs: latencyMs, latencyLimits: latencyLimits))
     }
 
     /// Creates a verdict whose message `message` writes each time it is read (until it is set): for a judge whose
@@ -192,7 +157,7 @@ public struct Verdict: Sendable, Codable, Hashable {
                 latencyLimits: [LatencyLimit]? = nil) {
         self.init(id: id, contract: contract, step: step, kind: kind, outcome: outcome, reason: reason, message: "",
                   location: location, knownGap: knownGap, evidence: evidence, latencyMs: latencyMs, latencyLimits: latencyLimits)
-        storage.deferredMessage = message
+        storage.fields.deferredMessage = message
     }
 }
 
@@ -234,8 +199,8 @@ extension Verdict {
 
     /// Equal when every field is.
     public static func == (a: Verdict, b: Verdict) -> Bool {
-        if a.storage === b.storage { return true }
-        let x = a.storage, y = b.storage
+        if a.storage.sharesBox(with: b.storage) { return true }
+        let x = a.storage.fields, y = b.storage.fields
         return x.id == y.id && x.contract == y.contract && x.step == y.step && x.kind == y.kind && x.outcome == y.outcome
             && x.reason == y.reason && a.message == b.message && x.location == y.location && x.knownGap == y.knownGap
             && x.evidence == y.evidence && x.latencyMs == y.latencyMs && x.latencyLimits == y.latencyLimits
@@ -243,7 +208,7 @@ extension Verdict {
 
     /// Hashes every field.
     public func hash(into hasher: inout Hasher) {
-        let s = storage
+        let s = storage.fields
         hasher.combine(s.id)
         hasher.combine(s.contract)
         hasher.combine(s.step)

@@ -43,11 +43,8 @@ public struct BoundExpectation: Sendable {
         }
     }
 
-    /// The fields, shared by copies until one changes.
-    ///
-    /// `@unchecked Sendable` is sound: a box is changed only through ``unique()``, when the value that changes it holds
-    /// the one reference to it, so no other value (on any thread) can see the change; shared boxes are only read.
-    private final class Storage: @unchecked Sendable {
+    /// The fields, in one box shared by copies until one changes.
+    private struct Fields: Sendable {
         var id: String
         var contract: String
         var step: String
@@ -65,123 +62,89 @@ public struct BoundExpectation: Sendable {
         var within: Duration
         var latencyLimits: [LatencyLimit] = []
         var judgesLatency = false
-
-        init(id: String, contract: String, step: String, location: SourceLocation?, knownGap: String?, channel: String,
-             kind: Kind, matcher: Matcher, compiled: TapeMatcher, subject: Matcher?, actor: String?, recipients: [String]?,
-             subscribers: [String], within: Duration) {
-            self.id = id
-            self.contract = contract
-            self.step = step
-            self.location = location
-            self.knownGap = knownGap
-            self.channel = channel
-            self.kind = kind
-            self.matcher = matcher
-            self.compiled = compiled
-            self.subject = subject
-            self.actor = actor
-            self.recipients = recipients
-            self.subscribers = subscribers
-            self.within = within
-        }
-
-        func copy() -> Storage {
-            let c = Storage(id: id, contract: contract, step: step, location: location, knownGap: knownGap, channel: channel,
-                            kind: kind, matcher: matcher, compiled: compiled, subject: subject, actor: actor,
-                            recipients: recipients, subscribers: subscribers, within: within)
-            c.headers = headers
-            c.latencyLimits = latencyLimits
-            c.judgesLatency = judgesLatency
-            return c
-        }
     }
 
-    private var storage: Storage
-
-    /// The box, copied first when another value shares it.
-    private mutating func unique() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage
-    }
+    private var storage: CopyOnWrite<Fields>
 
     /// Verdict id.
-    public var id: String { get { storage.id } set { unique().id = newValue } }
+    public var id: String { get { storage.fields.id } set { storage.fields.id = newValue } }
     /// Contract name.
-    public var contract: String { get { storage.contract } set { unique().contract = newValue } }
+    public var contract: String { get { storage.fields.contract } set { storage.fields.contract = newValue } }
     /// Step label.
-    public var step: String { get { storage.step } set { unique().step = newValue } }
+    public var step: String { get { storage.fields.step } set { storage.fields.step = newValue } }
     /// Where it is written.
-    public var location: SourceLocation? { get { storage.location } set { unique().location = newValue } }
+    public var location: SourceLocation? { get { storage.fields.location } set { storage.fields.location = newValue } }
     /// Known-gap ticket.
-    public var knownGap: String? { get { storage.knownGap } set { unique().knownGap = newValue } }
+    public var knownGap: String? { get { storage.fields.knownGap } set { storage.fields.knownGap = newValue } }
     /// The channel.
-    public var channel: String { get { storage.channel } set { unique().channel = newValue } }
+    public var channel: String { get { storage.fields.channel } set { storage.fields.channel = newValue } }
     /// What is expected.
     public var kind: Kind {
-        get { storage.kind }
-        _modify { yield &unique().kind }
+        get { storage.fields.kind }
+        _modify { yield &storage.fields.kind }
     }
     /// The rendered matcher (for match, count, absent).
     public var matcher: Matcher {
-        get { storage.matcher }
+        get { storage.fields.matcher }
         set {
-            let s = unique()
-            s.matcher = newValue
-            s.compiled = TapeMatcher(newValue)
+            storage.fields.matcher = newValue
+            storage.fields.compiled = TapeMatcher(newValue)
         }
     }
     /// The subject or topic the event must arrive on (for match, count, absent).
-    public var subject: Matcher? { get { storage.subject } set { unique().subject = newValue } }
+    public var subject: Matcher? { get { storage.fields.subject } set { storage.fields.subject = newValue } }
     /// Headers the event must carry, by lowercased name (for match, count, absent).
     public var headers: [(name: String, matcher: Matcher)] {
-        get { storage.headers }
-        _modify { yield &unique().headers }
+        get { storage.fields.headers }
+        _modify { yield &storage.fields.headers }
     }
     /// The one watched connection's actor instance, if restricted.
-    public var actor: String? { get { storage.actor } set { unique().actor = newValue } }
+    public var actor: String? { get { storage.fields.actor } set { storage.fields.actor = newValue } }
     /// Exactly these actor instances must receive the event.
     public var recipients: [String]? {
-        get { storage.recipients }
-        _modify { yield &unique().recipients }
+        get { storage.fields.recipients }
+        _modify { yield &storage.fields.recipients }
     }
     /// The actor instances subscribed to the channel (empty for a shared connection).
     public var subscribers: [String] {
-        get { storage.subscribers }
-        _modify { yield &unique().subscribers }
+        get { storage.fields.subscribers }
+        _modify { yield &storage.fields.subscribers }
     }
     /// Timeout or window.
-    public var within: Duration { get { storage.within } set { unique().within = newValue } }
+    public var within: Duration { get { storage.fields.within } set { storage.fields.within = newValue } }
     /// The `latency:` bounds, carried on to the verdict.
     public var latencyLimits: [LatencyLimit] {
-        get { storage.latencyLimits }
-        _modify { yield &unique().latencyLimits }
+        get { storage.fields.latencyLimits }
+        _modify { yield &storage.fields.latencyLimits }
     }
     /// Whether a delivery slower than the tightest bound fails the verdict (`.slow`): in a plain run; a load run
     /// checks the percentiles of all its flows' deliveries instead.
-    public var judgesLatency: Bool { get { storage.judgesLatency } set { unique().judgesLatency = newValue } }
+    public var judgesLatency: Bool { get { storage.fields.judgesLatency } set { storage.fields.judgesLatency = newValue } }
 
     /// Creates an expectation.
     public init(id: String, contract: String, step: String, location: SourceLocation?, knownGap: String?, channel: String,
                 kind: Kind, matcher: Matcher, compiled: TapeMatcher? = nil, subject: Matcher? = nil, actor: String?,
                 recipients: [String]?, subscribers: [String], within: Duration) {
-        storage = Storage(id: id, contract: contract, step: step, location: location, knownGap: knownGap, channel: channel,
-                          kind: kind, matcher: matcher, compiled: compiled ?? TapeMatcher(matcher), subject: subject, actor: actor,
-                          recipients: recipients, subscribers: subscribers, within: within)
+        storage = CopyOnWrite(Fields(id: id, contract: contract, step: step, location: location, knownGap: knownGap,
+                                     channel: channel, kind: kind, matcher: matcher, compiled: compiled ?? TapeMatcher(matcher),
+                                     subject: subject, actor: actor, recipients: recipients, subscribers: subscribers,
+                                     within: within))
     }
 
     /// Whether `frame` is the event this expectation looks for, on any connection of its channel: its subject (when
     /// one is asked for) and its payload match.
     public func accepts(_ frame: ObservedFrame) -> Bool {
-        let s = storage
-        return frame.channel == s.channel && (s.subject.map { $0.matches(frame.subject.map(JSONValue.string)) } ?? true)
-            && s.headers.allSatisfy { $0.matcher.matches(frame.headers[$0.name].map(JSONValue.string)) }
-            && frame.matches(s.matcher, compiled: s.compiled)
+        // Each field is read in place: a copy of the fields would count a reference to each of them.
+        frame.channel == storage.fields.channel
+            && (storage.fields.subject.map { $0.matches(frame.subject.map(JSONValue.string)) } ?? true)
+            && storage.fields.headers.allSatisfy { $0.matcher.matches(frame.headers[$0.name].map(JSONValue.string)) }
+            && frame.matches(storage.fields.matcher, compiled: storage.fields.compiled)
     }
 
     /// The verdict kind this expectation produces.
     public var verdictKind: Verdict.Kind {
-        switch storage.kind {
-        case .match: storage.recipients == nil ? .match : .recipients
+        switch storage.fields.kind {
+        case .match: storage.fields.recipients == nil ? .match : .recipients
         case .count: .count
         case .absent: .absent
         case .sequence: .sequence

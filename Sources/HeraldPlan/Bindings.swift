@@ -8,72 +8,50 @@ import HeraldCore
 /// until one changes (copy on write), so that taking a scope is one reference count, not a copy of the options and
 /// four dictionaries. The acting actor is kept beside the box.
 public struct Bindings: VariableScope, Sendable {
-    /// The values, shared by copies until one changes.
-    ///
-    /// `@unchecked Sendable` is sound: a box is changed only through ``unique()``, when the value that changes it holds
-    /// the one reference to it, so no other value (on any thread) can see the change; shared boxes are only read.
-    private final class Storage: @unchecked Sendable {
+    /// The values, in one box shared by copies until one changes.
+    private struct Fields: Sendable {
         var options: RunOptions
         var variables: [String: JSONValue]
         var captures: [String: JSONValue]
         var actorFields: [ActorInstance: [String: JSONValue]]
         var actors: [ActorInstance]
-
-        init(options: RunOptions, variables: [String: JSONValue], captures: [String: JSONValue],
-             actorFields: [ActorInstance: [String: JSONValue]], actors: [ActorInstance]) {
-            self.options = options
-            self.variables = variables
-            self.captures = captures
-            self.actorFields = actorFields
-            self.actors = actors
-        }
-
-        func copy() -> Storage {
-            Storage(options: options, variables: variables, captures: captures, actorFields: actorFields, actors: actors)
-        }
     }
 
-    private var storage: Storage
-
-    /// The box, copied first when another value shares it.
-    private mutating func unique() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage
-    }
+    private var storage: CopyOnWrite<Fields>
 
     /// The plan's options.
     public var options: RunOptions {
-        get { storage.options }
-        _modify { yield &unique().options }
+        get { storage.fields.options }
+        _modify { yield &storage.fields.options }
     }
     /// Contract variables, rendered, overlaid with `--var`.
     public var variables: [String: JSONValue] {
-        get { storage.variables }
-        _modify { yield &unique().variables }
+        get { storage.fields.variables }
+        _modify { yield &storage.fields.variables }
     }
     /// Values captured by earlier steps.
     public var captures: [String: JSONValue] {
-        get { storage.captures }
-        _modify { yield &unique().captures }
+        get { storage.fields.captures }
+        _modify { yield &storage.fields.captures }
     }
     /// Fields of each actor instance, from its setup captures.
     public var actorFields: [ActorInstance: [String: JSONValue]] {
-        get { storage.actorFields }
-        _modify { yield &unique().actorFields }
+        get { storage.fields.actorFields }
+        _modify { yield &storage.fields.actorFields }
     }
     /// The actor acting now (for `${actor.…}`).
     public var currentActor: ActorInstance?
     /// Every actor instance.
     public var actors: [ActorInstance] {
-        get { storage.actors }
-        _modify { yield &unique().actors }
+        get { storage.fields.actors }
+        _modify { yield &storage.fields.actors }
     }
     /// The contract's JWT signers (`tokens:`), or `nil` when it has none (beside the box: it is set once).
     public var tokens: TokenMint?
 
     /// Binds a plan: renders `vars:` in order, then applies `--var`. The tokens it signs register with `redactor`.
     public init(plan: ContractPlan, redactor: Redactor? = nil) throws {
-        storage = Storage(options: plan.options, variables: [:], captures: [:], actorFields: [:], actors: plan.actors)
+        storage = CopyOnWrite(Fields(options: plan.options, variables: [:], captures: [:], actorFields: [:], actors: plan.actors))
         tokens = TokenMint(plan: plan)
         tokens?.redactor = redactor
         for (name, value) in plan.contract.variables {

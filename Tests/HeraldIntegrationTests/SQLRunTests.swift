@@ -65,7 +65,7 @@ struct SQLRunTests {
                     params: ["${orderId}"]
                 """),
         ], in: dir)
-        try await withPostgres { pg in
+        try await withLocalPostgres { pg in
             try await pg.execute(Self.orders)
             let env = ["DB_URL": pg.url()]
             let green = try await herald(["run", "green.yaml"], in: dir, environment: env, limit: .seconds(60))
@@ -107,7 +107,7 @@ struct SQLRunTests {
         let dir = try Paths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         try Self.write(["green.yaml": Self.green], in: dir)
-        try await withPostgres { pg in
+        try await withLocalPostgres { pg in
             let wrong = "Wrong-Pass-4711"
             let run = try await herald(["run", "green.yaml", "--report", dir.appendingPathComponent("out").path], in: dir,
                                        environment: ["DB_URL": pg.url(password: wrong)], limit: .seconds(60))
@@ -142,7 +142,7 @@ struct SQLRunTests {
         }
         try Self.write(["appears.yaml": poll("the job row appears", within: "30s"), "never.yaml": poll("the job row never appears", within: "1s")],
                        in: dir)
-        try await withPostgres { pg in
+        try await withLocalPostgres { pg in
             try await pg.execute(Self.orders)
             let env = ["DB_URL": pg.url()]
             let never = try await herald(["run", "never.yaml"], in: dir, environment: env, limit: .seconds(60))
@@ -201,18 +201,5 @@ struct SQLRunTests {
                                        limit: .seconds(60))
         #expect(missing.status == 3, "\(missing)")
         #expect((missing.stdout + missing.stderr).contains("check the path"), "\(missing)")
-    }
-}
-
-/// Runs `body` with a fresh PostgreSQL server, always stopped afterwards; a missing PostgreSQL fails the test with the
-/// package to install.
-func withPostgres<T>(
-    isolation: isolated (any Actor)? = #isolation,
-    _ body: (LocalPostgres) async throws -> T
-) async throws -> T {
-    do {
-        return try await withLocalPostgres(body)
-    } catch let error as LocalBrokerError where error.missingPackage != nil {
-        throw SetupFailure("these tests need a real PostgreSQL: \(error)")
     }
 }

@@ -3,13 +3,13 @@ import HeraldCore
 import HeraldTransport
 import Testing
 
-/// The SQL transport against a real PostgreSQL (started per test, see ``withPostgres(isolation:_:)``) and real
+/// The SQL transport against a real PostgreSQL (started per test, see ``withLocalPostgres(isolation:_:)``) and real
 /// SQLite files.
 @Suite("SQL transport against PostgreSQL and SQLite")
 struct SQLTests {
     @Test("PostgreSQL: columns typed by their type, parameters bound, the server's message for a bad query")
     func postgresQueries() async throws {
-        try await withPostgres { pg in
+        try await withLocalPostgres { pg in
             try await pg.execute("""
                 CREATE TABLE orders (id int PRIMARY KEY, big bigint, amount numeric(10,2), ratio float8, paid bool,
                                      status text, note text, meta jsonb, created timestamp);
@@ -47,7 +47,7 @@ struct SQLTests {
 
     @Test("PostgreSQL: a query past its deadline is cancelled on the server, and the connection goes on")
     func postgresTimeout() async throws {
-        try await withPostgres { pg in
+        try await withLocalPostgres { pg in
             try await withSQLConnection(pg.url(), timeout: .seconds(10)) { db in
                 let started = ContinuousClock.now
                 let error = await #expect(throws: SQLError.self) {
@@ -63,7 +63,7 @@ struct SQLTests {
 
     @Test("PostgreSQL: a wrong password, an unknown database and a closed port are infrastructure errors without the password")
     func postgresConnectFailures() async throws {
-        try await withPostgres { pg in
+        try await withLocalPostgres { pg in
             let wrong = "not-the-Secret-42"
             let refused = await #expect(throws: SQLError.self) {
                 _ = try await SQLConnection.connect(pg.url(password: wrong), timeout: .seconds(10))

@@ -7,7 +7,8 @@ extension Redactor {
         var r = result
         // Written back only where masking changed something: a long run whose frames hold no secret keeps sharing
         // its timeline's storage instead of holding a second copy of it.
-        for i in r.timeline.indices where mayChange(r.timeline[i]) {
+        var headerNames: [String: Bool] = [:]
+        for i in r.timeline.indices where mayChange(r.timeline[i], headerNames: &headerNames) {
             let masked = mask(r.timeline[i])
             if masked != r.timeline[i] { r.timeline[i] = masked }
         }

@@ -114,11 +114,17 @@ public final class Redactor: Sendable {
     /// Whether ``mask(_:)-(TimelineEntry)`` could change `entry`: `false` only when no secret value is known and the
     /// entry has no secret-looking header, no text that spells a secret-looking name, and no text past
     /// ``shownLimit``. Lets a result's timeline be masked without a masked copy of every entry to compare.
-    func mayChange(_ entry: TimelineEntry) -> Bool {
+    /// `headerNames` keeps the answer for each header name seen, across the entries of one result.
+    func mayChange(_ entry: TimelineEntry, headerNames: inout [String: Bool]) -> Bool {
         if holdsSecretValues { return true }
         func risky(_ text: String) -> Bool { text.utf8.count > Self.shownLimit || nameScan.mayHoldName(text) }
         func risky(_ headers: [RecordedHeader]) -> Bool {
-            headers.contains { Redactor.secretHeaders.contains($0.name.lowercased()) || isSecretName($0.name) }
+            headers.contains { h in
+                if let known = headerNames[h.name] { return known }
+                let answer = Redactor.secretHeaders.contains(h.name.lowercased()) || isSecretName(h.name)
+                headerNames[h.name] = answer
+                return answer
+            }
         }
         switch entry.event {
         case .request(let r): return risky(r.headers) || r.body.map(risky) == true

@@ -527,6 +527,7 @@ actor ContractExecution {
         let now = MonotonicInstant.now()
         var verdicts: [Verdict] = []
         var seen: Set<String> = []
+        seen.reserveCapacity(slots.count)
         for slot in slots {
             switch slot {
             case .fixed(let v):

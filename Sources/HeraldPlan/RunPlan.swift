@@ -91,9 +91,9 @@ public struct ContractPlan: Sendable {
     /// Each event expectation's watch and, when its matcher holds no `${…}`, the matcher compiled for judging: once
     /// per plan, not once per step run (a load run's flows share the plan).
     private var planned: [SourceLocation: PlannedEvent] = [:]
-    /// The label (`step 3: name`) and verdict id prefix (`contract › step 3`) of each of the contract's steps, made
-    /// once per plan rather than each time a flow runs the step.
-    public private(set) var stepNames: [(label: String, idPrefix: String)] = []
+    /// What each of the contract's steps needs besides its templates, worked out once per plan rather than each
+    /// time a flow runs the step.
+    public private(set) var stepPlans: [PlannedStep] = []
     /// The keys of the contract's tokens and signatures, loaded once and shared by every flow of a load run.
     public let keyring = TokenKeyring()
 
@@ -107,14 +107,22 @@ public struct ContractPlan: Sendable {
             for ref in channel.actors { for i in instances(ref) where !out.contains(i) { out.append(i) } }
             subscribersByChannel[channel.name] = out
         }
-        stepNames = contract.steps.enumerated().map { i, step in
-            ("step \(i + 1): \(step.label)", "\(contract.name) › step \(i + 1)")
-        }
+        stepPlans = contract.steps.indices.map(planStep)
         let steps = contract.steps + contract.cleanup + contract.actors.flatMap(\.setup)
         for e in steps.flatMap(\.events) {
             planned[e.location] = PlannedEvent(watch: watch(of: e),
                                                compiled: e.matcher.hasTemplateReference ? nil : TapeMatcher(e.matcher))
         }
+    }
+
+    /// What step `i` of the contract needs besides its templates (planned once, see ``stepPlans``).
+    public func step(_ i: Int) -> PlannedStep { i < stepPlans.count ? stepPlans[i] : planStep(i) }
+
+    private func planStep(_ i: Int) -> PlannedStep {
+        let step = contract.steps[i]
+        return PlannedStep(label: "step \(i + 1): \(step.label)", idPrefix: "\(contract.name) › step \(i + 1)",
+                           progress: "step \(i + 1)/\(contract.steps.count): \(step.label)",
+                           actor: step.actor.flatMap { instance($0) })
     }
 
     /// The instances a reference names (`seller` gives them all, `seller[1]` one; `buyer[0]` is `buyer`).
@@ -158,6 +166,18 @@ public struct ContractPlan: Sendable {
                          subscribers: (subscribersByChannel[e.channel] ?? []).map(\.description),
                          within: e.within ?? contract.defaults.within)
     }
+}
+
+/// A step as planned: its label, verdict id prefix and progress line, and the actor instance it acts as.
+public struct PlannedStep: Sendable {
+    /// `step 3: name`.
+    public var label: String
+    /// `contract › step 3`, the start of its verdicts' ids.
+    public var idPrefix: String
+    /// `step 3/12: name`, what a progress line shows while it runs.
+    public var progress: String
+    /// The instance its `as:` names, if any.
+    public var actor: ActorInstance?
 }
 
 /// An event expectation as planned: its watch, and its matcher compiled when it holds no template.

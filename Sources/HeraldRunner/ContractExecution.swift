@@ -193,11 +193,10 @@ actor ContractExecution {
     func runSteps(_ include: (Step) -> Bool) async throws {
         for (i, step) in contract.steps.enumerated() where include(step) {
             try Task.checkCancellation()
-            progress("step \(i + 1)/\(contract.steps.count): \(step.label)")
-            let scope = bindings.acting(as: step.actor.flatMap { plan.instance($0) })
-            let names: (label: String, idPrefix: String) = i < plan.stepNames.count ? plan.stepNames[i]
-                : ("step \(i + 1): \(step.label)", "\(contract.name) › step \(i + 1)")
-            try await run(step, label: names.label, idPrefix: names.idPrefix, scope: scope, setupOf: nil, index: i)
+            let planned = plan.step(i)
+            progress(planned.progress)
+            try await run(step, label: planned.label, idPrefix: planned.idPrefix, scope: bindings.acting(as: planned.actor),
+                          setupOf: nil, index: i)
         }
     }
 

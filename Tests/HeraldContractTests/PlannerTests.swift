@@ -42,6 +42,25 @@ import Testing
         #expect(sequence.kindName == "sequence" && sequence.subscribers.isEmpty && sequence.within == .milliseconds(750))
         #expect(plan.watches.count == 3, "every expectation is planned before the run")
     }
+
+    @Test("each step's label, id prefix, progress line and actor; a matcher without templates compiled once, one with them not")
+    func resolvesSteps() throws {
+        let c = try ContractLoader.parse(Self.contract + """
+
+              - name: as the second seller
+                http: POST api /offers
+                as: "seller[1]"
+                events:
+                  - { channel: inbox, match: { worker: "${worker.index}" } }
+            """, file: "p.yaml")
+        let plan = try Planner.plan(c, options: RunOptions(environment: [:]))
+        let first = plan.step(0), second = plan.step(1)
+        #expect(first.label == "step 1: POST api /orders" && first.idPrefix == "planned › step 1" && first.actor == nil)
+        #expect(first.progress == "step 1/2: POST api /orders")
+        #expect(second.label == "step 2: as the second seller" && second.actor?.description == "seller[1]")
+        #expect(plan.planned(c.steps[0].events[0]).compiled != nil, "no template: compiled by the planner")
+        #expect(plan.planned(c.steps[1].events[0]).compiled == nil, "a template: compiled once rendered, when the step runs")
+    }
 }
 
 /// `${worker.index}` and `${round}`: a load run's position of the flow, worker 0 and round 1 in a plain run.

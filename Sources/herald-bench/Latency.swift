@@ -14,6 +14,9 @@ struct Latency {
     /// How many durations were recorded.
     var count: Int { Int(histogram.totalCount) }
 
+    /// Adds `other`'s samples (another part of the same side's run).
+    mutating func add(_ other: Latency) { histogram.add(other.histogram) }
+
     /// The duration at `percentile` (0–100), in microseconds.
     func microseconds(at percentile: Double) -> Double { Double(histogram.valueAtPercentile(percentile)) / 1_000 }
 

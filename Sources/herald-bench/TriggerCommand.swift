@@ -19,7 +19,9 @@ struct TriggerCommand: AsyncParsableCommand {
             match decided). The peer (Python aiohttp, one session and one WebSocket) times POST, response read, frame \
             received, json.loads and the id checked. The floor (herald-bench-floor post, C) times W + N sequential \
             POSTs on one libcurl easy handle, with no WebSocket open, so the server pushes nothing. W warm-up cycles \
-            are left out of every figure; percentiles come from an HDR histogram. With --json the table goes to stderr \
+            are left out of every figure; percentiles come from an HDR histogram. The sides take turns, in --parts \
+            parts of the cycles each (Herald, floor, peer, Herald, …), so that a busy spell of the shared machine falls \
+            on every side rather than on one; each part has its own warm-up. With --json the table goes to stderr \
             and stdout carries one line: {"scenario":"trigger","cycles":N,"herald":{"p50_us","p90_us","p99_us", \
             "max_us","cpu_us_per_cycle"},"python":{…}|null,"curl_floor":{"p50_us","p99_us"}|null}.
             """
@@ -33,6 +35,10 @@ struct TriggerCommand: AsyncParsableCommand {
     @Option(help: "Warm-up cycles per side, before the measured ones.")
     var warmup: Int = 200
 
+    /// How many turns each side takes.
+    @Option(help: "Parts each side's cycles are run in, the sides taking turns (a noisy machine then weighs on all alike).")
+    var parts: Int = 3
+
     /// The peer and output options.
     @OptionGroup var sides: SideOptions
 
@@ -44,6 +50,7 @@ struct TriggerCommand: AsyncParsableCommand {
     func validate() throws {
         if cycles < 1 { throw ValidationError("--cycles must be at least 1") }
         if warmup < 0 { throw ValidationError("--warmup cannot be negative") }
+        if parts < 1 || parts > cycles { throw ValidationError("--parts must be between 1 and --cycles") }
     }
 
     /// Runs the benchmark.
@@ -77,36 +84,40 @@ struct TriggerCommand: AsyncParsableCommand {
         }
     }
 
-    /// Starts the server, runs Herald, the floor and the peer in turn, prints the table and the JSON line.
+    /// Starts the server, runs Herald, the floor and the peer taking turns, prints the table and the JSON line.
     private func measure(in folder: String) async throws {
         let console = Console(json: sides.json)
         let server = try ServerProcess(frames: 1)
         defer { server.stop() }
-        let herald = try TriggerHerald(folder: folder, port: server.port, warmup: warmup, cycles: cycles)
         let floor = noFloor ? nil : try CFloor.find()
         let peer = sides.noPeer ? nil : await PythonPeer.find(ScenarioPeers.trigger, folder: folder)
-        console.say("herald-bench trigger: \(Format.grouped(Double(cycles))) cycles per side after \(warmup) warm-up, one actor, "
-                    + "server pid \(server.pid), port \(server.port)")
+        console.say("herald-bench trigger: \(Format.grouped(Double(cycles))) cycles per side after \(warmup) warm-up per part, "
+                    + "\(parts) part\(parts == 1 ? "" : "s") per side taking turns, one actor, server pid \(server.pid), port \(server.port)")
 
-        let h = try await herald.run()
-        let heraldRow = Row(label: "herald (POST → match decided)", latency: h.latency, cpu: h.cpu)
-        var floorRow: Row?
-        if let floor {
-            let posts = try await floor.post(port: server.port, path: "/echo", count: warmup + cycles)
-            var latency = Latency()
-            for ns in posts.nanoseconds.dropFirst(warmup) { latency.record(nanoseconds: ns) }
-            floorRow = Row(label: "C floor: libcurl keep-alive POST only", latency: latency, cpu: posts.cpu)
-        }
+        var heraldRow = Row(label: "herald (POST → match decided)", latency: Latency(), cpu: 0)
+        var floorRow = floor.map { _ in Row(label: "C floor: libcurl keep-alive POST only", latency: Latency(), cpu: 0) }
         var peerRow: Row?
-        if let peer {
-            let report = try await peer.runScript([String(server.port), "ws://127.0.0.1:\(server.port)/ws/pushes", String(warmup),
-                                                   String(cycles)], timeout: .seconds(120 + cycles / 20))
-            guard let ns = report["ns"] as? [Int], ns.count == cycles, let cpu = report["cpu"] as? Double else {
-                throw BenchFailure("the Python peer did not report \(cycles) cycles")
+        for n in (0..<parts).map({ cycles / parts + ($0 < cycles % parts ? 1 : 0) }) {
+            let h = try await TriggerHerald(folder: folder, port: server.port, warmup: warmup, cycles: n).run()
+            heraldRow.latency.add(h.latency)
+            heraldRow.cpu += h.cpu
+            if let floor {
+                let posts = try await floor.post(port: server.port, path: "/echo", count: warmup + n)
+                for ns in posts.nanoseconds.dropFirst(warmup) { floorRow?.latency.record(nanoseconds: ns) }
+                floorRow?.cpu += posts.cpu
             }
-            var latency = Latency()
-            for v in ns { latency.record(nanoseconds: UInt64(max(0, v))) }
-            peerRow = Row(label: peer.label(api: report["api"] as? String ?? "?") + " (POST → frame checked)", latency: latency, cpu: cpu)
+            if let peer {
+                let report = try await peer.runScript([String(server.port), "ws://127.0.0.1:\(server.port)/ws/pushes", String(warmup),
+                                                       String(n)], timeout: .seconds(120 + n / 20))
+                guard let ns = report["ns"] as? [Int], ns.count == n, let cpu = report["cpu"] as? Double else {
+                    throw BenchFailure("the Python peer did not report \(n) cycles")
+                }
+                if peerRow == nil {
+                    peerRow = Row(label: peer.label(api: report["api"] as? String ?? "?") + " (POST → frame checked)", latency: Latency(), cpu: 0)
+                }
+                for v in ns { peerRow?.latency.record(nanoseconds: UInt64(max(0, v))) }
+                peerRow?.cpu += cpu
+            }
         }
 
         var rows = [["side", "p50 µs", "p90 µs", "p99 µs", "max µs", "> 1 ms", "CPU µs/cycle"]]

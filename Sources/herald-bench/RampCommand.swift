@@ -19,7 +19,9 @@ struct RampCommand: AsyncParsableCommand {
             LoadRunner with N workers for --seconds, each worker starting flow after flow (a flow opens its own \
             connections) until the time is up. A cycle lasts from the step's request entry on the timeline to the start \
             of the next step. Then the peer (Python aiohttp, one asyncio loop, N actors each with its own session and \
-            WebSocket) cycles POST → frame → json.loads → id checked for the same time. cycles/s = completed cycles ÷ \
+            WebSocket) cycles POST → frame → json.loads → id checked for the same time. The sides take turns at each \
+            level, in --parts parts of the seconds each, so that a busy spell of the shared machine weighs on both; the \
+            parts' counts, seconds and latencies are pooled. cycles/s = completed cycles ÷ \
             the level's wall seconds (until the last actor stopped); timeouts = cycles that did not complete (no \
             matching frame within 10 s, a failed POST, steps a flow never reached). With --json the table goes to \
             stderr and stdout carries one line: {"scenario":"ramp","levels":[{"actors":N,"herald":{"cycles_per_s", \
@@ -34,6 +36,10 @@ struct RampCommand: AsyncParsableCommand {
     /// Seconds per level and side.
     @Option(help: "Seconds each side cycles at each level.")
     var seconds: Int = 10
+
+    /// How many turns each side takes at a level.
+    @Option(help: "Parts each side's seconds at a level are run in, the sides taking turns.")
+    var parts: Int = 2
 
     /// Cycle steps per Herald flow.
     @Option(name: .customLong("flow-cycles"), help: "Cycle steps per Herald flow (one contract run, one connection).")
@@ -57,6 +63,7 @@ struct RampCommand: AsyncParsableCommand {
         if levels == nil { throw ValidationError("--actors must be a comma-separated list of positive integers, e.g. 50,200") }
         if seconds < 1 { throw ValidationError("--seconds must be at least 1") }
         if flowCycles < 1 { throw ValidationError("--flow-cycles must be at least 1") }
+        if parts < 1 || parts > seconds { throw ValidationError("--parts must be between 1 and --seconds") }
     }
 
     /// Runs the benchmark.
@@ -78,14 +85,15 @@ struct RampCommand: AsyncParsableCommand {
         try await Interruption.shared.guarding(folder: folder) { try await measure(levels, in: folder, fileLimit: limit.soft) }
     }
 
-    /// Starts the server; at each level runs Herald, then the peer; prints the table and the JSON line.
+    /// Starts the server; at each level runs Herald and the peer taking turns; prints the table and the JSON line.
     private func measure(_ levels: [Int], in folder: String, fileLimit: Int) async throws {
         let console = Console(json: sides.json)
         let server = try ServerProcess(frames: 1)
         defer { server.stop() }
         let herald = try RampHerald(folder: folder, port: server.port, cyclesPerFlow: flowCycles)
         let peer = sides.noPeer ? nil : await PythonPeer.find(ScenarioPeers.ramp, folder: folder)
-        console.say("herald-bench ramp: \(levels.map(String.init).joined(separator: ", ")) actors, \(seconds) s per level and side, "
+        console.say("herald-bench ramp: \(levels.map(String.init).joined(separator: ", ")) actors, \(seconds) s per level and side "
+                    + "in \(parts) part\(parts == 1 ? "" : "s") taking turns, "
                     + "\(flowCycles) cycles per Herald flow; server pid \(server.pid), port \(server.port); open-file limit \(fileLimit)")
 
         var rows = [["actors", "side", "cycles", "cycles/s", "p50 µs", "p90 µs", "p99 µs", "max µs", "timeouts", "CPU µs/cycle"]]
@@ -93,17 +101,19 @@ struct RampCommand: AsyncParsableCommand {
         var levelsJSON: [BenchJSON] = []
         var peerLabel = "python"
         for actors in levels {
-            let h = try await herald.run(actors: actors, seconds: seconds)
-            console.say("  \(actors) actors, herald: \(Format.grouped(Double(h.figures.cycles))) cycles in \(h.flows) flows, "
-                        + "\(Format.fixed(h.figures.wall, 2)) s, \(h.figures.timeouts) timeouts (\(h.failedEvents) failed event "
-                        + "expectations, \(h.infrastructureErrors) infrastructure errors)")
-            for problem in h.problems { console.say("    \(problem)") }
-            try await IdleCommand.awaitClosed(port: server.port)
-            rows.append(Self.row(actors, "herald (load run)", h.figures))
+            var h: RampHerald.Level?
             var p: RampFigures?
-            if let peer {
-                let report = try await peer.runScript([String(server.port), String(actors), String(seconds)],
-                                                      timeout: .seconds(seconds + 120))
+            for part in (0..<parts).map({ seconds / parts + ($0 < seconds % parts ? 1 : 0) }) {
+                let level = try await herald.run(actors: actors, seconds: part)
+                console.say("  \(actors) actors, herald: \(Format.grouped(Double(level.figures.cycles))) cycles in \(level.flows) flows, "
+                            + "\(Format.fixed(level.figures.wall, 2)) s, \(level.figures.timeouts) timeouts (\(level.failedEvents) failed "
+                            + "event expectations, \(level.infrastructureErrors) infrastructure errors)")
+                for problem in level.problems { console.say("    \(problem)") }
+                try await IdleCommand.awaitClosed(port: server.port)
+                if h == nil { h = level } else { h?.add(level) }
+                guard let peer else { continue }
+                let report = try await peer.runScript([String(server.port), String(actors), String(part)],
+                                                      timeout: .seconds(part + 120))
                 guard let ns = report["ns"] as? [Int], let cycles = report["cycles"] as? Int, ns.count == cycles,
                       let timeouts = report["timeouts"] as? Int, let wall = report["wall"] as? Double,
                       let cpu = report["cpu"] as? Double else {
@@ -116,11 +126,15 @@ struct RampCommand: AsyncParsableCommand {
                 console.say("  \(actors) actors, python: \(Format.grouped(Double(cycles))) cycles, \(Format.fixed(wall, 2)) s, "
                             + "\(timeouts) timeouts")
                 try await IdleCommand.awaitClosed(port: server.port)
-                rows.append(Self.row(actors, peerLabel, figures))
-                ratios.append("\(actors) actors: herald ÷ python cycles/s = \(Format.fixed(h.figures.cyclesPerSecond / figures.cyclesPerSecond, 2))×, "
-                              + "p99 = \(Format.fixed(h.figures.latency.microseconds(at: 99) / figures.latency.microseconds(at: 99), 2))×, "
-                              + "p50 = \(Format.fixed(h.figures.latency.microseconds(at: 50) / figures.latency.microseconds(at: 50), 2))×")
-                p = figures
+                if p == nil { p = figures } else { p?.add(figures) }
+            }
+            guard let h else { continue }
+            rows.append(Self.row(actors, "herald (load run)", h.figures))
+            if let p {
+                rows.append(Self.row(actors, peerLabel, p))
+                ratios.append("\(actors) actors: herald ÷ python cycles/s = \(Format.fixed(h.figures.cyclesPerSecond / p.cyclesPerSecond, 2))×, "
+                              + "p99 = \(Format.fixed(h.figures.latency.microseconds(at: 99) / p.latency.microseconds(at: 99), 2))×, "
+                              + "p50 = \(Format.fixed(h.figures.latency.microseconds(at: 50) / p.latency.microseconds(at: 50), 2))×")
             }
             levelsJSON.append(.object([("actors", .int(actors)), ("herald", h.figures.json), ("python", p?.json ?? .null)]))
         }

@@ -13,6 +13,15 @@ struct RampFigures {
     /// The completed cycles' latencies.
     var latency: Latency
 
+    /// Adds another part of the same side's level: counts, seconds and latencies pooled.
+    mutating func add(_ other: RampFigures) {
+        cycles += other.cycles
+        timeouts += other.timeouts
+        wall += other.wall
+        cpu += other.cpu
+        latency.add(other.latency)
+    }
+
     /// Completed cycles per wall second.
     var cyclesPerSecond: Double { wall > 0 ? Double(cycles) / wall : 0 }
 

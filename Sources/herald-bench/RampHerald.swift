@@ -29,6 +29,15 @@ struct RampHerald {
         var infrastructureErrors: Int
         /// Up to three messages of failed verdicts and infrastructure errors.
         var problems: [String]
+
+        /// Adds another part of the same level.
+        mutating func add(_ other: Level) {
+            figures.add(other.figures)
+            flows += other.flows
+            failedEvents += other.failedEvents
+            infrastructureErrors += other.infrastructureErrors
+            problems = Array((problems + other.problems).prefix(3))
+        }
     }
 
     /// The YAML text of the contract for the server on `port`.

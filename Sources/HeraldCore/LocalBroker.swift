@@ -197,7 +197,7 @@ public final class LocalBrokerServer: Sendable {
     }
 
     /// The last lines the broker wrote to its log, for failure messages.
-    public var logTail: String { Self.tail(logFile) }
+    public var logTail: String { serverLogTail(logFile) }
 
     // MARK: - Starting
 
@@ -218,13 +218,13 @@ public final class LocalBrokerServer: Sendable {
         let deadline = ContinuousClock.now + startDeadline
         while ContinuousClock.now < deadline {
             if !p.isRunning {
-                throw LocalBrokerError("\(broker.kind.executable) exited with status \(p.terminationStatus) on port \(port):\n" + tail(logFile))
+                throw LocalBrokerError("\(broker.kind.executable) exited with status \(p.terminationStatus) on port \(port):\n" + serverLogTail(logFile))
             }
             if LoopbackPort.accepts(port) { return p }
             usleep(5_000)
         }
         ChildProcess.stop(p)
-        throw LocalBrokerError("\(broker.kind.executable) did not accept connections on port \(port) within \(startDeadline):\n" + tail(logFile))
+        throw LocalBrokerError("\(broker.kind.executable) did not accept connections on port \(port) within \(startDeadline):\n" + serverLogTail(logFile))
     }
 
     private static func arguments(_ broker: LocalBroker, port: Int, logFile: String) throws -> [String] {
@@ -280,10 +280,12 @@ public final class LocalBrokerServer: Sendable {
         }
     }
 
-    private static func tail(_ file: String) -> String {
-        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(15).joined(separator: "\n")
-    }
+}
+
+/// The last 15 lines of a server's log file (empty when it cannot be read), for an error that says why it stopped.
+func serverLogTail(_ file: String) -> String {
+    let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+    return text.split(separator: "\n").suffix(15).joined(separator: "\n")
 }
 
 /// Runs `body` with a fresh `broker` server, and always stops it afterwards, also when `body` throws.
@@ -292,13 +294,23 @@ public func withLocalBroker<T>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: (LocalBrokerServer) async throws -> T
 ) async throws -> T {
-    let server = try await LocalBrokerServer.start(broker)
+    try await withStarted(try await LocalBrokerServer.start(broker), stop: { await $0.stopped() }, body)
+}
+
+/// Runs `body` with the server `start` gives, and always `stop`s it afterwards, also when `body` throws.
+func withStarted<Server, T>(
+    isolation: isolated (any Actor)? = #isolation,
+    _ start: @autoclosure () async throws -> Server,
+    stop: (Server) async -> Void,
+    _ body: (Server) async throws -> T
+) async throws -> T {
+    let server = try await start()
     do {
         let result = try await body(server)
-        await server.stopped()
+        await stop(server)
         return result
     } catch {
-        await server.stopped()
+        await stop(server)
         throw error
     }
 }

@@ -72,7 +72,7 @@ public final class LocalPostgres: Sendable {
             guard let chosen else { throw lastError ?? LocalBrokerError("no free port") }
             port = chosen
         } catch {
-            let log = Self.tail(folder + "/log")
+            let log = serverLogTail(folder + "/log")
             try? FileManager.default.removeItem(atPath: folder)
             throw LocalBrokerError("cannot start PostgreSQL: \(error)\(log.isEmpty ? "" : "\n" + log)")
         }
@@ -197,10 +197,6 @@ public final class LocalPostgres: Sendable {
         return body(copies)
     }
 
-    private static func tail(_ file: String) -> String {
-        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(15).joined(separator: "\n")
-    }
 }
 
 /// Runs `body` with a fresh PostgreSQL server, and always stops it afterwards, also when `body` throws.
@@ -208,13 +204,5 @@ public func withLocalPostgres<T>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: (LocalPostgres) async throws -> T
 ) async throws -> T {
-    let server = try await LocalPostgres.start()
-    do {
-        let result = try await body(server)
-        await server.stopped()
-        return result
-    } catch {
-        await server.stopped()
-        throw error
-    }
+    try await withStarted(try await LocalPostgres.start(), stop: { await $0.stopped() }, body)
 }

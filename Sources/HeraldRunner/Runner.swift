@@ -78,13 +78,18 @@ public enum Runner {
     }
 
     /// A load run's execution threads, which its workers' lanes share: each thread is an event loop, so a worker
-    /// waiting for a response holds none of the others up. One per core: on this 2-core machine, quiet, `ramp` ran
-    /// 25–40% more cycles/s with two than with one (leaving a core to libwebsockets' thread), at a p99 within 10%.
+    /// waiting for a response holds none of the others up. One per core but one, which is left to the
+    /// libwebsockets thread that receives (and timestamps) every frame: on this 2-core machine `ramp` with 50 actors
+    /// had two event loops and that thread each wait for a core longer than they ran, and a p99 2.5× its p50; with
+    /// one event loop, 13–17% fewer cycles/s but a p99 15–25% lower, 1.8× its p50, in four interleaved runs.
     final class LanePool: Sendable {
         private let threads: [ExecutionThread]
         private let client = HTTPClient()
 
-        init(threads count: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        /// The default number of threads: the cores but one, at least one.
+        static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
+
+        init(threads count: Int = LanePool.defaultThreads) {
             threads = (0..<max(1, count)).compactMap { _ in ExecutionThread() }
         }
 

@@ -103,7 +103,7 @@ struct RampCommand: AsyncParsableCommand {
         for actors in levels {
             var h: RampHerald.Level?
             var p: RampFigures?
-            for part in (0..<parts).map({ seconds / parts + ($0 < seconds % parts ? 1 : 0) }) {
+            for part in turns(of: seconds, in: parts) {
                 let level = try await herald.run(actors: actors, seconds: part)
                 console.say("  \(actors) actors, herald: \(Format.grouped(Double(level.figures.cycles))) cycles in \(level.flows) flows, "
                             + "\(Format.fixed(level.figures.wall, 2)) s, \(level.figures.timeouts) timeouts (\(level.failedEvents) failed "

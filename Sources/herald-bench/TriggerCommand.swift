@@ -97,7 +97,7 @@ struct TriggerCommand: AsyncParsableCommand {
         var heraldRow = Row(label: "herald (POST → match decided)", latency: Latency(), cpu: 0)
         var floorRow = floor.map { _ in Row(label: "C floor: libcurl keep-alive POST only", latency: Latency(), cpu: 0) }
         var peerRow: Row?
-        for n in (0..<parts).map({ cycles / parts + ($0 < cycles % parts ? 1 : 0) }) {
+        for n in turns(of: cycles, in: parts) {
             let h = try await TriggerHerald(folder: folder, port: server.port, warmup: warmup, cycles: n).run()
             heraldRow.latency.add(h.latency)
             heraldRow.cpu += h.cpu
